@@ -1,0 +1,8 @@
+/** Who sends conversions in. The key itself is never stored, only its SHA-256. */
+export interface SourceConfig {
+  key_sha256: string;
+  ip_allow: string[];
+  /** Extra inbound parameter names per canonical field, tried before the defaults. */
+  params: Record<string, string[]>;
+  default_account?: string;
+}
