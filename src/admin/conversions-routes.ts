@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import type { Queue } from 'bullmq';
+import type { Ledger, DeliveryRecord } from '../store/ledger.js';
+import { conversionState } from '../store/ledger.js';
+import type { ConversionJob } from '../queue/queues.js';
+import { NotFoundError, ConflictError, ValidationError } from '../errors.js';
+import { redactUrl } from '../audit/redact-url.js';
+import { isValidCursor } from '../store/ledger.js';
+import { bulkRetrySchema, deliveryListQuerySchema } from './schemas.js';
+import { parseInput } from './parse-input.js';
+import type { Redriver } from './redrive.js';
+
+export interface ConversionRoutesDeps {
+  ledger: Ledger;
+  conversions: Queue<ConversionJob>;
+  redriver: Redriver;
+}
+
+function presentDelivery(delivery: DeliveryRecord) {
+  return {
+    id: delivery.id,
+    conversion_id: delivery.conversionId,
+    account: delivery.account,
+    url: redactUrl(delivery.url),
+    host: delivery.host,
+    state: delivery.state,
+    attempt_count: delivery.attempts,
+    created_at: new Date(delivery.createdAt).toISOString(),
+    updated_at: new Date(delivery.updatedAt).toISOString(),
+    ...(delivery.nextAttemptAt !== undefined ? { next_attempt_at: new Date(delivery.nextAttemptAt).toISOString() } : {}),
+    ...(delivery.lastError !== undefined ? { last_error: delivery.lastError } : {}),
+  };
+}
+
+export function registerConversionRoutes(app: FastifyInstance, deps: ConversionRoutesDeps): void {
+  app.get<{ Params: { id: string } }>('/v1/conversions/:id', async (request) => {
+    const id = request.params.id;
+    const record = await deps.ledger.getConversion(id);
+    if (!record) {
+      // Accepted but not yet picked up by a worker: the queue holds it.
+      const job = await deps.conversions.getJob(id);
+      if (!job?.data?.conversion) throw new NotFoundError(`conversion ${id}`);
+      const { conversion, unattributed } = job.data;
+      return {
+        ...conversion,
+        received_at: new Date(conversion.received_at).toISOString(),
+        state: unattributed ? 'unattributed' : 'pending',
+        ...(unattributed ? { reason: unattributed } : {}),
+        deliveries: [],
+      };
+    }
+    const deliveries = await deps.ledger.getDeliveries(record.deliveryIds);
+    const attempts = await Promise.all(deliveries.map((d) => deps.ledger.getAttempts(d.id)));
+    return {
+      ...record.conversion,
+      received_at: new Date(record.conversion.received_at).toISOString(),
+      state: conversionState(record.routing, deliveries, record.deliveryIds.length),
+      ...(record.reason ? { reason: record.reason } : {}),
+      ...(record.level ? { level: record.level } : {}),
+      deliveries: deliveries.map((delivery, index) => ({ ...presentDelivery(delivery), attempts: attempts[index] ?? [] })),
+    };
+  });
+
+  app.get('/v1/deliveries', async (request) => {
+    const query = parseInput(deliveryListQuerySchema, request.query, 'invalid_query');
+    if (query.cursor && !isValidCursor(query.cursor)) {
+      throw new ValidationError('invalid_query', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
+    }
+    const page = await deps.ledger.listDeliveries({
+      state: query.state as DeliveryRecord['state'],
+      limit: query.limit,
+      ...(query.account ? { account: query.account } : {}),
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+    });
+    return { deliveries: page.deliveries.map(presentDelivery), ...(page.cursor ? { next_cursor: page.cursor } : {}) };
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/deliveries/:id/retry', async (request, reply) => {
+    const delivery = await deps.ledger.getDelivery(request.params.id);
+    if (!delivery) throw new NotFoundError(`delivery ${request.params.id}`);
+    if (delivery.state !== 'failed') {
+      throw new ConflictError('not_failed', `delivery ${delivery.id} is ${delivery.state}; only failed deliveries are redriven`);
+    }
+    await deps.redriver.redrive(delivery.id);
+    return reply.status(202).send({ id: delivery.id, status: 'requeued' });
+  });
+
+  app.post('/v1/deliveries/retry', async (request, reply) => {
+    const filter = parseInput(bulkRetrySchema, request.body, 'invalid_filter');
+    const result = await deps.redriver.redriveMatching({
+      limit: filter.limit,
+      ...(filter.account ? { account: filter.account } : {}),
+      ...(filter.host ? { host: filter.host } : {}),
+      ...(filter.since !== undefined ? { sinceMs: filter.since } : {}),
+    });
+    return reply.status(202).send(result);
+  });
+}

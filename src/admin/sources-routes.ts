@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import type { SourceConfig } from '../domain/source.js';
+import type { RecordStore } from '../store/record-store.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { hashKey } from '../receiver/source-auth.js';
+import { idSchema, sourceInputSchema } from './schemas.js';
+import { parseInput } from './parse-input.js';
+
+/** The key is stored only as a digest, so it is never shown back. */
+function present(id: string, source: SourceConfig) {
+  return {
+    id,
+    key_set: true,
+    ip_allow: source.ip_allow,
+    params: source.params,
+    ...(source.default_account ? { default_account: source.default_account } : {}),
+  };
+}
+
+export function registerSourceRoutes(app: FastifyInstance, deps: { sources: RecordStore<SourceConfig> }): void {
+  app.put<{ Params: { id: string } }>('/v1/sources/:id', async (request, reply) => {
+    const id = parseInput(idSchema, request.params.id, 'invalid_source');
+    const input = parseInput(sourceInputSchema, request.body, 'invalid_source');
+    const existing = await deps.sources.get(id);
+    if (!input.key && !existing) {
+      throw new ValidationError('invalid_source', [{ path: 'key', message: 'required for a new source' }]);
+    }
+    const source: SourceConfig = {
+      key_sha256: input.key ? hashKey(input.key) : existing!.key_sha256,
+      ip_allow: input.ip_allow,
+      params: input.params as Record<string, string[]>,
+      ...(input.default_account ? { default_account: input.default_account } : {}),
+    };
+    const created = await deps.sources.put(id, source);
+    return reply.status(created ? 201 : 200).send(present(id, source));
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/sources/:id', async (request) => {
+    const source = await deps.sources.get(request.params.id);
+    if (!source) throw new NotFoundError(`source ${request.params.id}`);
+    return present(request.params.id, source);
+  });
+
+  app.get('/v1/sources', async () => ({
+    sources: (await deps.sources.list()).map(({ id, value }) => present(id, value)),
+  }));
+
+  app.delete<{ Params: { id: string } }>('/v1/sources/:id', async (request, reply) => {
+    if (!(await deps.sources.delete(request.params.id))) throw new NotFoundError(`source ${request.params.id}`);
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+const DEFAULT_RETRY_DELAYS_MS = [5_000, 60_000, 300_000, 1_800_000, 7_200_000, 21_600_000, 43_200_000];
+const DAY_MS = 86_400_000;
+
+const cidrText = z.string().refine((text) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(text.trim()), 'not a CIDR');
+
+/**
+ * The whole configuration of a relay process. Defaults live here and only
+ * here; the file in `config/` and the environment override them.
+ */
+export const configSchema = z.object({
+  env: z.enum(['development', 'test', 'production']).default('development'),
+  role: z.enum(['all', 'receiver', 'worker']).default('all'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  http: z
+    .object({
+      port: z.coerce.number().int().min(0).max(65_535).default(8080),
+      host: z.string().min(1).default('0.0.0.0'),
+      /** Trust X-Forwarded-For from a load balancer; true, or a comma list of proxy CIDRs. */
+      trustProxy: z.union([z.boolean(), z.string()]).default(false),
+      bodyLimitBytes: z.number().int().positive().default(16_384),
+    })
+    .prefault({}),
+  redis: z
+    .object({
+      /** Unset: 127.0.0.1:6379 if it answers, else a redis-server child with data in `dataDir`. */
+      url: z
+        .string()
+        .regex(/^(redis|rediss|unix):\/\/./, 'must be redis://, rediss:// or unix:///path')
+        .optional(),
+      keyPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32').default('relay'),
+      dataDir: z.string().default('./data'),
+      /** The receiver answers 503 rather than waiting longer than this on Redis. */
+      commandTimeoutMs: z.number().int().positive().default(2_000),
+    })
+    .prefault({}),
+  receiver: z
+    .object({
+      /** Same source + click id + event + conversion/order id inside this window is a duplicate. */
+      dedupeWindowMs: z.number().int().positive().default(DAY_MS),
+    })
+    .prefault({}),
+  delivery: z
+    .object({
+      timeoutMs: z.coerce.number().int().min(100).max(120_000).default(10_000),
+      maxRedirects: z.number().int().min(0).max(10).default(3),
+      retryDelaysMs: z.array(z.number().int().min(0)).max(50).default(DEFAULT_RETRY_DELAYS_MS),
+      retryJitterRatio: z.number().min(0).max(1).default(0.2),
+      retryAfterCapMs: z.number().int().min(0).default(3_600_000),
+      bodySnippetBytes: z.number().int().min(0).max(65_536).default(512),
+      allowCidrs: z.array(cidrText).default([]),
+      userAgent: z.string().default('postback-relay/0.1'),
+      /** Open sockets per tracker origin in the shared undici Agent. */
+      connectionsPerOrigin: z.number().int().positive().default(64),
+    })
+    .prefault({}),
+  worker: z
+    .object({
+      /** Conversions processed at once per worker process. */
+      concurrency: z.number().int().positive().max(1_000).default(64),
+      retryConcurrency: z.number().int().positive().max(1_000).default(32),
+      /**
+       * A killed worker's jobs are taken over once their lock expires and the
+       * stall check runs: lock + interval bounds the re-delivery delay.
+       */
+      lockDurationMs: z.number().int().min(1_000).default(30_000),
+      stalledIntervalMs: z.number().int().min(500).default(15_000),
+      /** SIGTERM waits this long for in-flight deliveries before closing anyway. */
+      shutdownGraceMs: z.number().int().min(0).default(15_000),
+    })
+    .prefault({}),
+  audit: z
+    .object({
+      /** Conversions, deliveries and attempts expire this long after their last change. */
+      retentionMs: z.number().int().positive().default(7 * DAY_MS),
+      maxAttemptsPerDelivery: z.number().int().positive().default(50),
+      /** Entries kept in each delivery-state listing index. */
+      maxIndexEntries: z.number().int().positive().default(200_000),
+      /** Where the JSON-lines audit log goes: `stdout`, `stderr`, `off`, or a file path. */
+      log: z.string().default('stdout'),
+    })
+    .prefault({}),
+});
+
+export type RelayConfig = z.infer<typeof configSchema>;
+export type RelayConfigInput = z.input<typeof configSchema>;

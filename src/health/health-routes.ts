@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { RelayMetrics } from './metrics.js';
+
+/** `/healthz`, `/readyz` and `/metrics`: public, so probes and scrapers need no token. */
+export function registerHealthRoutes(app: FastifyInstance, deps: { redis: Redis; metrics: RelayMetrics }): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await deps.redis.ping();
+      return { status: 'ready', redis: 'ok' };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', redis: 'unreachable' });
+    }
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(text);
+  });
+}

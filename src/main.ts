@@ -1,0 +1,69 @@
+import pino from 'pino';
+import { loadConfig } from './config/load-config.js';
+import { ConfigError } from './errors.js';
+import { findOrStartLocalRedis, type LocalRedis } from './redis/local-redis.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { createRelay, type Relay } from './relay.js';
+
+/**
+ * The process entry: read config once, wire the relay, listen, and turn
+ * SIGTERM/SIGINT into a graceful close. Only this file exits the process.
+ */
+async function main(): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`postback-relay: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const { config, generatedAdminToken } = loaded;
+  const logger = pino({ level: config.logLevel, name: 'postback-relay' });
+  if (generatedAdminToken) {
+    // Printed once, to the terminal of whoever started a development relay.
+    process.stderr.write(`\n  ADMIN_TOKEN not set; generated for this run: ${generatedAdminToken}\n\n`);
+  }
+
+  let localRedis: LocalRedis | undefined;
+  let relay: Relay | undefined;
+  const shutdown = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.worker.shutdownGraceMs + 10_000);
+    force.unref();
+    try {
+      await relay?.close();
+      await localRedis?.stop();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'error while shutting down');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  let redisUrl = config.redis.url;
+  if (!redisUrl) {
+    localRedis = await findOrStartLocalRedis(config.redis.dataDir, logger);
+    redisUrl = localRedis.url;
+  }
+  relay = await createRelay(config, {
+    logger,
+    auditLog: createAuditLog(config.audit.log),
+    redisUrl,
+  });
+  const address = await relay.listen();
+  logger.info({ address, role: config.role }, 'postback-relay listening');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`postback-relay failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

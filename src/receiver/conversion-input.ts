@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { DEFAULT_EVENT, type ConversionField, type ConversionFields } from '../domain/conversion.js';
+import type { MappedFields } from './param-mapping.js';
+
+/** Validated fields; `event` is always set (defaulted). */
+export type ParsedConversionFields = ConversionFields & { event: string };
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export type ConversionInputResult =
+  | { ok: true; fields: ParsedConversionFields }
+  | { ok: false; errors: FieldError[] };
+
+/**
+ * A JSON number's decimal text without an exponent. `String(n)` switches to
+ * exponent form below 1e-6 and from 1e21, which no tracker parses as money.
+ */
+export function numberToDecimalText(n: number): string {
+  const text = String(n);
+  const e = text.indexOf('e');
+  if (e === -1) return text;
+  const negative = text.startsWith('-');
+  const mantissa = text.slice(negative ? 1 : 0, e);
+  const exponent = Number(text.slice(e + 1));
+  const dot = mantissa.indexOf('.');
+  const digits = dot === -1 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1);
+  const integerLength = (dot === -1 ? mantissa.length : dot) + exponent;
+  let out: string;
+  if (integerLength <= 0) out = `0.${'0'.repeat(-integerLength)}${digits}`;
+  else if (integerLength >= digits.length) out = digits + '0'.repeat(integerLength - digits.length);
+  else out = `${digits.slice(0, integerLength)}.${digits.slice(integerLength)}`;
+  return negative ? `-${out}` : out;
+}
+
+/** Absent, null and blank all mean "not sent"; numbers become text so every field is a string. */
+function normalize(value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return numberToDecimalText(value);
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+// The inbound text ends up in logs, in Redis and substituted into outbound URLs.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// encodeURIComponent throws on a lone surrogate, which would fail the delivery later instead of the request now.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+// Plain decimal only: no sign other than `-`, no exponent, no thousands or comma separators.
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+const CURRENCY = /^[A-Za-z]{3}$/;
+const EVENT = /^[A-Za-z0-9_.:-]+$/;
+
+interface TextRules {
+  max: number;
+  pattern?: RegExp;
+  patternMessage?: string;
+}
+
+function text({ max, pattern, patternMessage }: TextRules) {
+  let schema = z
+    .string({
+      error: (issue) =>
+        typeof issue.input === 'number' ? 'must be a finite number' : 'must be a string or number',
+    })
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !CONTROL.test(s), 'must not contain control characters')
+    .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed text');
+  if (pattern) schema = schema.regex(pattern, patternMessage);
+  return z.preprocess(normalize, schema.optional());
+}
+
+const decimal = () => text({ max: 32, pattern: DECIMAL, patternMessage: 'must be a plain decimal number like 1.50' });
+const sub = () => text({ max: 512 });
+
+const conversionInputSchema = z.object({
+  click_id: text({ max: 256 }),
+  event: text({ max: 64, pattern: EVENT, patternMessage: 'may contain only letters, digits and _ - . :' }),
+  payout: decimal(),
+  amount: decimal(),
+  currency: z.preprocess(
+    normalize,
+    z
+      .string({ error: 'must be a 3-letter ISO 4217 code' })
+      .regex(CURRENCY, 'must be a 3-letter ISO 4217 code')
+      .transform((s) => s.toUpperCase())
+      .optional(),
+  ),
+  offer_id: text({ max: 128 }),
+  order_id: text({ max: 256 }),
+  conversion_id: text({ max: 256 }),
+  status: text({ max: 64 }),
+  account: text({ max: 128 }),
+  sub1: sub(),
+  sub2: sub(),
+  sub3: sub(),
+  sub4: sub(),
+  sub5: sub(),
+} satisfies Record<ConversionField, z.ZodType>);
+
+/**
+ * Validates and normalises mapped inbound values. On failure, reports every
+ * bad field (one message each), so the sender can fix them all at once.
+ */
+export function parseConversionInput(mapped: Readonly<MappedFields>): ConversionInputResult {
+  const result = conversionInputSchema.safeParse(mapped);
+  if (!result.success) {
+    const errors: FieldError[] = [];
+    const seen = new Set<string>();
+    for (const issue of result.error.issues) {
+      const field = String(issue.path[0] ?? '');
+      if (seen.has(field)) continue;
+      seen.add(field);
+      errors.push({ field, message: issue.message });
+    }
+    return { ok: false, errors };
+  }
+  const fields: ConversionFields = {};
+  for (const [field, value] of Object.entries(result.data) as [ConversionField, string | undefined][]) {
+    if (value !== undefined) fields[field] = value;
+  }
+  return { ok: true, fields: { ...fields, event: fields.event ?? DEFAULT_EVENT } };
+}

@@ -1,0 +1,9 @@
+export { DEFAULT_PARAM_ALIASES, mapParams, type MappedFields, type MappedParams } from './param-mapping.js';
+export {
+  numberToDecimalText,
+  parseConversionInput,
+  type ConversionInputResult,
+  type FieldError,
+  type ParsedConversionFields,
+} from './conversion-input.js';
+export { dedupeKey } from './dedupe-key.js';

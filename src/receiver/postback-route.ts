@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Queue } from 'bullmq';
+import type { SourceConfig } from '../domain/source.js';
+import { DEFAULT_EVENT, type Conversion } from '../domain/conversion.js';
+import type { RecordStore } from '../store/record-store.js';
+import type { ConversionJob } from '../queue/queues.js';
+import { enqueueConversion } from '../queue/enqueue-conversion.js';
+import type { RelayMetrics } from '../health/metrics.js';
+import { ForbiddenError, UnauthorizedError, UnavailableError, ValidationError } from '../errors.js';
+import { mapParams, parseConversionInput, dedupeKey } from './index.js';
+import { keyMatches, createAllowListCache } from './source-auth.js';
+
+export interface PostbackRouteDeps {
+  sources: RecordStore<SourceConfig>;
+  conversions: Queue<ConversionJob>;
+  metrics: RelayMetrics;
+  dedupeWindowMs: number;
+}
+
+type PostbackRequest = FastifyRequest<{ Params: { source: string }; Querystring: Record<string, unknown> }>;
+
+/**
+ * `GET|POST /postback/:source`: authenticate, normalise, and answer 200 only
+ * once the conversion is in Redis. Nothing slow happens here: template
+ * resolution and delivery are the worker's.
+ */
+export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteDeps): void {
+  const isAllowed = createAllowListCache();
+  const handler = async (request: PostbackRequest) => {
+    const raw = rawParams(request);
+    const sourceId = request.params.source;
+    const source = await withRedis(() => deps.sources.get(sourceId));
+    const key = presentedKey(request, raw);
+    if (!source || !key || !keyMatches(key, source.key_sha256)) {
+      deps.metrics.conversionsReceived.inc({ outcome: 'unauthorized' });
+      throw new UnauthorizedError();
+    }
+    if (!isAllowed(source.ip_allow, request.ip)) {
+      deps.metrics.conversionsReceived.inc({ outcome: 'forbidden' });
+      throw new ForbiddenError(`caller address ${request.ip} is not in the allow-list of source ${sourceId}`);
+    }
+    const parsed = parseConversionInput(mapParams(raw, source.params).fields);
+    if (!parsed.ok) {
+      deps.metrics.conversionsReceived.inc({ outcome: 'invalid' });
+      throw new ValidationError(
+        'invalid_conversion',
+        parsed.errors.map((error) => ({ path: error.field, message: error.message })),
+      );
+    }
+    const fields = parsed.fields;
+    const account = fields.account ?? source.default_account;
+    const conversion: Conversion = {
+      ...fields,
+      ...(account ? { account } : {}),
+      id: randomUUID(),
+      source: sourceId,
+      event: fields.event ?? DEFAULT_EVENT,
+      received_at: Date.now(),
+    };
+    const unattributed = !fields.click_id
+      ? 'no click id: the postback carries none of click_id, clickid, cid, transaction_id, tid'
+      : !account
+        ? 'no account: the postback names none and the source has no default account'
+        : undefined;
+    const result = await withRedis(() =>
+      enqueueConversion(
+        deps.conversions,
+        { conversion, ...(unattributed ? { unattributed } : {}) },
+        dedupeKey(sourceId, fields),
+        deps.dedupeWindowMs,
+      ),
+    );
+    if (result.duplicate) {
+      deps.metrics.conversionsReceived.inc({ outcome: 'duplicate' });
+      return { status: 'duplicate', id: result.id };
+    }
+    if (unattributed) {
+      deps.metrics.conversionsReceived.inc({ outcome: 'unattributed' });
+      return { status: 'unattributed', id: result.id, reason: unattributed };
+    }
+    deps.metrics.conversionsReceived.inc({ outcome: 'accepted' });
+    return { status: 'accepted', id: result.id };
+  };
+
+  const unavailable = (error: unknown): never => {
+    deps.metrics.conversionsReceived.inc({ outcome: 'unavailable' });
+    throw new UnavailableError('queue unavailable, retry later', { cause: error });
+  };
+  async function withRedis<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      return unavailable(error);
+    }
+  }
+
+  app.get('/postback/:source', handler);
+  app.post('/postback/:source', handler);
+}
+
+/** Query string and body together; the body wins, since a POST means it. */
+function rawParams(request: PostbackRequest): Record<string, unknown> {
+  const body = request.body;
+  const query = request.query ?? {};
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return { ...query, ...(body as object) };
+  return query;
+}
+
+function presentedKey(request: FastifyRequest, raw: Record<string, unknown>): string | undefined {
+  const authorization = request.headers.authorization;
+  if (authorization?.startsWith('Bearer ')) return authorization.slice('Bearer '.length).trim();
+  const header = request.headers['x-relay-key'];
+  if (typeof header === 'string' && header) return header;
+  const fromParams = raw.key;
+  if (typeof fromParams === 'string') return fromParams;
+  if (Array.isArray(fromParams) && typeof fromParams[0] === 'string') return fromParams[0];
+  return undefined;
+}

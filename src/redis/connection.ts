@@ -1,0 +1,64 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+export type RedisRole =
+  /** Request path: fail fast (no offline queue) so the receiver can answer 503 at once. */
+  | 'request'
+  /** BullMQ workers and background jobs: wait for Redis to come back, forever. */
+  | 'background';
+
+/** Opens an ioredis client with the options BullMQ and the request path each need. */
+export function connectRedis(url: string, role: RedisRole, options: { commandTimeoutMs: number }): Redis {
+  const common: RedisOptions = {
+    ...targetOf(url),
+    lazyConnect: false,
+    // BullMQ requires this for blocking connections; elsewhere it makes a
+    // command wait for reconnection instead of failing after 20 tries.
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  };
+  if (role === 'request') {
+    return new Redis({
+      ...common,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      commandTimeout: options.commandTimeoutMs,
+      enableAutoPipelining: true,
+    });
+  }
+  return new Redis(common);
+}
+
+/** `redis://`, `rediss://` or `unix:///path/to/redis.sock` (how tests and the local server connect). */
+function targetOf(url: string): RedisOptions {
+  if (url.startsWith('unix://')) return { path: url.slice('unix://'.length) };
+  const parsed = new URL(url);
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port ? Number(parsed.port) : 6379,
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(db ? { db } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/** Resolves when the client is ready, or rejects after `timeoutMs`. */
+export async function waitUntilReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Redis not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = (): void => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+    };
+    client.on('ready', onReady);
+  });
+}

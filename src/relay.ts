@@ -1,0 +1,183 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import formBody from '@fastify/formbody';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { RelayConfig } from './config/schema.js';
+import type { SourceConfig } from './domain/source.js';
+import type { AccountConfig } from './domain/account.js';
+import { connectRedis, waitUntilReady } from './redis/connection.js';
+import { createKeys } from './store/keys.js';
+import { RecordStore } from './store/record-store.js';
+import { Ledger } from './store/ledger.js';
+import { createQueues, type RelayQueues } from './queue/queues.js';
+import { createMetrics, type RelayMetrics } from './health/metrics.js';
+import { registerHealthRoutes } from './health/health-routes.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { registerPostbackRoute } from './receiver/postback-route.js';
+import { requireAdminToken } from './admin/admin-auth.js';
+import { registerSourceRoutes } from './admin/sources-routes.js';
+import { registerAccountRoutes } from './admin/accounts-routes.js';
+import { registerConversionRoutes } from './admin/conversions-routes.js';
+import { createRedriver } from './admin/redrive.js';
+import { createAddressPolicy, createDeliveryClient, type DeliveryClient } from './delivery/index.js';
+import { createDeliveryAttempter } from './worker/delivery-attempt.js';
+import { createConversionProcessor } from './worker/conversion-processor.js';
+import { createRetryProcessor } from './worker/retry-processor.js';
+import { startWorkers, type RelayWorkers } from './worker/workers.js';
+
+export interface RelayDeps {
+  logger: Logger;
+  auditLog: Logger;
+  redisUrl: string;
+}
+
+export interface Relay {
+  /** The HTTP app (never listening by itself): receiver + admin API, or just health for a worker. */
+  app: FastifyInstance;
+  metrics: RelayMetrics;
+  listen(): Promise<string>;
+  /** Stops accepting, lets in-flight deliveries finish (bounded), closes Redis. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a relay from a typed config and its collaborators. Nothing here is
+ * global, so two relays (say a receiver and a worker) can run side by side
+ * in one process against one Redis.
+ */
+export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise<Relay> {
+  const { logger } = deps;
+  const keys = createKeys(config.redis.keyPrefix);
+  const metrics = createMetrics();
+  const ledgerOptions = {
+    retentionMs: config.audit.retentionMs,
+    maxAttemptsPerDelivery: config.audit.maxAttemptsPerDelivery,
+    maxIndexEntries: config.audit.maxIndexEntries,
+  };
+  const serves = (role: 'receiver' | 'worker') => config.role === 'all' || config.role === role;
+  const closers: Array<() => Promise<unknown>> = [];
+
+  // The request path fails fast when Redis is away (503 at once, nothing buffered in memory).
+  const requestRedis = connectRedis(deps.redisUrl, 'request', { commandTimeoutMs: config.redis.commandTimeoutMs });
+  requestRedis.on('error', (error) => logger.debug({ err: error }, 'redis (request) error'));
+  await waitUntilReady(requestRedis, 15_000);
+  const requestQueues = createQueues(requestRedis, keys.queuePrefix);
+  metrics.setQueueDepthSource(queueDepthOf(requestQueues));
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    // Room for a long query string, so an oversized value gets a JSON 400 naming the field
+    // instead of Node's bare 431.
+    http: { maxHeaderSize: 64 * 1024 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    disableRequestLogging: true,
+  });
+  installErrorHandler(app, { isRedisReady: () => requestRedis.status === 'ready' });
+  registerHealthRoutes(app, { redis: requestRedis, metrics });
+
+  const sources = new RecordStore<SourceConfig>(requestRedis, keys.source, keys.sourceIds);
+  const accountsForApi = new RecordStore<AccountConfig>(requestRedis, keys.account, keys.accountIds);
+  const ledgerForApi = new Ledger(requestRedis, keys, ledgerOptions);
+
+  if (serves('receiver')) {
+    await app.register(formBody);
+    registerPostbackRoute(app, {
+      sources,
+      conversions: requestQueues.conversions,
+      metrics,
+      dedupeWindowMs: config.receiver.dedupeWindowMs,
+    });
+    await app.register(async (admin) => {
+      requireAdminToken(admin, config.adminToken ?? '');
+      registerSourceRoutes(admin, { sources });
+      registerAccountRoutes(admin, { accounts: accountsForApi });
+      registerConversionRoutes(admin, {
+        ledger: ledgerForApi,
+        conversions: requestQueues.conversions,
+        redriver: createRedriver({ ledger: ledgerForApi, retries: requestQueues.retries }),
+      });
+    });
+  }
+
+  let workers: RelayWorkers | undefined;
+  let client: DeliveryClient | undefined;
+  let backgroundRedis: Redis | undefined;
+  if (serves('worker')) {
+    backgroundRedis = connectRedis(deps.redisUrl, 'background', { commandTimeoutMs: config.redis.commandTimeoutMs });
+    backgroundRedis.on('error', (error) => logger.debug({ err: error }, 'redis (worker) error'));
+    const workerQueues = createQueues(backgroundRedis, keys.queuePrefix);
+    closers.push(() => workerQueues.close());
+    const ledger = new Ledger(backgroundRedis, keys, ledgerOptions);
+    client = createDeliveryClient({
+      timeoutMs: config.delivery.timeoutMs,
+      maxRedirects: config.delivery.maxRedirects,
+      bodySnippetBytes: config.delivery.bodySnippetBytes,
+      addressPolicy: createAddressPolicy({ allowCidrs: config.delivery.allowCidrs }),
+      userAgent: config.delivery.userAgent,
+      connections: config.delivery.connectionsPerOrigin,
+    });
+    const attempter = createDeliveryAttempter({
+      client,
+      ledger,
+      auditLog: deps.auditLog,
+      metrics,
+      retryPolicy: {
+        delaysMs: config.delivery.retryDelaysMs,
+        jitterRatio: config.delivery.retryJitterRatio,
+        retryAfterCapMs: config.delivery.retryAfterCapMs,
+      },
+    });
+    workers = startWorkers({
+      connection: backgroundRedis,
+      prefix: keys.queuePrefix,
+      config: config.worker,
+      logger,
+      processConversion: createConversionProcessor({
+        accounts: new RecordStore<AccountConfig>(backgroundRedis, keys.account, keys.accountIds),
+        ledger,
+        attempter,
+        retries: workerQueues.retries,
+        metrics,
+      }),
+      processRetry: createRetryProcessor({ ledger, attempter }),
+    });
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    metrics,
+    async listen() {
+      return app.listen({ port: config.http.port, host: config.http.host });
+    },
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await workers?.close(config.worker.shutdownGraceMs);
+        for (const close of closers) await close();
+        await requestQueues.close();
+        await client?.close();
+        await Promise.all([requestRedis.quit().catch(() => {}), backgroundRedis?.quit().catch(() => {})]);
+      })();
+      return closing;
+    },
+  };
+}
+
+function queueDepthOf(queues: RelayQueues) {
+  return async () => {
+    const rows: Array<{ queue: string; state: string; count: number }> = [];
+    for (const queue of [queues.conversions, queues.retries]) {
+      try {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+        for (const [state, count] of Object.entries(counts)) rows.push({ queue: queue.name, state, count });
+      } catch {
+        // Redis away: the scrape still answers, without queue depth.
+      }
+    }
+    return rows;
+  };
+}

@@ -1,0 +1,22 @@
+export {
+  CLICK_ID_MACRO,
+  MACRO_ALIASES,
+  MACRO_NAMES,
+  canonicalMacro,
+  type MacroName,
+  type MacroValues,
+} from './macros.js';
+export {
+  MAX_TEMPLATE_LENGTH,
+  NO_CLICK_ID_WARNING,
+  TemplateError,
+  checkTemplate,
+  compileCached,
+  compileTemplate,
+  renderTemplate,
+  templatesOf,
+  type CompiledTemplate,
+  type TemplateCheck,
+} from './template.js';
+export { resolvePostback } from './resolve.js';
+export { macroValuesOf } from './macro-values.js';

@@ -1,0 +1,106 @@
+import type { Job, Queue } from 'bullmq';
+import type { Conversion } from '../domain/conversion.js';
+import type { AccountConfig } from '../domain/account.js';
+import type { RecordStore } from '../store/record-store.js';
+import type { Ledger, DeliveryRecord } from '../store/ledger.js';
+import type { RelayMetrics } from '../health/metrics.js';
+import { resolvePostback, renderTemplate, macroValuesOf } from '../templates/index.js';
+import { scheduleRetry, type ConversionJob, type RetryJob } from '../queue/queues.js';
+import type { DeliveryAttempter } from './delivery-attempt.js';
+
+export interface ConversionProcessorDeps {
+  accounts: RecordStore<AccountConfig>;
+  ledger: Ledger;
+  attempter: DeliveryAttempter;
+  retries: Queue<RetryJob>;
+  metrics: RelayMetrics;
+  now?: () => number;
+}
+
+/**
+ * Turns a queued conversion into deliveries and gives each its first attempt
+ * right away (no second queue hop on the common path). Safe to re-run: a
+ * conversion already routed keeps its deliveries, and only those not yet
+ * settled are attempted again.
+ */
+export function createConversionProcessor(deps: ConversionProcessorDeps) {
+  const now = deps.now ?? Date.now;
+
+  return async function processConversion(job: Job<ConversionJob>): Promise<void> {
+    const { conversion, unattributed } = job.data;
+    const existing = await deps.ledger.getConversion(conversion.id);
+    if (existing) {
+      if (existing.routing === 'routed') await resume(await deps.ledger.getDeliveries(existing.deliveryIds));
+      return;
+    }
+    if (unattributed) {
+      await deps.ledger.saveUndelivered(conversion, 'unattributed', unattributed);
+      deps.metrics.conversionsRouted.inc({ result: 'unattributed' });
+      return;
+    }
+    const deliveries = await route(conversion);
+    if (deliveries) await resume(deliveries);
+  };
+
+  async function route(conversion: Conversion): Promise<DeliveryRecord[] | null> {
+    const accountId = conversion.account ?? '';
+    const account = accountId ? await deps.accounts.get(accountId) : null;
+    if (!account) {
+      await deps.ledger.saveUndelivered(conversion, 'no_postback', `account "${accountId}" is not configured`);
+      deps.metrics.conversionsRouted.inc({ result: 'no_postback' });
+      return null;
+    }
+    const resolution = resolvePostback(account, conversion.offer_id, conversion.event);
+    if (resolution.outcome !== 'deliver') {
+      const reason =
+        resolution.outcome === 'suppressed'
+          ? `offer ${conversion.offer_id ?? ''} is disabled`
+          : `no postback for event "${conversion.event}"`;
+      await deps.ledger.saveUndelivered(conversion, resolution.outcome, reason);
+      deps.metrics.conversionsRouted.inc({ result: resolution.outcome });
+      return null;
+    }
+    const values = macroValuesOf(conversion);
+    const createdAt = now();
+    const deliveries = resolution.urls.map((template, index): DeliveryRecord => {
+      const url = renderTemplate(template, values);
+      return {
+        id: `${conversion.id}.${index}`,
+        conversionId: conversion.id,
+        account: accountId,
+        url,
+        host: hostOf(url),
+        state: 'pending',
+        attempts: 0,
+        roundAttempts: 0,
+        createdAt,
+        updatedAt: createdAt,
+      };
+    });
+    await deps.ledger.saveRouted(conversion, resolution.level, deliveries);
+    deps.metrics.conversionsRouted.inc({ result: 'routed' });
+    return deliveries;
+  }
+
+  async function resume(deliveries: DeliveryRecord[]): Promise<void> {
+    await Promise.all(
+      deliveries.map(async (delivery) => {
+        if (delivery.state === 'pending') {
+          const updated = await deps.attempter.attempt(delivery);
+          if (updated.nextAttemptAt !== undefined) await scheduleRetry(deps.retries, updated.id, updated.nextAttemptAt, now());
+        } else if (delivery.state === 'retrying' && delivery.nextAttemptAt !== undefined) {
+          // A crash may have come between recording the attempt and scheduling it.
+          await scheduleRetry(deps.retries, delivery.id, delivery.nextAttemptAt, now());
+        }
+      }),
+    );
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}

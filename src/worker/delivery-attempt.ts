@@ -1,0 +1,107 @@
+import type { Logger } from 'pino';
+import type { DeliveryClient, AttemptResult } from '../delivery/index.js';
+import { nextRetryDelay } from '../delivery/index.js';
+import type { Ledger, DeliveryRecord, AttemptRecord } from '../store/ledger.js';
+import type { RelayMetrics } from '../health/metrics.js';
+import { redactUrl } from '../audit/redact-url.js';
+import type { DeliveryState } from '../domain/conversion.js';
+
+export interface RetryPolicy {
+  delaysMs: number[];
+  jitterRatio: number;
+  retryAfterCapMs: number;
+}
+
+export interface DeliveryAttempterDeps {
+  client: DeliveryClient;
+  ledger: Ledger;
+  auditLog: Logger;
+  metrics: RelayMetrics;
+  retryPolicy: RetryPolicy;
+  now?: () => number;
+}
+
+/**
+ * Sends one attempt of a delivery and records it: the attempt in the audit
+ * (Redis and the JSON-lines log) and the delivery's new state, with
+ * `nextAttemptAt` set when the answer is retryable and the schedule is not
+ * exhausted. Scheduling that next attempt is the caller's: a first attempt
+ * adds a retry job, a retry job moves itself back to delayed.
+ */
+export function createDeliveryAttempter(deps: DeliveryAttempterDeps) {
+  const now = deps.now ?? Date.now;
+
+  async function attempt(delivery: DeliveryRecord): Promise<DeliveryRecord> {
+    const startedAt = now();
+    const result = await deps.client.send(delivery.url);
+    const finishedAt = now();
+    const failedSoFar = delivery.roundAttempts + 1;
+
+    let state: DeliveryState;
+    let nextAttemptAt: number | undefined;
+    if (result.outcome === 'retry') {
+      const delay = nextRetryDelay({
+        failedAttempts: failedSoFar,
+        delaysMs: deps.retryPolicy.delaysMs,
+        jitterRatio: deps.retryPolicy.jitterRatio,
+        retryAfterCapMs: deps.retryPolicy.retryAfterCapMs,
+        ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+      });
+      if (delay === null) {
+        state = 'failed';
+      } else {
+        state = 'retrying';
+        nextAttemptAt = finishedAt + delay;
+      }
+    } else {
+      state = result.outcome;
+    }
+
+    const record = attemptRecord(delivery, result, startedAt, nextAttemptAt);
+    const updated = await deps.ledger.recordAttempt(delivery, record, {
+      state,
+      at: finishedAt,
+      ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}),
+    });
+
+    deps.auditLog.info(
+      {
+        delivery_id: delivery.id,
+        conversion_id: delivery.conversionId,
+        account: delivery.account,
+        host: delivery.host,
+        state,
+        ...record,
+      },
+      'attempt',
+    );
+    deps.metrics.deliveryAttempts.inc({ outcome: result.outcome });
+    deps.metrics.attemptDuration.observe({ outcome: result.outcome }, result.latencyMs / 1000);
+    if (state === 'delivered' || state === 'failed') deps.metrics.deliveriesSettled.inc({ outcome: state });
+    return updated;
+  }
+
+  return { attempt };
+}
+
+export type DeliveryAttempter = ReturnType<typeof createDeliveryAttempter>;
+
+function attemptRecord(
+  delivery: DeliveryRecord,
+  result: AttemptResult,
+  startedAt: number,
+  nextAttemptAt: number | undefined,
+): AttemptRecord {
+  return {
+    attempt: delivery.attempts + 1,
+    at: new Date(startedAt).toISOString(),
+    url: redactUrl(delivery.url),
+    outcome: result.outcome,
+    ...(result.status !== undefined ? { status: result.status } : {}),
+    ...(result.error !== undefined ? { error: result.error } : {}),
+    ...(result.errorCode !== undefined ? { error_code: result.errorCode } : {}),
+    latency_ms: Math.round(result.latencyMs),
+    body: result.body,
+    ...(nextAttemptAt !== undefined ? { next_attempt_at: new Date(nextAttemptAt).toISOString() } : {}),
+  };
+}

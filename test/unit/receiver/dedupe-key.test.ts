@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { ConversionFields } from '../../../src/domain/conversion.js';
+import { dedupeKey } from '../../../src/receiver/dedupe-key.js';
+
+const base: ConversionFields = { click_id: 'c1', event: 'sale', conversion_id: 'x1' };
+
+describe('dedupeKey', () => {
+  it('is a lower-case SHA-256 hex digest', () => {
+    expect(dedupeKey('net', base)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  // Keys live in Redis across deploys; changing the encoding would let duplicates through.
+  // Pinned to sha256(JSON.stringify(['net','c1','sale','x1'])), computed independently.
+  it('is stable across releases', () => {
+    expect(dedupeKey('net', base)).toBe('742319c73e793113f4cd08ab5bfafddeb5a826e8889371021f79c5dc46af6fe1');
+  });
+
+  it('is the same for the same identity', () => {
+    expect(dedupeKey('net', { ...base })).toBe(dedupeKey('net', base));
+  });
+
+  it.each<[string, string, ConversionFields]>([
+    ['source', 'other', base],
+    ['click_id', 'net', { ...base, click_id: 'c2' }],
+    ['event', 'net', { ...base, event: 'lead' }],
+    ['conversion_id', 'net', { ...base, conversion_id: 'x2' }],
+    ['click_id absent', 'net', { event: 'sale', conversion_id: 'x1' }],
+    ['conversion_id and order_id absent', 'net', { click_id: 'c1', event: 'sale' }],
+  ])('changes when %s changes', (_label, source, fields) => {
+    expect(dedupeKey(source, fields)).not.toBe(dedupeKey('net', base));
+  });
+
+  it.each<[string, [string, ConversionFields], [string, ConversionFields]]>([
+    ['separator between source and click_id', ['a|b', { click_id: 'c' }], ['a', { click_id: 'b|c' }]],
+    ['separator between click_id and event', ['s', { click_id: 'a|b', event: 'c' }], ['s', { click_id: 'a', event: 'b|c' }]],
+    ['separator between event and id', ['s', { event: 'a:b', order_id: 'c' }], ['s', { event: 'a', order_id: 'b:c' }]],
+    ['quote injection', ['s', { click_id: 'a","b' }], ['s', { click_id: 'a', event: 'b' }]],
+    ['concatenation', ['ab', { click_id: 'c' }], ['a', { click_id: 'bc' }]],
+    ['value moved to another slot', ['s', { click_id: 'x', event: 'e' }], ['s', { event: 'e', conversion_id: 'x' }]],
+    ['absent versus the text "null"', ['s', { event: 'e' }], ['s', { click_id: 'null', event: 'e' }]],
+    ['absent versus empty', ['s', { event: 'e' }], ['s', { click_id: '', event: 'e' }]],
+  ])('does not collide: %s', (_label, [sourceA, fieldsA], [sourceB, fieldsB]) => {
+    expect(dedupeKey(sourceA, fieldsA)).not.toBe(dedupeKey(sourceB, fieldsB));
+  });
+
+  it('prefers conversion_id over order_id', () => {
+    const withOrder = dedupeKey('s', { click_id: 'c', conversion_id: 'X', order_id: 'O1' });
+    expect(dedupeKey('s', { click_id: 'c', conversion_id: 'X', order_id: 'O2' })).toBe(withOrder);
+    expect(dedupeKey('s', { click_id: 'c', conversion_id: 'X' })).toBe(withOrder);
+    expect(dedupeKey('s', { click_id: 'c', order_id: 'O1' })).not.toBe(withOrder);
+  });
+
+  it('falls back to order_id when there is no conversion_id', () => {
+    const key = dedupeKey('s', { click_id: 'c', order_id: 'O1' });
+    expect(dedupeKey('s', { click_id: 'c', order_id: 'O2' })).not.toBe(key);
+    expect(dedupeKey('s', { click_id: 'c', order_id: 'O1', sub1: 'z' })).toBe(key);
+  });
+
+  it('treats a missing event as the default event', () => {
+    expect(dedupeKey('s', { click_id: 'c' })).toBe(dedupeKey('s', { click_id: 'c', event: 'conversion' }));
+  });
+
+  it('ignores fields outside the identity', () => {
+    const plain = dedupeKey('s', base);
+    expect(dedupeKey('s', { ...base, payout: '9', currency: 'EUR', status: 'x', sub5: 'y', account: 'a' })).toBe(
+      plain,
+    );
+  });
+});
