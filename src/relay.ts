@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formBody from '@fastify/formbody';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -73,7 +73,8 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     http: { maxHeaderSize: 64 * 1024 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    disableRequestLogging: true,
+    // A log line per postback would cost more than handling it; attempts have their own audit log.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   installErrorHandler(app, { isRedisReady: () => requestRedis.status === 'ready' });
   registerHealthRoutes(app, { redis: requestRedis, metrics });

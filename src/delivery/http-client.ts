@@ -105,7 +105,9 @@ function createGuardedConnector(policy: AddressPolicy, timeoutMs: number): build
             return;
           }
           const remote = (socket as Socket).remoteAddress;
-          const after = remote ? policy.check(remote) : { allowed: false as const, reason: 'blocked address (peer address unknown)' };
+          const after = remote
+            ? policy.check(remote)
+            : { allowed: false as const, reason: 'blocked address (peer address unknown)' };
           if (!after.allowed) {
             socket.destroy();
             callback(new BlockedAddressError(after.reason, remote ?? ''), null);
