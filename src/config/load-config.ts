@@ -28,9 +28,13 @@ function commaList(text: string): string[] {
     .filter((entry) => entry.length > 0);
 }
 
+/** The variable that sets this field, or an element of it (`delivery.retryDelaysMs.1`). */
 function envNameOf(path: readonly PropertyKey[]): string | undefined {
   const joined = path.join('.');
-  return Object.entries(ENV_VARIABLES).find(([, spec]) => spec.path.join('.') === joined)?.[0];
+  return Object.entries(ENV_VARIABLES).find(([, spec]) => {
+    const variablePath = spec.path.join('.');
+    return joined === variablePath || joined.startsWith(`${variablePath}.`);
+  })?.[0];
 }
 
 /** Validates a raw config object; the error names every bad field (and its variable). */

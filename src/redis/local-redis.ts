@@ -14,10 +14,15 @@ export interface LocalRedis {
   stop(): Promise<void>;
 }
 
-export async function findOrStartLocalRedis(dataDir: string, logger: Logger): Promise<LocalRedis> {
-  if (await answersPing({ host: '127.0.0.1', port: 6379 })) {
-    logger.info('REDIS_URL unset: using the Redis on 127.0.0.1:6379');
-    return { url: 'redis://127.0.0.1:6379', stop: async () => {} };
+export async function findOrStartLocalRedis(
+  dataDir: string,
+  logger: Logger,
+  /** Where a shared local Redis is looked for first; tests point it at a closed port. */
+  probe: { host: string; port: number } = { host: '127.0.0.1', port: 6379 },
+): Promise<LocalRedis> {
+  if (await answersPing(probe)) {
+    logger.info(`REDIS_URL unset: using the Redis on ${probe.host}:${probe.port}`);
+    return { url: `redis://${probe.host}:${probe.port}`, stop: async () => {} };
   }
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
