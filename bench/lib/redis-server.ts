@@ -1,0 +1,81 @@
+import { mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { guard, startProgram, type ManagedChild } from './children.js';
+import { sleep } from './clock.js';
+
+export interface BenchRedis {
+  name: string;
+  /** `unix:///…/redis.sock`, the form REDIS_URL takes. */
+  url: string;
+  socketPath: string;
+  child: ManagedChild;
+  /** A client of the bench's own, for INFO and diagnostics only. */
+  client: Redis;
+  /** used_cpu_user + used_cpu_sys: the whole server (main thread and background threads). */
+  cpuSeconds(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh, empty, non-persistent redis-server per phase, on a unix socket in
+ * the bench's temp dir (no TCP port at all), so phases cannot see each
+ * other's keys and Redis CPU is attributable to one phase.
+ */
+export async function startRedis(name: string, parentDir: string): Promise<BenchRedis> {
+  const dir = join(parentDir, name);
+  mkdirSync(dir, { recursive: true });
+  const socketPath = join(dir, 'redis.sock');
+  const child = startProgram(`redis-server (${name})`, 'redis-server', [
+    '--port', '0',
+    '--unixsocket', socketPath,
+    '--unixsocketperm', '700',
+    '--dir', dir,
+    '--save', '',
+    '--appendonly', 'no',
+    '--maxmemory-policy', 'noeviction',
+    '--loglevel', 'warning',
+  ]);
+  await guard(waitForPing(socketPath, 10_000), [child]);
+  const client = new Redis({ path: socketPath, maxRetriesPerRequest: 1, lazyConnect: true });
+  await client.connect();
+  return {
+    name,
+    url: `unix://${socketPath}`,
+    socketPath,
+    child,
+    client,
+    async cpuSeconds() {
+      const info = await client.info('cpu');
+      const field = (key: string): number => {
+        const match = new RegExp(`^${key}:([0-9.]+)`, 'm').exec(info);
+        if (!match) throw new Error(`redis INFO cpu has no ${key}`);
+        return Number(match[1]);
+      };
+      return field('used_cpu_user') + field('used_cpu_sys');
+    },
+    async stop() {
+      client.disconnect();
+      await child.stop(3_000);
+    },
+  };
+}
+
+async function waitForPing(path: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((done) => {
+      const socket = createConnection({ path });
+      socket.once('error', () => done(false));
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.once('data', (chunk) => {
+        socket.destroy();
+        done(chunk.toString().startsWith('+PONG'));
+      });
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`redis-server did not answer on ${path} within ${timeoutMs} ms`);
+}
