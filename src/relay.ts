@@ -23,6 +23,8 @@ import { createAddressPolicy, createDeliveryClient, type DeliveryClient } from '
 import { createDeliveryAttempter } from './worker/delivery-attempt.js';
 import { createConversionProcessor } from './worker/conversion-processor.js';
 import { createRetryProcessor } from './worker/retry-processor.js';
+import { createDeliveryRunner } from './worker/delivery-runner.js';
+import { HostGate } from './delivery/host-gate.js';
 import { startWorkers, type RelayWorkers } from './worker/workers.js';
 
 export interface RelayDeps {
@@ -94,7 +96,10 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     await app.register(async (admin) => {
       requireAdminToken(admin, config.adminToken ?? '');
       registerSourceRoutes(admin, { sources });
-      registerAccountRoutes(admin, { accounts: accountsForApi });
+      registerAccountRoutes(admin, {
+        accounts: accountsForApi,
+        addressPolicy: createAddressPolicy({ allowCidrs: config.delivery.allowCidrs }),
+      });
       registerConversionRoutes(admin, {
         ledger: ledgerForApi,
         conversions: requestQueues.conversions,
@@ -131,6 +136,14 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
         retryAfterCapMs: config.delivery.retryAfterCapMs,
       },
     });
+    const runner = createDeliveryRunner({
+      gate: new HostGate(backgroundRedis, keys, hostGateOptions(config)),
+      attempter,
+      ledger,
+      retries: workerQueues.retries,
+      logger,
+      parkRecheckMs: config.delivery.parkRecheckMs,
+    });
     workers = startWorkers({
       connection: backgroundRedis,
       prefix: keys.queuePrefix,
@@ -139,11 +152,11 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
       processConversion: createConversionProcessor({
         accounts: new RecordStore<AccountConfig>(backgroundRedis, keys.account, keys.accountIds),
         ledger,
-        attempter,
+        runner,
         retries: workerQueues.retries,
         metrics,
       }),
-      processRetry: createRetryProcessor({ ledger, attempter }),
+      processRetry: createRetryProcessor({ ledger, runner }),
     });
   }
 
@@ -165,6 +178,16 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
       })();
       return closing;
     },
+  };
+}
+
+function hostGateOptions(config: RelayConfig) {
+  return {
+    concurrency: config.delivery.hostConcurrency,
+    failureThreshold: config.delivery.circuitFailureThreshold,
+    cooldownMs: config.delivery.circuitCooldownMs,
+    // A crashed worker's slot comes back once its attempt could no longer be running.
+    leaseMs: config.delivery.timeoutMs + 5_000,
   };
 }
 

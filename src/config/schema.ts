@@ -42,6 +42,19 @@ export const configSchema = z.object({
       dedupeWindowMs: z.number().int().positive().default(DAY_MS),
     })
     .prefault({}),
+  tracking: z
+    .object({
+      /** How long a tracking-link click can be attributed; an offer may set its own. */
+      attributionWindowDays: z.number().positive().max(3650).default(30),
+      /**
+       * The click endpoint caches offers in process this long, so a click is one
+       * Redis write; an edit made through another process shows after at most this.
+       */
+      offerCacheMs: z.number().int().min(0).max(300_000).default(5_000),
+      /** Test postbacks kept per account for `GET /v1/accounts/:id/tests`. */
+      testsKeptPerAccount: z.number().int().min(1).max(1_000).default(20),
+    })
+    .prefault({}),
   delivery: z
     .object({
       timeoutMs: z.coerce.number().int().min(100).max(120_000).default(10_000),
@@ -54,6 +67,17 @@ export const configSchema = z.object({
       userAgent: z.string().default('postback-relay/0.1'),
       /** Open sockets per tracker origin in the shared undici Agent. */
       connectionsPerOrigin: z.number().int().positive().default(64),
+      /** Attempts in flight to one tracker host, across all workers; the rest wait their turn. */
+      hostConcurrency: z.number().int().positive().max(1_000).default(32),
+      /** Consecutive retryable failures (timeouts, 5xx, refused) that open a host's circuit. */
+      circuitFailureThreshold: z.number().int().positive().default(10),
+      /** How long an open circuit waits before one probe attempt (half-open). */
+      circuitCooldownMs: z.number().int().positive().default(30_000),
+      /**
+       * A parked delivery is woken when a slot frees; this is only the safety
+       * net for a wake-up lost to a crash.
+       */
+      parkRecheckMs: z.number().int().positive().default(60_000),
     })
     .prefault({}),
   worker: z

@@ -13,13 +13,24 @@ export interface ConversionJob {
   conversion: Conversion;
   /** Set by the receiver when it already knows the conversion cannot be attributed. */
   unattributed?: string;
+  /**
+   * An operator attributed this (recorded, unattributed) conversion: route it
+   * again with the fields carried here instead of keeping the recorded outcome.
+   */
+  reattribute?: boolean;
 }
 
-export interface RetryJob {
-  deliveryId: string;
-  /** An operator asked for this failed delivery to be tried again, with a fresh schedule. */
-  redrive?: boolean;
-}
+/** Job id prefix of re-attributions: the conversion's own id is taken by its first job. */
+export const REATTRIBUTE_JOB_PREFIX = 'reattribute-';
+
+export type RetryJob =
+  | {
+      deliveryId: string;
+      /** An operator asked for this failed delivery to be tried again, with a fresh schedule. */
+      redrive?: boolean;
+    }
+  /** A host's circuit cooldown is over: wake its oldest parked delivery as the half-open probe. */
+  | { probeHost: string };
 
 /**
  * BullMQ's own attempts only cover infrastructure failures (Redis lost while a
@@ -52,6 +63,23 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Rel
       await Promise.all([conversions.close(), retries.close()]);
     },
   };
+}
+
+/** Runs parked deliveries now: their delayed jobs move to waiting. A job no longer delayed is left alone. */
+export async function wakeDeliveries(retries: Queue<RetryJob>, deliveryIds: string[]): Promise<void> {
+  await Promise.all(
+    deliveryIds.map(async (id) => {
+      const job = await retries.getJob(id);
+      if (!job) return;
+      // Not delayed (already waiting or running): it will see the free slot by itself.
+      await job.promote().catch(() => undefined);
+    }),
+  );
+}
+
+/** One probe job per host and cooldown, however many deliveries noticed the open circuit. */
+export async function scheduleProbe(retries: Queue<RetryJob>, host: string, atMs: number, nowMs: number): Promise<void> {
+  await retries.add('probe', { probeHost: host }, { jobId: `probe:${host}:${atMs}`, delay: Math.max(0, atMs - nowMs) });
 }
 
 /**

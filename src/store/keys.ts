@@ -18,6 +18,21 @@ export function createKeys(prefix: string) {
     deliveriesByState: (state: DeliveryState) => `${prefix}:ix:dlv:${state}`,
     deliveriesByAccountState: (account: string, state: DeliveryState) => `${prefix}:ix:dlv:${state}:acct:${account}`,
     conversionsByState: (state: string) => `${prefix}:ix:conv:${state}`,
+    offer: (id: string) => `${prefix}:offer:${id}`,
+    offerIds: `${prefix}:offers`,
+    /** A tracking-link click by its transaction id; expires with the attribution window. */
+    click: (transactionId: string) => `${prefix}:click:${transactionId}`,
+    /** The last test postbacks of an account, newest first. */
+    accountTests: (accountId: string) => `${prefix}:tests:${accountId}`,
+    /** Known tracker hosts, for the hosts API and metrics. */
+    hosts: `${prefix}:hosts`,
+    /**
+     * Per-host isolation state. The host is a hash tag so the scripts that
+     * touch a host's leases, circuit and parked set stay in one cluster slot.
+     */
+    hostLeases: (host: string) => `${prefix}:host:{${host}}:leases`,
+    hostCircuit: (host: string) => `${prefix}:host:{${host}}:circuit`,
+    hostParked: (host: string) => `${prefix}:host:{${host}}:parked`,
   };
 }
 

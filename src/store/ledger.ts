@@ -31,6 +31,8 @@ export interface DeliveryRecord {
   updatedAt: number;
   nextAttemptAt?: number;
   lastError?: string;
+  /** Why the delivery is waiting without an attempt (host at its cap, circuit open, paused). */
+  parked?: string;
 }
 
 export interface AttemptRecord {
@@ -151,6 +153,7 @@ export class Ledger {
       ...(next.nextAttemptAt !== undefined ? { nextAttemptAt: next.nextAttemptAt } : {}),
     };
     if (next.nextAttemptAt === undefined) delete updated.nextAttemptAt;
+    delete updated.parked;
     const failure = attempt.error ?? (attempt.outcome !== 'delivered' && attempt.status ? `HTTP ${attempt.status}` : undefined);
     if (failure) updated.lastError = failure;
 
@@ -162,11 +165,19 @@ export class Ledger {
     tx.pexpire(attemptsKey, this.options.retentionMs);
     tx.hset(deliveryKey, serializeDelivery(updated));
     if (updated.nextAttemptAt === undefined) tx.hdel(deliveryKey, 'nextAttemptAt');
+    tx.hdel(deliveryKey, 'parked');
     tx.pexpire(deliveryKey, this.options.retentionMs);
     tx.pexpire(this.keys.conversion(delivery.conversionId), this.options.retentionMs);
     this.indexState(tx, updated, next.at);
     await tx.exec();
     return updated;
+  }
+
+  /** Notes that a delivery waits for its host (no attempt spent) and when it is rechecked at the latest. */
+  async markParked(delivery: DeliveryRecord, reason: string, recheckAt: number): Promise<DeliveryRecord> {
+    if (delivery.parked === reason && delivery.nextAttemptAt === recheckAt) return delivery;
+    await this.redis.hset(this.keys.delivery(delivery.id), { parked: reason, nextAttemptAt: String(recheckAt) });
+    return { ...delivery, parked: reason, nextAttemptAt: recheckAt };
   }
 
   /** Puts a failed delivery back to pending with a fresh retry schedule. */
@@ -211,6 +222,27 @@ export class Ledger {
 
   async listConversionIds(routing: RoutingState, limit: number): Promise<string[]> {
     return this.redis.zrevrange(this.keys.conversionsByState(routing), 0, limit - 1);
+  }
+
+  /** Conversions recorded with a routing state, newest first, paged like deliveries. */
+  async listConversions(filter: { routing: RoutingState; limit: number; cursor?: string }): Promise<{ records: ConversionRecord[]; cursor?: string }> {
+    const indexKey = this.keys.conversionsByState(filter.routing);
+    const start = filter.cursor ? await this.rankAfter(indexKey, filter.cursor) : 0;
+    const flat = await this.redis.zrevrange(indexKey, start, start + filter.limit - 1, 'WITHSCORES');
+    const pairs: Array<[string, string]> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+    const records = await Promise.all(pairs.map(([id]) => this.getConversion(id)));
+    const last = pairs[pairs.length - 1];
+    return {
+      // An entry whose record expired, or that was routed since, is skipped rather than shown stale.
+      records: records.filter((r): r is ConversionRecord => r !== null && r.routing === filter.routing),
+      ...(pairs.length === filter.limit && last ? { cursor: encodeCursor(last[1], last[0]) } : {}),
+    };
+  }
+
+  /** Takes an unattributed conversion out of its listing before it is routed again (re-attribution). */
+  async forgetUnattributed(id: string): Promise<void> {
+    await this.redis.multi().zrem(this.keys.conversionsByState('unattributed'), id).hdel(this.keys.conversion(id), 'reason').exec();
   }
 
   private async rankAfter(indexKey: string, cursor: string): Promise<number> {
@@ -279,6 +311,7 @@ function serializeDelivery(delivery: DeliveryRecord): Record<string, string> {
   };
   if (delivery.nextAttemptAt !== undefined) out.nextAttemptAt = String(delivery.nextAttemptAt);
   if (delivery.lastError !== undefined) out.lastError = delivery.lastError;
+  if (delivery.parked !== undefined) out.parked = delivery.parked;
   return out;
 }
 
@@ -296,5 +329,6 @@ function parseDelivery(hash: Record<string, string>): DeliveryRecord {
     updatedAt: Number(hash.updatedAt ?? 0),
     ...(hash.nextAttemptAt ? { nextAttemptAt: Number(hash.nextAttemptAt) } : {}),
     ...(hash.lastError ? { lastError: hash.lastError } : {}),
+    ...(hash.parked ? { parked: hash.parked } : {}),
   };
 }

@@ -6,12 +6,12 @@ import type { Ledger, DeliveryRecord } from '../store/ledger.js';
 import type { RelayMetrics } from '../health/metrics.js';
 import { resolvePostback, renderTemplate, macroValuesOf } from '../templates/index.js';
 import { scheduleRetry, type ConversionJob, type RetryJob } from '../queue/queues.js';
-import type { DeliveryAttempter } from './delivery-attempt.js';
+import type { DeliveryRunner } from './delivery-runner.js';
 
 export interface ConversionProcessorDeps {
   accounts: RecordStore<AccountConfig>;
   ledger: Ledger;
-  attempter: DeliveryAttempter;
+  runner: DeliveryRunner;
   retries: Queue<RetryJob>;
   metrics: RelayMetrics;
   now?: () => number;
@@ -27,10 +27,17 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
   const now = deps.now ?? Date.now;
 
   return async function processConversion(job: Job<ConversionJob>): Promise<void> {
-    const { conversion, unattributed } = job.data;
+    const { conversion, unattributed, reattribute } = job.data;
     const existing = await deps.ledger.getConversion(conversion.id);
     if (existing) {
       if (existing.routing === 'routed') await resume(await deps.ledger.getDeliveries(existing.deliveryIds));
+      else if (reattribute && existing.routing === 'unattributed') {
+        // The one case where a recorded outcome is replaced: an operator attributed it. A re-run
+        // after a crash finds it routed (resumed above) or still unattributed (routed here).
+        await deps.ledger.forgetUnattributed(conversion.id);
+        const deliveries = await route(conversion);
+        if (deliveries) await resume(deliveries);
+      }
       return;
     }
     if (unattributed) {
@@ -86,8 +93,10 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
     await Promise.all(
       deliveries.map(async (delivery) => {
         if (delivery.state === 'pending') {
-          const updated = await deps.attempter.attempt(delivery);
-          if (updated.nextAttemptAt !== undefined) await scheduleRetry(deps.retries, updated.id, updated.nextAttemptAt, now());
+          const outcome = await deps.runner.run(delivery);
+          const next = outcome.kind === 'parked' ? outcome.recheckAt : outcome.delivery.nextAttemptAt;
+          if (next !== undefined) await scheduleRetry(deps.retries, delivery.id, next, now());
+          if (outcome.kind === 'parked') await deps.runner.wakeIfReleased(outcome.delivery);
         } else if (delivery.state === 'retrying' && delivery.nextAttemptAt !== undefined) {
           // A crash may have come between recording the attempt and scheduling it.
           await scheduleRetry(deps.retries, delivery.id, delivery.nextAttemptAt, now());

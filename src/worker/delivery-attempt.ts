@@ -31,7 +31,7 @@ export interface DeliveryAttempterDeps {
 export function createDeliveryAttempter(deps: DeliveryAttempterDeps) {
   const now = deps.now ?? Date.now;
 
-  async function attempt(delivery: DeliveryRecord): Promise<DeliveryRecord> {
+  async function attempt(delivery: DeliveryRecord): Promise<{ delivery: DeliveryRecord; result: AttemptResult }> {
     const startedAt = now();
     const result = await deps.client.send(delivery.url);
     const finishedAt = now();
@@ -78,7 +78,7 @@ export function createDeliveryAttempter(deps: DeliveryAttempterDeps) {
     deps.metrics.deliveryAttempts.inc({ outcome: result.outcome });
     deps.metrics.attemptDuration.observe({ outcome: result.outcome }, result.latencyMs / 1000);
     if (state === 'delivered' || state === 'failed') deps.metrics.deliveriesSettled.inc({ outcome: state });
-    return updated;
+    return { delivery: updated, result };
   }
 
   return { attempt };

@@ -1,0 +1,229 @@
+import type { Redis } from 'ioredis';
+import type { RelayKeys } from '../store/keys.js';
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+export type ParkReason = 'host_busy' | 'circuit_open' | 'paused';
+
+export type Admission =
+  | { granted: true }
+  /** Not now: the delivery is in the host's parked set and is woken when a slot frees. */
+  | { granted: false; reason: ParkReason; /** Earliest time a probe may run, for an open circuit. */ probeAt?: number };
+
+export interface ReleaseResult {
+  state: CircuitState;
+  /** Set when this release opened the circuit: when the half-open probe is due. */
+  openedUntil?: number;
+  /** Parked deliveries that may go now (already removed from the parked set). */
+  wake: string[];
+}
+
+export interface HostStatus {
+  host: string;
+  state: CircuitState;
+  paused: boolean;
+  inFlight: number;
+  parked: number;
+  consecutiveFailures: number;
+  lastError?: string;
+  lastErrorAt?: number;
+  probeAt?: number;
+}
+
+export interface HostGateOptions {
+  concurrency: number;
+  failureThreshold: number;
+  cooldownMs: number;
+  /** A lease outlives a crashed worker by at most this long. */
+  leaseMs: number;
+}
+
+// Admission: expire dead leases, then grant a slot if the host is not paused,
+// its circuit lets this attempt through and it is under its concurrency cap.
+// Otherwise the delivery joins the parked set (FIFO by first park time).
+const ACQUIRE = `
+local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
+local id, now, expiry, cap = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+if redis.call('ZSCORE', leases, id) then return {'granted', 0} end
+if redis.call('HGET', circuit, 'paused') == '1' then
+  redis.call('ZADD', parked, 'NX', now, id)
+  return {'paused', 0}
+end
+local state = redis.call('HGET', circuit, 'state') or 'closed'
+if state == 'open' then
+  local probeAt = tonumber(redis.call('HGET', circuit, 'probe_at') or '0')
+  if now < probeAt then
+    redis.call('ZADD', parked, 'NX', now, id)
+    return {'circuit_open', probeAt}
+  end
+  -- Cooldown over: this attempt is the single half-open probe.
+  redis.call('HSET', circuit, 'state', 'half_open')
+  state = 'half_open'
+  redis.call('ZADD', leases, expiry, id)
+  redis.call('ZREM', parked, id)
+  return {'granted', 0}
+end
+if state == 'half_open' then
+  if redis.call('ZCARD', leases) == 0 then
+    -- The probe's lease expired (its worker died): let this attempt probe instead.
+    redis.call('ZADD', leases, expiry, id)
+    redis.call('ZREM', parked, id)
+    return {'granted', 0}
+  end
+  redis.call('ZADD', parked, 'NX', now, id)
+  return {'circuit_open', tonumber(redis.call('HGET', circuit, 'probe_at') or '0')}
+end
+if redis.call('ZCARD', leases) >= cap then
+  redis.call('ZADD', parked, 'NX', now, id)
+  return {'host_busy', 0}
+end
+redis.call('ZADD', leases, expiry, id)
+redis.call('ZREM', parked, id)
+return {'granted', 0}
+`;
+
+// Release: free the slot, move the circuit (success closes it; enough
+// consecutive failures, or a failed probe, open it), and hand back as many
+// parked deliveries as there are free slots so they run without polling.
+const RELEASE = `
+local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
+local id, now, outcome, threshold, cooldown, cap, err =
+  ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+redis.call('ZREM', leases, id)
+local state = redis.call('HGET', circuit, 'state') or 'closed'
+local openedUntil = 0
+if outcome == 'ok' then
+  redis.call('HSET', circuit, 'failures', 0, 'state', 'closed')
+  state = 'closed'
+elseif outcome == 'fail' then
+  local failures = redis.call('HINCRBY', circuit, 'failures', 1)
+  redis.call('HSET', circuit, 'last_error', err, 'last_error_at', now)
+  if state == 'half_open' or (state == 'closed' and failures >= threshold) then
+    openedUntil = now + cooldown
+    redis.call('HSET', circuit, 'state', 'open', 'probe_at', openedUntil, 'opened_at', now)
+    state = 'open'
+  end
+end
+local wake = {}
+if state == 'closed' and redis.call('HGET', circuit, 'paused') ~= '1' then
+  redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+  local free = cap - redis.call('ZCARD', leases)
+  if free > 0 then
+    wake = redis.call('ZRANGE', parked, 0, free - 1)
+    if #wake > 0 then redis.call('ZREM', parked, unpack(wake)) end
+  end
+end
+return {state, openedUntil, wake}
+`;
+
+// Oldest parked deliveries, removed from the set: the caller wakes them.
+const TAKE_PARKED = `
+local wake = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #wake > 0 then redis.call('ZREM', KEYS[1], unpack(wake)) end
+return wake
+`;
+
+type Scripted = Redis & {
+  relayHostAcquire(leases: string, circuit: string, parked: string, ...args: Array<string | number>): Promise<[string, number]>;
+  relayHostRelease(leases: string, circuit: string, parked: string, ...args: Array<string | number>): Promise<[string, number, string[]]>;
+  relayHostTakeParked(parked: string, count: number): Promise<string[]>;
+};
+
+/**
+ * Per-host isolation, enforced across every worker through Redis: a cap on
+ * attempts in flight per tracker host and a circuit breaker per host. A
+ * delivery that may not go now is parked (no attempt spent) and woken when a
+ * slot frees, so one dead host never holds up the others.
+ */
+export class HostGate {
+  private readonly redis: Scripted;
+  private readonly knownHosts = new Set<string>();
+
+  constructor(
+    redis: Redis,
+    private readonly keys: RelayKeys,
+    private readonly options: HostGateOptions,
+  ) {
+    redis.defineCommand('relayHostAcquire', { numberOfKeys: 3, lua: ACQUIRE });
+    redis.defineCommand('relayHostRelease', { numberOfKeys: 3, lua: RELEASE });
+    redis.defineCommand('relayHostTakeParked', { numberOfKeys: 1, lua: TAKE_PARKED });
+    this.redis = redis as Scripted;
+  }
+
+  async acquire(host: string, deliveryId: string, now = Date.now()): Promise<Admission> {
+    if (!this.knownHosts.has(host)) {
+      await this.redis.sadd(this.keys.hosts, host);
+      this.knownHosts.add(host);
+    }
+    const [verdict, probeAt] = await this.redis.relayHostAcquire(
+      ...this.hostKeys(host),
+      deliveryId,
+      now,
+      now + this.options.leaseMs,
+      this.options.concurrency,
+    );
+    if (verdict === 'granted') return { granted: true };
+    return { granted: false, reason: verdict as ParkReason, ...(probeAt ? { probeAt: Number(probeAt) } : {}) };
+  }
+
+  /**
+   * `ok`: the host answered (any status that is not retryable); `fail`: a
+   * retryable failure (timeout, 5xx, refused); `neutral`: nothing was learnt
+   * about the host (e.g. the address was refused before connecting).
+   */
+  async release(host: string, deliveryId: string, outcome: 'ok' | 'fail' | 'neutral', error = '', now = Date.now()): Promise<ReleaseResult> {
+    const [state, openedUntil, wake] = await this.redis.relayHostRelease(
+      ...this.hostKeys(host),
+      deliveryId,
+      now,
+      outcome,
+      this.options.failureThreshold,
+      this.options.cooldownMs,
+      this.options.concurrency,
+      error.slice(0, 200),
+    );
+    return { state: state as CircuitState, ...(Number(openedUntil) > 0 ? { openedUntil: Number(openedUntil) } : {}), wake };
+  }
+
+  /** Removes and returns up to `count` of the oldest parked deliveries of a host. */
+  takeParked(host: string, count: number): Promise<string[]> {
+    return this.redis.relayHostTakeParked(this.keys.hostParked(host), count);
+  }
+
+  async isParked(host: string, deliveryId: string): Promise<boolean> {
+    return (await this.redis.zscore(this.keys.hostParked(host), deliveryId)) !== null;
+  }
+
+  async setPaused(host: string, paused: boolean): Promise<void> {
+    await this.redis.sadd(this.keys.hosts, host);
+    if (paused) await this.redis.hset(this.keys.hostCircuit(host), 'paused', '1');
+    else await this.redis.hdel(this.keys.hostCircuit(host), 'paused');
+  }
+
+  async listHosts(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.hosts)).sort();
+  }
+
+  async status(host: string, now = Date.now()): Promise<HostStatus> {
+    const [leases, parked, circuit] = await Promise.all([
+      this.redis.zcount(this.keys.hostLeases(host), now, '+inf'),
+      this.redis.zcard(this.keys.hostParked(host)),
+      this.redis.hgetall(this.keys.hostCircuit(host)),
+    ]);
+    return {
+      host,
+      state: (circuit.state as CircuitState | undefined) ?? 'closed',
+      paused: circuit.paused === '1',
+      inFlight: leases,
+      parked,
+      consecutiveFailures: Number(circuit.failures ?? 0),
+      ...(circuit.last_error ? { lastError: circuit.last_error } : {}),
+      ...(circuit.last_error_at ? { lastErrorAt: Number(circuit.last_error_at) } : {}),
+      ...(circuit.state === 'open' && circuit.probe_at ? { probeAt: Number(circuit.probe_at) } : {}),
+    };
+  }
+
+  private hostKeys(host: string): [string, string, string] {
+    return [this.keys.hostLeases(host), this.keys.hostCircuit(host), this.keys.hostParked(host)];
+  }
+}

@@ -1,0 +1,91 @@
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { HostGate } from '../delivery/host-gate.js';
+import type { AttemptResult } from '../delivery/index.js';
+import type { Ledger, DeliveryRecord } from '../store/ledger.js';
+import { scheduleProbe, wakeDeliveries, type RetryJob } from '../queue/queues.js';
+import type { DeliveryAttempter } from './delivery-attempt.js';
+
+export type RunOutcome =
+  /** Attempted; `nextAttemptAt` is set on the delivery when another attempt is due. */
+  | { kind: 'attempted'; delivery: DeliveryRecord }
+  /** Not attempted: the host is at its cap, its circuit is open, or it is paused. */
+  | { kind: 'parked'; delivery: DeliveryRecord; recheckAt: number };
+
+export interface DeliveryRunnerDeps {
+  gate: HostGate;
+  attempter: DeliveryAttempter;
+  ledger: Ledger;
+  retries: Queue<RetryJob>;
+  logger: Logger;
+  parkRecheckMs: number;
+  now?: () => number;
+}
+
+/**
+ * One attempt of a delivery, if its host lets it through: takes a host slot,
+ * attempts, gives the slot back (moving the host's circuit) and wakes the
+ * parked deliveries the freed slot makes room for.
+ */
+export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
+  const now = deps.now ?? Date.now;
+
+  async function run(delivery: DeliveryRecord): Promise<RunOutcome> {
+    const admission = await deps.gate.acquire(delivery.host, delivery.id, now());
+    if (!admission.granted) {
+      const at = now();
+      if (admission.reason === 'circuit_open' && admission.probeAt) {
+        await scheduleProbe(deps.retries, delivery.host, admission.probeAt, at);
+      }
+      const recheckAt = Math.max(admission.probeAt ?? at, at) + deps.parkRecheckMs;
+      const parked = await deps.ledger.markParked(delivery, admission.reason, recheckAt);
+      return { kind: 'parked', delivery: parked, recheckAt };
+    }
+    let result: AttemptResult | undefined;
+    try {
+      const attempted = await deps.attempter.attempt(delivery);
+      result = attempted.result;
+      return { kind: 'attempted', delivery: attempted.delivery };
+    } finally {
+      await releaseSlot(delivery, result);
+    }
+  }
+
+  async function releaseSlot(delivery: DeliveryRecord, result: AttemptResult | undefined): Promise<void> {
+    const released = await deps.gate.release(delivery.host, delivery.id, circuitOutcome(result), failureText(result), now());
+    if (released.openedUntil) {
+      deps.logger.warn({ host: delivery.host, probeAt: new Date(released.openedUntil).toISOString() }, 'circuit opened');
+      await scheduleProbe(deps.retries, delivery.host, released.openedUntil, now());
+    }
+    if (released.wake.length > 0) await wakeDeliveries(deps.retries, released.wake);
+  }
+
+  /** A parked delivery whose wake-up raced with its parking would otherwise sleep until the recheck. */
+  async function wakeIfReleased(delivery: DeliveryRecord): Promise<void> {
+    if (!(await deps.gate.isParked(delivery.host, delivery.id))) await wakeDeliveries(deps.retries, [delivery.id]);
+  }
+
+  /** The half-open probe: the oldest parked delivery of the host goes now. */
+  async function probe(host: string): Promise<void> {
+    const ids = await deps.gate.takeParked(host, 1);
+    await wakeDeliveries(deps.retries, ids);
+  }
+
+  return { run, wakeIfReleased, probe };
+}
+
+export type DeliveryRunner = ReturnType<typeof createDeliveryRunner>;
+
+/** Whether the attempt says anything about the host's health. */
+function circuitOutcome(result: AttemptResult | undefined): 'ok' | 'fail' | 'neutral' {
+  if (!result) return 'neutral';
+  if (result.outcome === 'retry') return 'fail';
+  // Refused before connecting (blocked address, bad URL): the host was never reached.
+  if (result.status === undefined) return 'neutral';
+  return 'ok';
+}
+
+function failureText(result: AttemptResult | undefined): string {
+  if (!result || result.outcome !== 'retry') return '';
+  return result.error ?? (result.status ? `HTTP ${result.status}` : 'error');
+}
