@@ -68,3 +68,10 @@ export class ConflictError extends RelayError {
     super(code, message, 409);
   }
 }
+
+/** The request is valid, but there is nothing it can act on (e.g. no postback template applies). */
+export class UnprocessableError extends RelayError {
+  constructor(code: string, message: string) {
+    super(code, message, 422);
+  }
+}

@@ -18,6 +18,7 @@ import { requireAdminToken } from './admin/admin-auth.js';
 import { registerSourceRoutes } from './admin/sources-routes.js';
 import { registerAccountRoutes } from './admin/accounts-routes.js';
 import { registerConversionRoutes } from './admin/conversions-routes.js';
+import { registerHostRoutes } from './admin/hosts-routes.js';
 import { createRedriver } from './admin/redrive.js';
 import { createAddressPolicy, createDeliveryClient, type DeliveryClient } from './delivery/index.js';
 import { createDeliveryAttempter } from './worker/delivery-attempt.js';
@@ -26,6 +27,18 @@ import { createRetryProcessor } from './worker/retry-processor.js';
 import { createDeliveryRunner } from './worker/delivery-runner.js';
 import { HostGate } from './delivery/host-gate.js';
 import { startWorkers, type RelayWorkers } from './worker/workers.js';
+import { catalogRoutes } from './docs/route-catalog.js';
+import { registerDocsRoutes } from './docs/docs-routes.js';
+import { relayApiInfo, relayOperations } from './docs/relay-operations.js';
+import { registerBoard } from './ui/board.js';
+import type { OfferConfig } from './domain/offer.js';
+import { ClickStore } from './tracking/click-store.js';
+import { createRecordCache } from './tracking/record-cache.js';
+import { registerClickRoute } from './tracking/click-route.js';
+import { registerOfferRoutes } from './admin/offers-routes.js';
+import { registerAttributionRoutes } from './admin/attribution-routes.js';
+import { registerTestPostbackRoutes, type TestRecord } from './admin/test-postback-route.js';
+import { TestResultStore } from './store/test-results.js';
 
 export interface RelayDeps {
   logger: Logger;
@@ -65,6 +78,14 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
   await waitUntilReady(requestRedis, 15_000);
   const requestQueues = createQueues(requestRedis, keys.queuePrefix);
   metrics.setQueueDepthSource(queueDepthOf(requestQueues));
+  const gateForApi = new HostGate(requestRedis, keys, hostGateOptions(config));
+  metrics.setHostStatusSource(async () => {
+    try {
+      return await Promise.all((await gateForApi.listHosts()).map((host) => gateForApi.status(host)));
+    } catch {
+      return []; // Redis away: the scrape still answers
+    }
+  });
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -79,20 +100,36 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     logController: new LogController({ disableRequestLogging: true }),
   });
   installErrorHandler(app, { isRedisReady: () => requestRedis.status === 'ready' });
+  // Before any route, so the API document sees every one.
+  const routeCatalog = catalogRoutes(app);
   registerHealthRoutes(app, { redis: requestRedis, metrics });
 
   const sources = new RecordStore<SourceConfig>(requestRedis, keys.source, keys.sourceIds);
   const accountsForApi = new RecordStore<AccountConfig>(requestRedis, keys.account, keys.accountIds);
   const ledgerForApi = new Ledger(requestRedis, keys, ledgerOptions);
+  // One client for worker deliveries and admin test postbacks alike: a test meets the same address policy.
+  const client: DeliveryClient = createDeliveryClient({
+    timeoutMs: config.delivery.timeoutMs,
+    maxRedirects: config.delivery.maxRedirects,
+    bodySnippetBytes: config.delivery.bodySnippetBytes,
+    addressPolicy: createAddressPolicy({ allowCidrs: config.delivery.allowCidrs }),
+    userAgent: config.delivery.userAgent,
+    connections: config.delivery.connectionsPerOrigin,
+  });
 
   if (serves('receiver')) {
     await app.register(formBody);
+    const clicks = new ClickStore(requestRedis, keys.click);
+    const offers = new RecordStore<OfferConfig>(requestRedis, keys.offer, keys.offerIds);
+    const offerCache = createRecordCache((id) => offers.get(id), { ttlMs: config.tracking.offerCacheMs, maxEntries: 10_000 });
     registerPostbackRoute(app, {
       sources,
       conversions: requestQueues.conversions,
       metrics,
       dedupeWindowMs: config.receiver.dedupeWindowMs,
+      clicks,
     });
+    registerClickRoute(app, { offers: offerCache, clicks, metrics, defaultWindowDays: config.tracking.attributionWindowDays });
     await app.register(async (admin) => {
       requireAdminToken(admin, config.adminToken ?? '');
       registerSourceRoutes(admin, { sources });
@@ -105,11 +142,32 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
         conversions: requestQueues.conversions,
         redriver: createRedriver({ ledger: ledgerForApi, retries: requestQueues.retries }),
       });
+      registerHostRoutes(admin, {
+        gate: gateForApi,
+        retries: requestQueues.retries,
+        hostConcurrency: config.delivery.hostConcurrency,
+      });
+      registerOfferRoutes(admin, { offers, onChange: (id) => offerCache.invalidate(id) });
+      registerAttributionRoutes(admin, { ledger: ledgerForApi, conversions: requestQueues.conversions, accounts: accountsForApi, clicks });
+      registerTestPostbackRoutes(admin, {
+        accounts: accountsForApi,
+        client,
+        auditLog: deps.auditLog,
+        results: new TestResultStore<TestRecord>(requestRedis, keys.accountTests, {
+          maxPerAccount: config.audit.testsPerAccount,
+          retentionMs: config.audit.retentionMs,
+        }),
+      });
+    });
+    registerDocsRoutes(app, { info: relayApiInfo, operations: relayOperations, registeredRoutes: routeCatalog.routes });
+    await registerBoard(app, {
+      queues: [requestQueues.conversions, requestQueues.retries],
+      adminToken: config.adminToken ?? '',
+      basePath: '/ui',
     });
   }
 
   let workers: RelayWorkers | undefined;
-  let client: DeliveryClient | undefined;
   let backgroundRedis: Redis | undefined;
   if (serves('worker')) {
     backgroundRedis = connectRedis(deps.redisUrl, 'background', { commandTimeoutMs: config.redis.commandTimeoutMs });
@@ -117,14 +175,6 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     const workerQueues = createQueues(backgroundRedis, keys.queuePrefix);
     closers.push(() => workerQueues.close());
     const ledger = new Ledger(backgroundRedis, keys, ledgerOptions);
-    client = createDeliveryClient({
-      timeoutMs: config.delivery.timeoutMs,
-      maxRedirects: config.delivery.maxRedirects,
-      bodySnippetBytes: config.delivery.bodySnippetBytes,
-      addressPolicy: createAddressPolicy({ allowCidrs: config.delivery.allowCidrs }),
-      userAgent: config.delivery.userAgent,
-      connections: config.delivery.connectionsPerOrigin,
-    });
     const attempter = createDeliveryAttempter({
       client,
       ledger,
@@ -170,15 +220,35 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     close() {
       closing ??= (async () => {
         await app.close();
-        await workers?.close(config.worker.shutdownGraceMs);
+        if (workers) {
+          const drained = workers.close();
+          if (!(await settlesWithin(drained, config.worker.shutdownGraceMs))) {
+            // Cutting the hung requests lets their jobs finish; they run again after restart.
+            logger.warn({ graceMs: config.worker.shutdownGraceMs }, 'in-flight deliveries did not finish in time; aborting them');
+            await client.close();
+            await drained;
+          }
+        }
         for (const close of closers) await close();
         await requestQueues.close();
-        await client?.close();
+        await client.close();
         await Promise.all([requestRedis.quit().catch(() => {}), backgroundRedis?.quit().catch(() => {})]);
       })();
       return closing;
     },
   };
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function hostGateOptions(config: RelayConfig) {

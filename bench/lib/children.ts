@@ -49,7 +49,8 @@ function manage(name: string, proc: ChildProcess): ManagedChild {
     });
   });
   const died = new Promise<never>((_resolve, reject) => {
-    proc.once('error', (error) => reject(new Error(`${name}: ${error.message}`)));
+    // `on`, not `once`: a later error (say, a send on a closed channel) must not become an uncaught exception.
+    proc.on('error', (error) => reject(new Error(`${name}: ${error.message}`)));
     void exited.then(({ code, signal }) => {
       if (!stopping) reject(new Error(`${name} exited unexpectedly (code ${code}, signal ${signal})${formatTail(tail)}`));
     });
@@ -87,17 +88,18 @@ function formatTail(tail: string): string {
 export function startNode(
   name: string,
   script: string,
-  options: { env?: Record<string, string>; args?: string[]; ipc?: boolean } = {},
+  options: { env?: Record<string, string>; args?: string[]; ipc?: boolean; inheritEnv?: boolean; nodeArgs?: string[] } = {},
 ): ManagedChild {
-  const env = { ...process.env, ...options.env };
+  const nodeArgs = ['--import', 'tsx', ...(options.nodeArgs ?? [])];
+  const env = options.inheritEnv === false ? { ...options.env } : { ...process.env, ...options.env };
   const proc = options.ipc
     ? fork(script, options.args ?? [], {
         cwd: REPO_ROOT,
         env,
-        execArgv: ['--import', 'tsx'],
+        execArgv: nodeArgs,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       })
-    : spawn(process.execPath, ['--import', 'tsx', script, ...(options.args ?? [])], {
+    : spawn(process.execPath, [...nodeArgs, script, ...(options.args ?? [])], {
         cwd: REPO_ROOT,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],

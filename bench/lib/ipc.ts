@@ -37,6 +37,7 @@ export class IpcClient {
   }
 
   call<T>(type: string, payload?: unknown, timeoutMs = 60_000): Promise<T> {
+    if (!this.child.proc.connected) return Promise.reject(new Error(`${this.child.name}: not running (asked "${type}")`));
     const id = this.nextId++;
     const reply = new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { nowMs } from './clock.js';
+import { nowMs, sleep } from './clock.js';
 
 export interface LoadOptions {
   origin: string;
@@ -11,6 +11,12 @@ export interface LoadOptions {
   accept(status: number, body: string): string | undefined;
   /** A request still unanswered after this is an error, so a stuck server cannot hang the bench. */
   requestTimeoutMs?: number;
+  /**
+   * Paced instead of flat out: request i leaves no earlier than i / rate
+   * seconds after the start, so latency is measured on an idle system
+   * rather than behind a backlog.
+   */
+  ratePerSec?: number;
 }
 
 export interface LoadResult {
@@ -49,9 +55,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
   };
 
+  let startedAt = Number.NaN;
   const loop = async (): Promise<void> => {
     while (next < n) {
       const index = next++;
+      if (options.ratePerSec) {
+        const wait = startedAt + (index * 1000) / options.ratePerSec - nowMs();
+        if (wait > 0) await sleep(wait);
+      }
       const path = options.path(index);
       const start = nowMs();
       sentAt[index] = start;
@@ -72,7 +83,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
   };
 
-  const startedAt = nowMs();
+  startedAt = nowMs();
   try {
     await Promise.all(Array.from({ length: Math.min(concurrency, n) }, loop));
   } finally {

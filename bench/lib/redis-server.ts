@@ -15,6 +15,8 @@ export interface BenchRedis {
   client: Redis;
   /** used_cpu_user + used_cpu_sys: the whole server (main thread and background threads). */
   cpuSeconds(): Promise<number>;
+  /** INFO commandstats: calls and total µs per command since start. */
+  commandStats(): Promise<Record<string, { calls: number; usec: number }>>;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,8 @@ export async function startRedis(name: string, parentDir: string): Promise<Bench
   ]);
   await guard(waitForPing(socketPath, 10_000), [child]);
   const client = new Redis({ path: socketPath, maxRetriesPerRequest: 1, lazyConnect: true });
+  // A server stopped under the client is expected at the end of a phase; commands still fail loudly.
+  client.on('error', () => {});
   await client.connect();
   return {
     name,
@@ -54,6 +58,13 @@ export async function startRedis(name: string, parentDir: string): Promise<Bench
         return Number(match[1]);
       };
       return field('used_cpu_user') + field('used_cpu_sys');
+    },
+    async commandStats() {
+      const stats: Record<string, { calls: number; usec: number }> = {};
+      for (const match of (await client.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+        stats[match[1]!] = { calls: Number(match[2]), usec: Number(match[3]) };
+      }
+      return stats;
     },
     async stop() {
       client.disconnect();

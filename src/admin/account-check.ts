@@ -1,13 +1,20 @@
+import { isIP } from 'node:net';
 import type { AccountConfig, UrlTemplates } from '../domain/account.js';
-import { checkTemplate } from '../templates/index.js';
+import { SAMPLE_VALUES, checkTemplate, renderTemplate } from '../templates/index.js';
+import type { AddressPolicy } from '../delivery/address-policy.js';
 import type { FieldProblem } from '../errors.js';
 
 /**
  * Checks every template of an account as it is saved: unknown macros and
  * non-URLs are errors naming the path; a template with nothing to match on
  * (no click id) is a warning, since it is accepted but rarely what is meant.
+ * A host that is a literal address the delivery guard would refuse is an
+ * error too: better told now than found as a failed delivery later.
  */
-export function checkAccountTemplates(account: AccountConfig): { errors: FieldProblem[]; warnings: FieldProblem[] } {
+export function checkAccountTemplates(
+  account: AccountConfig,
+  deps: { addressPolicy: AddressPolicy },
+): { errors: FieldProblem[]; warnings: FieldProblem[] } {
   const errors: FieldProblem[] = [];
   const warnings: FieldProblem[] = [];
   const visit = (path: string, templates: UrlTemplates | undefined): void => {
@@ -16,7 +23,9 @@ export function checkAccountTemplates(account: AccountConfig): { errors: FieldPr
     list.forEach((text, index) => {
       const at = typeof templates === 'string' ? path : `${path}.${index}`;
       const result = checkTemplate(text);
+      const refused = result.ok ? refusedLiteralHost(text, deps.addressPolicy) : undefined;
       if (!result.ok) errors.push({ path: at, message: result.message });
+      else if (refused) errors.push({ path: at, message: refused });
       else for (const warning of result.warnings) warnings.push({ path: at, message: warning });
     });
   };
@@ -28,4 +37,23 @@ export function checkAccountTemplates(account: AccountConfig): { errors: FieldPr
   visitLevel('postback', account.postback);
   for (const [offerId, offer] of Object.entries(account.offers ?? {})) visitLevel(`offers.${offerId}`, offer);
   return { errors, warnings };
+}
+
+/**
+ * Only IP literals are judged here: a hostname is not resolved at save time,
+ * since its address may change; the delivery guard checks what is actually
+ * connected to. The URL parser has already normalised the odd spellings
+ * (`0x7f.1`, `2130706433`, `[::ffff:127.0.0.1]`), so those are caught too.
+ */
+function refusedLiteralHost(text: string, policy: AddressPolicy): string | undefined {
+  let hostname: string;
+  try {
+    hostname = new URL(renderTemplate(text, SAMPLE_VALUES)).hostname;
+  } catch {
+    return undefined;
+  }
+  const address = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  if (isIP(address) === 0) return undefined;
+  const verdict = policy.check(address);
+  return verdict.allowed ? undefined : `${verdict.reason}: deliveries there are refused`;
 }

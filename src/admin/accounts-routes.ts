@@ -5,12 +5,23 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import { accountInputSchema, idSchema } from './schemas.js';
 import { parseInput } from './parse-input.js';
 import { checkAccountTemplates } from './account-check.js';
+import type { AddressPolicy } from '../delivery/address-policy.js';
+import { expandAccountPresets } from './account-presets.js';
 
-export function registerAccountRoutes(app: FastifyInstance, deps: { accounts: RecordStore<AccountConfig> }): void {
+export interface AccountRoutesDeps {
+  accounts: RecordStore<AccountConfig>;
+  /** The delivery guard's policy (same DELIVERY_ALLOW_CIDRS), to refuse blocked literal hosts at save time. */
+  addressPolicy: AddressPolicy;
+}
+
+export function registerAccountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): void {
   app.put<{ Params: { id: string } }>('/v1/accounts/:id', async (request, reply) => {
     const id = parseInput(idSchema, request.params.id, 'invalid_account');
-    const account = parseInput(accountInputSchema, request.body, 'invalid_account') as AccountConfig;
-    const { errors, warnings } = checkAccountTemplates(account);
+    // `{"preset":…,"base_url":…}` in place of a template becomes the rendered template before validation.
+    const presets = expandAccountPresets(request.body);
+    if (presets.errors.length > 0) throw new ValidationError('invalid_account', presets.errors);
+    const account = parseInput(accountInputSchema, presets.value, 'invalid_account') as AccountConfig;
+    const { errors, warnings } = checkAccountTemplates(account, { addressPolicy: deps.addressPolicy });
     if (errors.length > 0) throw new ValidationError('invalid_account', errors);
     const created = await deps.accounts.put(id, account);
     return reply.status(created ? 201 : 200).send({

@@ -29,6 +29,7 @@ function presentDelivery(delivery: DeliveryRecord) {
     updated_at: new Date(delivery.updatedAt).toISOString(),
     ...(delivery.nextAttemptAt !== undefined ? { next_attempt_at: new Date(delivery.nextAttemptAt).toISOString() } : {}),
     ...(delivery.lastError !== undefined ? { last_error: delivery.lastError } : {}),
+    ...(delivery.parked !== undefined ? { waiting_for_host: delivery.parked } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ export const sourceInputSchema = z.strictObject({
     .partialRecord(z.enum(CONVERSION_FIELDS), z.array(z.string().min(1).max(64)).max(16))
     .default({}),
   default_account: idSchema.optional(),
+  require_click: z.boolean().optional(),
 });
 export type SourceInput = z.infer<typeof sourceInputSchema>;
 

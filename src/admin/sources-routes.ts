@@ -14,6 +14,7 @@ function present(id: string, source: SourceConfig) {
     ip_allow: source.ip_allow,
     params: source.params,
     ...(source.default_account ? { default_account: source.default_account } : {}),
+    require_click: source.require_click === true,
   };
 }
 
@@ -30,6 +31,7 @@ export function registerSourceRoutes(app: FastifyInstance, deps: { sources: Reco
       ip_allow: input.ip_allow,
       params: input.params as Record<string, string[]>,
       ...(input.default_account ? { default_account: input.default_account } : {}),
+      ...(input.require_click ? { require_click: true } : {}),
     };
     const created = await deps.sources.put(id, source);
     return reply.status(created ? 201 : 200).send(present(id, source));

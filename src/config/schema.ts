@@ -51,8 +51,6 @@ export const configSchema = z.object({
        * Redis write; an edit made through another process shows after at most this.
        */
       offerCacheMs: z.number().int().min(0).max(300_000).default(5_000),
-      /** Test postbacks kept per account for `GET /v1/accounts/:id/tests`. */
-      testsKeptPerAccount: z.number().int().min(1).max(1_000).default(20),
     })
     .prefault({}),
   delivery: z
@@ -102,6 +100,8 @@ export const configSchema = z.object({
       maxAttemptsPerDelivery: z.number().int().positive().default(50),
       /** Entries kept in each delivery-state listing index. */
       maxIndexEntries: z.number().int().positive().default(200_000),
+      /** Test postbacks kept per account for `GET /v1/accounts/:id/tests`. */
+      testsPerAccount: z.number().int().min(1).max(1_000).default(20),
       /** Where the JSON-lines audit log goes: `stdout`, `stderr`, `off`, or a file path. */
       log: z.string().default('stdout'),
     })

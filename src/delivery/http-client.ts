@@ -329,7 +329,9 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
   return {
     send,
     close() {
-      closed ??= agent.close();
+      // Called once workers have finished or given up waiting: whatever is still
+      // in flight is a hung tracker, and waiting on it would hang shutdown.
+      closed ??= agent.destroy();
       return closed;
     },
   };

@@ -5,4 +5,6 @@ export interface SourceConfig {
   /** Extra inbound parameter names per canonical field, tried before the defaults. */
   params: Record<string, string[]>;
   default_account?: string;
+  /** Conversions must carry a transaction id issued by this relay's tracking links; others are unattributed. */
+  require_click?: boolean;
 }

@@ -1,6 +1,10 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type QueueDepthSource = () => Promise<Array<{ queue: string; state: string; count: number }>>;
+export type HostStatusSource = () => Promise<
+  Array<{ host: string; state: string; paused: boolean; inFlight: number; parked: number }>
+>;
+const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const;
 
 /**
  * One registry per relay instance (never prom-client's global one), so two
@@ -9,6 +13,15 @@ export type QueueDepthSource = () => Promise<Array<{ queue: string; state: strin
 export function createMetrics() {
   const registry = new Registry();
   let queueDepthSource: QueueDepthSource | undefined;
+  let hostStatusSource: HostStatusSource | undefined;
+  // Host gauges are read from Redis once per scrape and shared by the three gauges below.
+  let hostScrape: Promise<Awaited<ReturnType<HostStatusSource>>> | undefined;
+  const hostStatuses = () => {
+    hostScrape ??= (hostStatusSource?.() ?? Promise.resolve([])).finally(() => {
+      setImmediate(() => (hostScrape = undefined));
+    });
+    return hostScrape;
+  };
 
   const conversionsReceived = new Counter({
     name: 'postback_relay_conversions_received_total',
@@ -20,6 +33,12 @@ export function createMetrics() {
     name: 'postback_relay_conversions_routed_total',
     help: 'Conversions resolved by the worker, by result (routed, unattributed, suppressed, no_postback).',
     labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const clicks = new Counter({
+    name: 'postback_relay_clicks_total',
+    help: 'Tracking-link clicks by outcome (redirected, unknown_offer, invalid, unavailable).',
+    labelNames: ['outcome'] as const,
     registers: [registry],
   });
   const deliveryAttempts = new Counter({
@@ -53,15 +72,52 @@ export function createMetrics() {
     },
   });
 
+  new Gauge({
+    name: 'postback_relay_host_circuit_state',
+    help: 'Circuit state per tracker host: 1 for the current state (closed, open, half_open).',
+    labelNames: ['host', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const host of await hostStatuses()) {
+        for (const state of CIRCUIT_STATES) this.set({ host: host.host, state }, host.state === state ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'postback_relay_host_parked_deliveries',
+    help: 'Deliveries waiting for their tracker host (at its cap, circuit open, or paused).',
+    labelNames: ['host'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const host of await hostStatuses()) this.set({ host: host.host }, host.parked);
+    },
+  });
+  new Gauge({
+    name: 'postback_relay_host_in_flight_attempts',
+    help: 'Attempts in flight per tracker host, across all workers.',
+    labelNames: ['host'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const host of await hostStatuses()) this.set({ host: host.host }, host.inFlight);
+    },
+  });
+
   return {
     registry,
     conversionsReceived,
     conversionsRouted,
+    clicks,
     deliveryAttempts,
     deliveriesSettled,
     attemptDuration,
     setQueueDepthSource(source: QueueDepthSource) {
       queueDepthSource = source;
+    },
+    setHostStatusSource(source: HostStatusSource) {
+      hostStatusSource = source;
     },
   };
 }

@@ -78,7 +78,7 @@ function text({ max, pattern, patternMessage }: TextRules) {
 const decimal = () => text({ max: 32, pattern: DECIMAL, patternMessage: 'must be a plain decimal number like 1.50' });
 const sub = () => text({ max: 512 });
 
-const conversionInputSchema = z.object({
+export const conversionInputSchema = z.object({
   click_id: text({ max: 256 }),
   event: text({ max: 64, pattern: EVENT, patternMessage: 'may contain only letters, digits and _ - . :' }),
   payout: decimal(),

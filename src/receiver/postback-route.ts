@@ -10,12 +10,16 @@ import type { RelayMetrics } from '../health/metrics.js';
 import { ForbiddenError, UnauthorizedError, UnavailableError, ValidationError } from '../errors.js';
 import { mapParams, parseConversionInput, dedupeKey } from './index.js';
 import { keyMatches, createAllowListCache } from './source-auth.js';
+import type { ClickStore } from '../tracking/click-store.js';
+import { attributeFromClick, needsClickLookup, UNKNOWN_CLICK_REASON } from '../tracking/attribution.js';
 
 export interface PostbackRouteDeps {
   sources: RecordStore<SourceConfig>;
   conversions: Queue<ConversionJob>;
   metrics: RelayMetrics;
   dedupeWindowMs: number;
+  /** Tracking-link clicks, to attribute a conversion that carries only its transaction id. */
+  clicks?: Pick<ClickStore, 'get'>;
 }
 
 type PostbackRequest = FastifyRequest<{ Params: { source: string }; Querystring: Record<string, unknown> }>;
@@ -48,7 +52,13 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
         parsed.errors.map((error) => ({ path: error.field, message: error.message })),
       );
     }
-    const fields = parsed.fields;
+    const requireClick = source.require_click === true;
+    const click =
+      deps.clicks && needsClickLookup(parsed.fields, requireClick)
+        ? await withRedis(() => deps.clicks!.get(parsed.fields.click_id!))
+        : null;
+    // Contract precedence: the conversion's own fields, else the click's, else the source's default account.
+    const fields = attributeFromClick(parsed.fields, click);
     const account = fields.account ?? source.default_account;
     const conversion: Conversion = {
       ...fields,
@@ -60,7 +70,9 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
     };
     const unattributed = !fields.click_id
       ? 'no click id: the postback carries none of click_id, clickid, cid, transaction_id, tid'
-      : !account
+      : requireClick && !click
+        ? UNKNOWN_CLICK_REASON
+        : !account
         ? 'no account: the postback names none and the source has no default account'
         : undefined;
     const result = await withRedis(() =>

@@ -9,6 +9,7 @@ export {
 export {
   MAX_TEMPLATE_LENGTH,
   NO_CLICK_ID_WARNING,
+  SAMPLE_VALUES,
   TemplateError,
   checkTemplate,
   compileCached,

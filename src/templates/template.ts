@@ -96,7 +96,7 @@ export const NO_CLICK_ID_WARNING =
 
 // Placeholder values only used to see whether the rendered text is a URL; plain
 // word characters so that they are valid wherever a macro may sit (host, path, query).
-const SAMPLE_VALUES: MacroValues = {
+export const SAMPLE_VALUES: MacroValues = {
   click_id: 'sampleclick',
   payout: '1.50',
   amount: '10.00',

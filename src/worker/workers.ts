@@ -4,7 +4,8 @@ import { CONVERSIONS_QUEUE, RETRIES_QUEUE, type ConversionJob, type RetryJob } f
 import type { RelayConfig } from '../config/schema.js';
 
 export interface RelayWorkers {
-  close(graceMs: number): Promise<void>;
+  /** Stops taking jobs and resolves once the jobs in flight have finished. */
+  close(): Promise<void>;
 }
 
 /** Starts the BullMQ workers for both queues with the relay's lock and stall settings. */
@@ -38,17 +39,8 @@ export function startWorkers(deps: {
     );
   }
   return {
-    async close(graceMs: number) {
-      // Let in-flight deliveries finish, but never hang shutdown on a slow tracker.
-      const graceful = Promise.all(workers.map((worker) => worker.close()));
-      const timedOut = await Promise.race([
-        graceful.then(() => false),
-        new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref()),
-      ]);
-      if (timedOut) {
-        deps.logger.warn({ graceMs }, 'in-flight jobs did not finish in time; they will run again after restart');
-        await Promise.all(workers.map((worker) => worker.close(true)));
-      }
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
     },
   };
 }

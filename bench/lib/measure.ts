@@ -1,0 +1,256 @@
+import { randomBytes } from 'node:crypto';
+import { guard, type ManagedChild } from './children.js';
+import { acceptedId, postbackPath, runLoad, type LoadResult } from './load.js';
+import { processCpuSeconds, waitForQuietCpu } from './proc-cpu.js';
+import { startNoiseMeter, type Noise } from './noise.js';
+import type { BenchRedis } from './redis-server.js';
+import type { BenchSettings } from './settings.js';
+import { perSecond, summarize } from './stats.js';
+import type { BenchTracker } from './tracker.js';
+import { waitForCount } from './wait.js';
+
+export interface AcceptFigures {
+  n: number;
+  ok: number;
+  errors: number;
+  errorRatio: number;
+  errorKinds: Record<string, number>;
+  perSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface E2eFigures {
+  /** Accepted conversions that reached the tracker (first arrival each). */
+  delivered: number;
+  /** Pings beyond the first per conversion (at-least-once allows them; they should be rare). */
+  duplicates: number;
+  /** Arrived with a txid other than the id the accept answer gave, or a payout other than `1.50`. */
+  wrongTxid: number;
+  wrongPayout: number;
+  /** Arrived although its request was not accepted. */
+  unexpected: number;
+  perSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface CpuFigures {
+  /** CPU seconds per 1,000 conversions of the process(es) under test. */
+  processSecPer1k: number;
+  redisSecPer1k?: number;
+  totalSecPer1k?: number;
+}
+
+export interface RelayLikeFigures {
+  accept: AcceptFigures;
+  e2e: E2eFigures;
+  cpu: CpuFigures;
+  noise: Noise;
+  /**
+   * Latency with no backlog: a short paced run after the main one. Under the
+   * flat-out run, e2e latency is mostly time spent queued behind earlier
+   * postbacks, so it measures throughput again, not what one ping costs.
+   */
+  paced: { ratePerSec: number; accept: AcceptFigures; e2e: E2eFigures };
+  /** Redis commands per conversion (commands run inside scripts included), and each command's share, most Redis time first (µs per conversion). */
+  redis: { callsPerConversion: number; top: Array<{ command: string; callsPerConversion: number; usecPerConversion: number }> };
+}
+
+/** What a relay under test (the real one or the minimal baseline) offers to be measured. */
+export interface RelayLikeTarget {
+  name: string;
+  origin: string;
+  /** Processes whose CPU counts as the relay's. */
+  cpuPids: number[];
+  redis: BenchRedis;
+  tracker: BenchTracker;
+  /** Children whose death aborts the measurement at once. */
+  guards: ManagedChild[];
+  /** Extra state to print when deliveries get stuck (queue depths, metrics, logs). */
+  diagnose?(): Promise<string>;
+}
+
+export function acceptFigures(load: LoadResult): AcceptFigures {
+  const latency = summarize(load.latencyMs);
+  return {
+    n: load.n,
+    ok: load.ok,
+    errors: load.errors,
+    errorRatio: load.errors / load.n,
+    errorKinds: load.errorKinds,
+    perSec: perSecond(load.ok, load.startedAt, load.finishedAt),
+    p50Ms: latency.p50,
+    p99Ms: latency.p99,
+    maxMs: latency.max,
+  };
+}
+
+function cpuOf(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+}
+
+const per1k = (seconds: number, count: number): number => (count > 0 ? (seconds / count) * 1000 : Number.NaN);
+
+/** Receiver only: accepted/s and latency of a server that answers postbacks (the Fastify floor). */
+export async function measureAccept(
+  target: { name: string; origin: string; cpuPids: number[]; guards: ManagedChild[] },
+  settings: BenchSettings,
+): Promise<{ accept: AcceptFigures; cpu: CpuFigures; noise: Noise }> {
+  const tag = randomBytes(3).toString('hex');
+  const load = (prefix: string, n: number) =>
+    guard(
+      runLoad({
+        origin: target.origin,
+        n,
+        concurrency: settings.concurrency,
+        path: (i) => postbackPath(`${prefix}${tag}-${i}`),
+        accept: acceptedId,
+      }),
+      target.guards,
+    );
+  await load('w', settings.warmup);
+  await waitForQuietCpu(target.cpuPids);
+  const noise = startNoiseMeter(target.cpuPids);
+  const cpuBefore = cpuOf(target.cpuPids);
+  const run = await load('m', settings.n);
+  const noiseFigures = noise();
+  await waitForQuietCpu(target.cpuPids);
+  const cpuSeconds = cpuOf(target.cpuPids) - cpuBefore;
+  return { accept: acceptFigures(run), cpu: { processSecPer1k: per1k(cpuSeconds, run.ok) }, noise: noiseFigures };
+}
+
+/**
+ * The full path: postbacks in, pings out. The warm-up is delivered before
+ * the CPU counters are read, and the counters are read again only once every
+ * accepted conversion has reached the tracker and the relay has gone quiet,
+ * so the CPU figure covers receiving, queueing, delivering and recording.
+ */
+export async function measureRelayLike(target: RelayLikeTarget, settings: BenchSettings): Promise<RelayLikeFigures> {
+  const tag = randomBytes(3).toString('hex');
+  const within = <T>(promise: Promise<T>): Promise<T> => guard(promise, target.guards);
+  const load = (runTag: string, n: number, ratePerSec?: number) =>
+    within(
+      runLoad({
+        origin: target.origin,
+        n,
+        concurrency: settings.concurrency,
+        path: (i) => postbackPath(`${runTag}-${i}`),
+        accept: acceptedId,
+        ...(ratePerSec ? { ratePerSec } : {}),
+      }),
+    );
+  const delivered = async (runTag: string, count: number, what: string): Promise<void> => {
+    try {
+      await within(
+        waitForCount(what, async () => (await target.tracker.count(runTag)).unique, count, {
+          stallMs: settings.stallMs,
+          timeoutMs: settings.deliveryTimeoutMs,
+        }),
+      );
+    } catch (error) {
+      const details = target.diagnose ? await target.diagnose().catch((e: unknown) => `(diagnose failed: ${String(e)})`) : '';
+      throw new Error(`${target.name}: ${(error as Error).message}${details ? `\n${details}` : ''}`);
+    }
+  };
+
+  const warmTag = `w${tag}`;
+  const warm = await load(warmTag, settings.warmup);
+  if (warm.ok === 0) {
+    throw new Error(`${target.name}: no warm-up postback was accepted: ${JSON.stringify(warm.errorKinds)}`);
+  }
+  await delivered(warmTag, warm.ok, 'warm-up deliveries at the tracker');
+  await waitForQuietCpu(target.cpuPids);
+
+  const noise = startNoiseMeter([...target.cpuPids, target.redis.child.pid, target.tracker.child.pid]);
+  const cpuBefore = cpuOf(target.cpuPids);
+  const redisBefore = await target.redis.cpuSeconds();
+  const statsBefore = await target.redis.commandStats();
+  const runTag = `m${tag}`;
+  const run = await load(runTag, settings.n);
+  await delivered(runTag, run.ok, 'deliveries at the tracker');
+  const noiseFigures = noise();
+  await waitForQuietCpu(target.cpuPids);
+  const cpuSeconds = cpuOf(target.cpuPids) - cpuBefore;
+  const redisSeconds = (await target.redis.cpuSeconds()) - redisBefore;
+  const redisCommands = commandDelta(statsBefore, await target.redis.commandStats(), run.ok);
+
+  const pacedTag = `p${tag}`;
+  const paced = await load(pacedTag, settings.paced.n, settings.paced.ratePerSec);
+  await delivered(pacedTag, paced.ok, 'paced-run deliveries at the tracker');
+
+  return {
+    accept: acceptFigures(run),
+    e2e: await e2eFigures(target.tracker, runTag, run),
+    cpu: {
+      processSecPer1k: per1k(cpuSeconds, run.ok),
+      redisSecPer1k: per1k(redisSeconds, run.ok),
+      totalSecPer1k: per1k(cpuSeconds + redisSeconds, run.ok),
+    },
+    noise: noiseFigures,
+    paced: {
+      ratePerSec: settings.paced.ratePerSec,
+      accept: acceptFigures(paced),
+      e2e: await e2eFigures(target.tracker, pacedTag, paced),
+    },
+    redis: redisCommands,
+  };
+}
+
+type CommandStats = Record<string, { calls: number; usec: number }>;
+
+function commandDelta(before: CommandStats, after: CommandStats, conversions: number): RelayLikeFigures['redis'] {
+  const rows = Object.entries(after).map(([command, { calls, usec }]) => ({
+    command,
+    calls: calls - (before[command]?.calls ?? 0),
+    usec: usec - (before[command]?.usec ?? 0),
+  }));
+  // The bench's own INFO calls are not the relay's.
+  const relayRows = rows.filter((row) => row.command !== 'info' && row.calls > 0);
+  const totalCalls = relayRows.reduce((sum, row) => sum + row.calls, 0);
+  return {
+    callsPerConversion: totalCalls / conversions,
+    top: relayRows
+      .sort((a, b) => b.usec - a.usec)
+      .map((row) => ({
+        command: row.command,
+        callsPerConversion: row.calls / conversions,
+        usecPerConversion: row.usec / conversions,
+      })),
+  };
+}
+
+async function e2eFigures(tracker: BenchTracker, runTag: string, run: LoadResult): Promise<E2eFigures> {
+  const dump = await tracker.dump(runTag);
+  const latency: number[] = [];
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let wrongTxid = 0;
+  let wrongPayout = 0;
+  let unexpected = 0;
+  for (const [clickId, at, txid, payout] of dump.hits) {
+    const index = Number(clickId.slice(clickId.lastIndexOf('-') + 1));
+    const id = run.ids[index];
+    if (id === undefined) {
+      unexpected += 1;
+      continue;
+    }
+    latency.push(at - run.sentAt[index]!);
+    lastAt = Math.max(lastAt, at);
+    if (txid !== id) wrongTxid += 1;
+    if (payout !== '1.50') wrongPayout += 1;
+  }
+  const summary = summarize(latency);
+  return {
+    delivered: latency.length,
+    duplicates: dump.total - dump.hits.length,
+    wrongTxid,
+    wrongPayout,
+    unexpected,
+    perSec: perSecond(latency.length, run.startedAt, lastAt),
+    p50Ms: summary.p50,
+    p99Ms: summary.p99,
+    maxMs: summary.max,
+  };
+}

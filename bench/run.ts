@@ -1,0 +1,297 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { REPO_ROOT, stopAllChildren } from './lib/children.js';
+import { sleep } from './lib/clock.js';
+import type { AcceptFigures, E2eFigures, RelayLikeFigures } from './lib/measure.js';
+import { markdownTable, row, textTable, type ComparisonRow } from './lib/report.js';
+import type { BenchSettings } from './lib/settings.js';
+import { round } from './lib/stats.js';
+import { runBullmqCeiling, type BullmqCeilingResult } from './phases/bullmq-ceiling.js';
+import { runFastifyBare, type FastifyBareResult } from './phases/fastify-bare.js';
+import { runMinimalRelay } from './phases/minimal-relay.js';
+import { runRelay, type RelayResult } from './phases/relay.js';
+
+/**
+ * `npm run bench`: the relay against three baselines, each measured in this
+ * same run on this same machine, reported as ratios. Any failed request above
+ * the threshold, any lost or wrong delivery, a crashed or hung process, or the
+ * hard timeout makes it exit non-zero after printing why.
+ *
+ * Environment: BENCH_N (20000), BENCH_QUICK=1 or --quick (N=2000), BENCH_CONCURRENCY (64),
+ * BENCH_WARMUP, BENCH_PACED_N (250) and BENCH_PACED_RATE (50/s) for the unsaturated latency run,
+ * BENCH_PHASES (comma list of fastify-bare, bullmq-ceiling, minimal-relay, relay),
+ * BENCH_TIMEOUT_S (600, whole run), BENCH_STALL_S (30, no progress), BENCH_RELAY_CPU_PROF=1
+ * (profile the relay into bench/results/; summarise with `tsx bench/profile-summary.ts`).
+ */
+const wallStart = Date.now();
+const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const n = intFromEnv('BENCH_N', quick ? 2_000 : 20_000);
+const hardTimeoutS = intFromEnv('BENCH_TIMEOUT_S', 600);
+const ALL_PHASES = ['fastify-bare', 'bullmq-ceiling', 'minimal-relay', 'relay'] as const;
+type PhaseName = (typeof ALL_PHASES)[number];
+const phases = (process.env.BENCH_PHASES?.split(',').map((name) => name.trim()) ?? [...ALL_PHASES]) as PhaseName[];
+for (const phase of phases) {
+  if (!ALL_PHASES.includes(phase)) fatalUsage(`BENCH_PHASES: unknown phase "${phase}" (known: ${ALL_PHASES.join(', ')})`);
+}
+
+const tmpDir = mkdtempSync(join(tmpdir(), 'postback-bench-'));
+const settings: BenchSettings = {
+  n,
+  // Enough for V8 to optimise the hot paths of every process involved, the load generator's included.
+  warmup: intFromEnv('BENCH_WARMUP', Math.min(2_000, Math.max(1_000, Math.round(n / 10)))),
+  concurrency: intFromEnv('BENCH_CONCURRENCY', 64),
+  paced: { n: intFromEnv('BENCH_PACED_N', 250), ratePerSec: intFromEnv('BENCH_PACED_RATE', 50) },
+  stallMs: intFromEnv('BENCH_STALL_S', 30) * 1000,
+  // Generous (a floor of 100 deliveries/s), but finite: a relay slower than that is broken, not slow.
+  deliveryTimeoutMs: Math.max(120_000, n * 10),
+  maxErrorRatio: 0.001,
+  tmpDir,
+};
+
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await stopAllChildren();
+    rmSync(tmpDir, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+
+async function abort(reason: string, exitCode: number): Promise<never> {
+  process.stderr.write(`\nBENCH FAILED: ${reason}\n`);
+  await Promise.race([cleanup(), sleep(15_000)]);
+  process.exit(exitCode);
+}
+
+process.once('SIGINT', () => void abort('interrupted (SIGINT)', 130));
+process.once('SIGTERM', () => void abort('terminated (SIGTERM)', 143));
+process.on('uncaughtException', (error) => void abort(`uncaught: ${error.stack ?? String(error)}`, 1));
+process.on('unhandledRejection', (error) => void abort(`unhandled rejection: ${String(error)}`, 1));
+setTimeout(() => void abort(`hard timeout: the bench took longer than ${hardTimeoutS} s`, 124), hardTimeoutS * 1000).unref();
+
+/** Above this share of the CPUs taken by others during a measurement, its figures are flagged. */
+const NOISY_PERCENT = 10;
+
+const results: {
+  fastifyBare?: FastifyBareResult;
+  bullmqCeiling?: BullmqCeilingResult;
+  minimalRelay?: RelayLikeFigures;
+  relay?: RelayResult;
+} = {};
+const problems: string[] = [];
+const warnings: string[] = [];
+const phaseSeconds: Record<string, number> = {};
+const loadBefore = loadavg();
+
+log(
+  `postback-relay bench: N=${n}, warm-up ${settings.warmup}, concurrency ${settings.concurrency}, ` +
+    `${cpus().length} CPUs, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`,
+);
+for (const phase of phases) {
+  const start = Date.now();
+  log(`\n▶ ${phase}`);
+  try {
+    if (phase === 'fastify-bare') results.fastifyBare = await runFastifyBare(settings);
+    if (phase === 'bullmq-ceiling') results.bullmqCeiling = await runBullmqCeiling(settings);
+    if (phase === 'minimal-relay') results.minimalRelay = await runMinimalRelay(settings);
+    if (phase === 'relay') results.relay = await runRelay(settings);
+  } catch (error) {
+    problems.push(`${phase}: ${(error as Error).message}`);
+    log(`  failed: ${(error as Error).message}`);
+  }
+  phaseSeconds[phase] = round((Date.now() - start) / 1000, 1);
+  log(`  ${phase} took ${phaseSeconds[phase]} s`);
+  describePhase(phase);
+}
+
+checkAccept('fastify-bare', results.fastifyBare?.accept);
+for (const [name, noise] of [
+  ['fastify-bare', results.fastifyBare?.noise],
+  ['bullmq-ceiling', results.bullmqCeiling?.noise],
+  ['minimal-relay', results.minimalRelay?.noise],
+  ['relay', results.relay?.noise],
+] as const) {
+  if (noise && noise.othersPercent + noise.stealPercent > NOISY_PERCENT) {
+    warnings.push(
+      `${name}: measured on a busy machine (other processes ${noise.othersPercent.toFixed(0)}%, ` +
+        `steal ${noise.stealPercent.toFixed(0)}% of all CPUs): its figures, and ratios against it, are skewed`,
+    );
+  }
+}
+checkRelayLike('minimal-relay', results.minimalRelay);
+checkRelayLike('relay', results.relay);
+if (results.relay) {
+  const { warnLines, warnSamples, shutdown } = results.relay;
+  if (warnLines > 0) warnings.push(`relay logged ${warnLines} lines at warn or above, e.g.:\n    ${warnSamples.join('\n    ')}`);
+  if (process.env.BENCH_RELAY_CPU_PROF === '1') warnings.push('relay: ran under --cpu-prof; its figures include profiler overhead');
+  if (shutdown.forced) problems.push(`relay: did not exit within 30 s of SIGTERM (killed)`);
+  else if (shutdown.code !== 0) warnings.push(`relay: exited with code ${shutdown.code} (signal ${shutdown.signal}) after SIGTERM`);
+}
+
+const { fastifyBare, bullmqCeiling, minimalRelay, relay } = results;
+const rows: ComparisonRow[] = [
+  row('accepted/s', 'higher', 0, relay?.accept.perSec, 'Fastify bare', fastifyBare?.accept.perSec),
+  row('accepted/s', 'higher', 0, relay?.accept.perSec, 'minimal relay', minimalRelay?.accept.perSec),
+  row('e2e deliveries/s', 'higher', 0, relay?.e2e.perSec, 'BullMQ ceiling (processed/s)', bullmqCeiling?.processedPerSec),
+  row('e2e deliveries/s', 'higher', 0, relay?.e2e.perSec, 'minimal relay', minimalRelay?.e2e.perSec),
+  row('CPU s/1000, relay + Redis', 'lower', 3, relay?.cpu.totalSecPer1k, 'minimal relay', minimalRelay?.cpu.totalSecPer1k),
+  row('CPU s/1000, relay process', 'lower', 3, relay?.cpu.processSecPer1k, 'minimal relay', minimalRelay?.cpu.processSecPer1k),
+  row('CPU s/1000, Redis', 'lower', 3, relay?.cpu.redisSecPer1k, 'minimal relay', minimalRelay?.cpu.redisSecPer1k),
+  row('accept p50 ms', 'lower', 2, relay?.accept.p50Ms, 'Fastify bare', fastifyBare?.accept.p50Ms),
+  row('accept p99 ms', 'lower', 2, relay?.accept.p99Ms, 'Fastify bare', fastifyBare?.accept.p99Ms),
+  row('accept p99 ms', 'lower', 2, relay?.accept.p99Ms, 'minimal relay', minimalRelay?.accept.p99Ms),
+  row('e2e p50 ms', 'lower', 1, relay?.e2e.p50Ms, 'minimal relay', minimalRelay?.e2e.p50Ms),
+  row('e2e p99 ms', 'lower', 1, relay?.e2e.p99Ms, 'minimal relay', minimalRelay?.e2e.p99Ms),
+  row(`paced ${settings.paced.ratePerSec}/s: accept p99 ms`, 'lower', 2, relay?.paced.accept.p99Ms, 'minimal relay', minimalRelay?.paced.accept.p99Ms),
+  row(`paced ${settings.paced.ratePerSec}/s: e2e p50 ms`, 'lower', 1, relay?.paced.e2e.p50Ms, 'minimal relay', minimalRelay?.paced.e2e.p50Ms),
+  row(`paced ${settings.paced.ratePerSec}/s: e2e p99 ms`, 'lower', 1, relay?.paced.e2e.p99Ms, 'minimal relay', minimalRelay?.paced.e2e.p99Ms),
+  row('Redis commands per conversion', 'lower', 1, relay?.redis.callsPerConversion, 'minimal relay', minimalRelay?.redis.callsPerConversion),
+];
+
+const loadAfter = loadavg();
+const wallSeconds = round((Date.now() - wallStart) / 1000, 1);
+const context =
+  `N=${n} postbacks, ${settings.concurrency} in flight, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), ` +
+  `load average ${loadBefore[0]!.toFixed(2)} → ${loadAfter[0]!.toFixed(2)}, node ${process.version}, ${redisVersion()}, ` +
+  `${gitDescription()}; all phases in one run of ${wallSeconds} s`;
+log(`\n${textTable(rows)}\n`);
+log('Markdown:\n');
+log(`${markdownTable(rows)}\n\n_${context}._\n`);
+
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(resultsDir, { recursive: true });
+const resultsPath = join(resultsDir, 'last.json');
+writeFileSync(
+  resultsPath,
+  `${JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      context,
+      settings: { ...settings, tmpDir: undefined, phases },
+      machine: { cpus: cpus().length, model: cpus()[0]?.model.trim(), loadBefore, loadAfter },
+      wallSeconds,
+      phaseSeconds,
+      results,
+      rows,
+      warnings,
+      problems,
+      ok: problems.length === 0,
+    },
+    (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value),
+    2,
+  )}\n`,
+);
+log(`results: ${resultsPath}`);
+log(`wall time: ${wallSeconds} s`);
+
+await cleanup();
+for (const warning of warnings) log(`warning: ${warning}`);
+if (problems.length > 0) {
+  process.stderr.write(`\nBENCH FAILED (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n`);
+  for (const problem of problems) process.stderr.write(`  - ${problem}\n`);
+  process.exit(1);
+}
+process.exit(0);
+
+// ---- helpers ----
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function intFromEnv(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text) || Number(text) <= 0) fatalUsage(`${name} must be a positive integer (got "${text}")`);
+  return Number(text);
+}
+
+function fatalUsage(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+function checkAccept(name: string, accept: AcceptFigures | undefined): void {
+  if (!accept) return;
+  if (accept.errorRatio > settings.maxErrorRatio) {
+    problems.push(
+      `${name}: ${accept.errors} of ${accept.n} requests not accepted ` +
+        `(${(accept.errorRatio * 100).toFixed(2)}% > ${settings.maxErrorRatio * 100}%): ${JSON.stringify(accept.errorKinds)}`,
+    );
+  } else if (accept.errors > 0) {
+    warnings.push(`${name}: ${accept.errors} of ${accept.n} requests not accepted: ${JSON.stringify(accept.errorKinds)}`);
+  }
+}
+
+function checkRelayLike(name: string, figures: RelayLikeFigures | undefined): void {
+  if (!figures) return;
+  checkAccept(name, figures.accept);
+  checkAccept(`${name} (paced run)`, figures.paced.accept);
+  checkPings(name, figures.e2e);
+  checkPings(`${name} (paced run)`, figures.paced.e2e);
+}
+
+function checkPings(name: string, e2e: E2eFigures): void {
+  if (e2e.wrongTxid > 0) problems.push(`${name}: ${e2e.wrongTxid} pings carried a txid other than the accepted id`);
+  if (e2e.wrongPayout > 0) problems.push(`${name}: ${e2e.wrongPayout} pings carried a payout other than 1.50`);
+  if (e2e.unexpected > 0) problems.push(`${name}: ${e2e.unexpected} pings for postbacks that were not accepted`);
+  if (e2e.duplicates > 0) warnings.push(`${name}: ${e2e.duplicates} duplicate pings (at-least-once allows them)`);
+}
+
+function describePhase(phase: PhaseName): void {
+  const f = (value: number | undefined, digits = 0) => (value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits));
+  const acceptLine = (a: AcceptFigures) =>
+    `  accepted ${a.ok}/${a.n} (${a.errors} errors) ${f(a.perSec)}/s, p50 ${f(a.p50Ms, 2)} ms, p99 ${f(a.p99Ms, 2)} ms, max ${f(a.maxMs, 1)} ms`;
+  const relayLike = (r: RelayLikeFigures) => [
+    acceptLine(r.accept),
+    `  delivered ${r.e2e.delivered} (${r.e2e.duplicates} duplicates) ${f(r.e2e.perSec)}/s, e2e p50 ${f(r.e2e.p50Ms, 1)} ms, p99 ${f(r.e2e.p99Ms, 1)} ms, max ${f(r.e2e.maxMs, 1)} ms`,
+    `  CPU s/1000: process ${f(r.cpu.processSecPer1k, 3)}, redis ${f(r.cpu.redisSecPer1k, 3)}, total ${f(r.cpu.totalSecPer1k, 3)}`,
+    `  paced ${r.paced.ratePerSec}/s: accept p50 ${f(r.paced.accept.p50Ms, 2)} ms, p99 ${f(r.paced.accept.p99Ms, 2)} ms; ` +
+      `e2e p50 ${f(r.paced.e2e.p50Ms, 1)} ms, p99 ${f(r.paced.e2e.p99Ms, 1)} ms, max ${f(r.paced.e2e.maxMs, 1)} ms`,
+    `  Redis commands per conversion (inside scripts included): ${f(r.redis.callsPerConversion, 1)}; most Redis time: ` +
+      r.redis.top.slice(0, 6).map((c) => `${c.command} ×${f(c.callsPerConversion, 1)} ${f(c.usecPerConversion)} µs`).join(', '),
+  ];
+  const lines: string[] = [];
+  if (phase === 'fastify-bare' && results.fastifyBare) {
+    lines.push(acceptLine(results.fastifyBare.accept), `  CPU s/1000: process ${f(results.fastifyBare.cpu.processSecPer1k, 3)}`);
+  }
+  if (phase === 'bullmq-ceiling' && results.bullmqCeiling) {
+    const c = results.bullmqCeiling;
+    lines.push(
+      `  adds ${f(c.addsPerSec)}/s (p50 ${f(c.addP50Ms, 2)} ms, p99 ${f(c.addP99Ms, 2)} ms), processed ${f(c.processedPerSec)}/s`,
+      `  CPU s/1000: producer ${f(c.cpu.producerSecPer1k, 3)}, worker ${f(c.cpu.workerSecPer1k, 3)}, redis ${f(c.cpu.redisSecPer1k, 3)}`,
+    );
+  }
+  if (phase === 'minimal-relay' && results.minimalRelay) lines.push(...relayLike(results.minimalRelay));
+  if (phase === 'relay' && results.relay) {
+    const r = results.relay;
+    lines.push(...relayLike(r), `  shutdown ${r.shutdown.ms} ms (code ${r.shutdown.code}), warn+ log lines ${r.warnLines}`);
+    const counters = Object.entries(r.counters).map(([name, value]) => `    ${name.replace('postback_relay_', '')} ${value}`);
+    if (counters.length) lines.push('  relay counters (warm-up included):', ...counters);
+  }
+  const noise = { 'fastify-bare': results.fastifyBare, 'bullmq-ceiling': results.bullmqCeiling, 'minimal-relay': results.minimalRelay, relay: results.relay }[phase]?.noise;
+  if (noise) lines.push(`  machine: other processes ${f(noise.othersPercent)}%, steal ${f(noise.stealPercent)}% of the CPUs`);
+  for (const line of lines) log(line);
+}
+
+function redisVersion(): string {
+  try {
+    return `redis ${/v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? '?'}`;
+  } catch {
+    return 'redis ?';
+  }
+}
+
+/** The commit measured, and whether src/ differed from it (the lead edits while benches run). */
+function gitDescription(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    return `commit ${commit}${dirty ? ' + uncommitted src/ changes' : ''}`;
+  } catch {
+    return 'commit ?';
+  }
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { idSchema } from './schemas.js';
+
+const MAX_WINDOW_DAYS = 3650;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** `PUT /v1/offers/:id`; the URL's macros are checked by checkLandingTemplate, naming `url`. */
+export const offerInputSchema = z
+  .strictObject({
+    url: z.string({ error: 'required: the landing URL template' }),
+    attribution_window_days: z.number().int().min(1).max(MAX_WINDOW_DAYS).optional(),
+    // For windows under a day (and for tests that watch a click expire).
+    attribution_window_seconds: z.number().int().min(1).max(MAX_WINDOW_DAYS * 86_400).optional(),
+  })
+  .refine((offer) => offer.attribution_window_days === undefined || offer.attribution_window_seconds === undefined, {
+    path: ['attribution_window_seconds'],
+    message: 'give attribution_window_days or attribution_window_seconds, not both',
+  });
+
+/** Routing states the ledger indexes conversions by (routed ones are listed through their deliveries). */
+export const LISTED_CONVERSION_STATES = ['unattributed', 'suppressed', 'no_postback'] as const;
+
+export const conversionListQuerySchema = z.strictObject({
+  state: z.enum(LISTED_CONVERSION_STATES).default('unattributed'),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(512).optional(),
+});
+
+/** `POST /v1/conversions/:id/attribute`: same limits as the receiver's fields. */
+export const attributeInputSchema = z.strictObject({
+  account: idSchema,
+  offer_id: z.string().regex(/^[^\s\u0000-\u001f]{1,128}$/, 'at most 128 characters, no spaces').optional(),
+  click_id: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(256, 'must be at most 256 characters')
+    .refine((s) => !CONTROL.test(s), 'must not contain control characters')
+    .optional(),
+});

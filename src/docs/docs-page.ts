@@ -1,0 +1,103 @@
+type JsonObject = Record<string, any>;
+
+const METHOD_ORDER = ['get', 'post', 'put', 'delete'];
+
+function escapeHtml(text: unknown): string {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A compact one-line type for a parameter table: `string (pattern …)`, `integer 1–500, default 50`. */
+function typeSummary(schema: JsonObject | undefined): string {
+  if (!schema) return '';
+  if (Array.isArray(schema.anyOf)) return schema.anyOf.map(typeSummary).join(' | ');
+  const parts: string[] = [];
+  if (Array.isArray(schema.enum)) parts.push(schema.enum.map((v: unknown) => JSON.stringify(v)).join(' | '));
+  else parts.push(schema.format ? `${schema.type} (${schema.format})` : String(schema.type ?? 'any'));
+  if (schema.minimum !== undefined || schema.maximum !== undefined) parts.push(`${schema.minimum ?? ''}–${schema.maximum ?? ''}`);
+  if (schema.maxLength !== undefined) parts.push(`max ${schema.maxLength} chars`);
+  if (schema.pattern !== undefined && !schema.format) parts.push(`pattern ${schema.pattern}`);
+  if (schema.default !== undefined) parts.push(`default ${JSON.stringify(schema.default)}`);
+  return parts.join(', ');
+}
+
+function schemaBlock(label: string, schema: unknown): string {
+  return `<details><summary>${escapeHtml(label)}</summary><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre></details>`;
+}
+
+function operationHtml(path: string, method: string, operation: JsonObject): string {
+  const parameters: JsonObject[] = operation.parameters ?? [];
+  const security = (operation.security ?? []).flatMap((entry: JsonObject) => Object.keys(entry));
+  const rows = parameters
+    .map(
+      (p) =>
+        `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td><td>${p.required ? 'yes' : ''}</td>` +
+        `<td>${escapeHtml(typeSummary(p.schema))}</td><td>${escapeHtml(p.description ?? p.schema?.description ?? '')}</td></tr>`,
+    )
+    .join('');
+  const body = operation.requestBody
+    ? Object.entries(operation.requestBody.content as JsonObject)
+        .map(([type, media]) => schemaBlock(`Request body (${type})`, (media as JsonObject).schema))
+        .join('')
+    : '';
+  const responses = Object.entries(operation.responses as JsonObject)
+    .map(([status, response]) => {
+      const content = Object.entries(((response as JsonObject).content ?? {}) as JsonObject);
+      const schemas = content.map(([type, media]) => schemaBlock(type, (media as JsonObject).schema)).join('');
+      return `<li><b>${escapeHtml(status)}</b> ${escapeHtml((response as JsonObject).description)}${schemas}</li>`;
+    })
+    .join('');
+  const id = escapeHtml(operation.operationId ?? `${method}${path}`);
+  return `<section class="op" id="${id}">
+<h3><span class="m ${escapeHtml(method)}">${escapeHtml(method.toUpperCase())}</span> <code>${escapeHtml(path)}</code></h3>
+<p>${escapeHtml(operation.summary ?? '')}${operation['x-undocumented'] ? ' <em>(not described yet)</em>' : ''}</p>
+${operation.description ? `<p class="desc">${escapeHtml(operation.description)}</p>` : ''}
+${security.length > 0 ? `<p class="auth">Auth: ${security.map((s: string) => `<code>${escapeHtml(s)}</code>`).join(' or ')}</p>` : '<p class="auth">No auth</p>'}
+${rows ? `<table><thead><tr><th>Parameter</th><th>In</th><th>Required</th><th>Type</th><th>Notes</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
+${body}
+<ul class="responses">${responses}</ul>
+</section>`;
+}
+
+/**
+ * A self-contained, script-free page rendered from the OpenAPI document, so
+ * /docs works offline and behind firewalls (no CDN-hosted viewer).
+ */
+export function renderDocsPage(document: JsonObject, jsonPath: string): string {
+  const byTag = new Map<string, string[]>();
+  const toc = new Map<string, string[]>();
+  for (const [path, item] of Object.entries(document.paths as JsonObject)) {
+    const methods = Object.keys(item as JsonObject).sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b));
+    for (const method of methods) {
+      const operation = (item as JsonObject)[method] as JsonObject;
+      const tag = (operation.tags?.[0] as string | undefined) ?? 'other';
+      if (!byTag.has(tag)) {
+        byTag.set(tag, []);
+        toc.set(tag, []);
+      }
+      byTag.get(tag)!.push(operationHtml(path, method, operation));
+      toc.get(tag)!.push(`<a href="#${escapeHtml(operation.operationId ?? '')}">${escapeHtml(method.toUpperCase())} ${escapeHtml(path)}</a>`);
+    }
+  }
+  const info = document.info as JsonObject;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(info.title)} API</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;display:flex}
+nav{width:300px;flex:none;height:100vh;overflow:auto;position:sticky;top:0;background:#f4f5f8;padding:12px;box-sizing:border-box}
+nav h4{margin:12px 0 4px;text-transform:uppercase;font-size:12px;color:#667}
+nav a{display:block;color:#1d2330;text-decoration:none;font-family:ui-monospace,monospace;font-size:12px;padding:1px 0}
+main{padding:16px 28px;max-width:1000px;flex:1}
+.op{border:1px solid #dde;border-radius:6px;padding:4px 14px;margin:12px 0}
+.m{display:inline-block;min-width:56px;text-align:center;color:#fff;border-radius:4px;padding:1px 6px;font-size:12px}
+.m.get{background:#2f7dd1}.m.post{background:#2c9c5b}.m.put{background:#c98a1b}.m.delete{background:#c33}
+table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px solid #eee;text-align:left;padding:3px 6px;vertical-align:top}
+pre{background:#f7f7f9;padding:8px;overflow:auto;font-size:12px}.auth,.desc{color:#445}
+</style></head><body>
+<nav><b>${escapeHtml(info.title)}</b> ${escapeHtml(info.version)}<br><a href="${escapeHtml(jsonPath)}">openapi.json</a>
+${[...toc].map(([tag, links]) => `<h4>${escapeHtml(tag)}</h4>${links.join('')}`).join('\n')}</nav>
+<main><h1>${escapeHtml(info.title)} API</h1>${info.description ? `<p>${escapeHtml(info.description)}</p>` : ''}
+<p>OpenAPI ${escapeHtml(document.openapi)} document: <a href="${escapeHtml(jsonPath)}"><code>${escapeHtml(jsonPath)}</code></a></p>
+${[...byTag].map(([tag, ops]) => `<h2 id="tag-${escapeHtml(tag)}">${escapeHtml(tag)}</h2>${ops.join('\n')}`).join('\n')}
+</main></body></html>`;
+}
