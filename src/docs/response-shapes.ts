@@ -27,6 +27,7 @@ export const sourceShape = z.object({
   ip_allow: z.array(z.string()),
   params: z.record(z.string(), z.array(z.string())),
   default_account: z.string().optional(),
+  require_click: z.boolean(),
 });
 
 export const sourceListShape = z.object({ sources: z.array(sourceShape) });
