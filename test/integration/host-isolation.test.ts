@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   for (const relay of relays.splice(0)) await relay.close();
-});
+}, 60_000);
 afterAll(async () => {
   await dead?.close();
   await healthy?.close();
