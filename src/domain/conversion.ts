@@ -36,6 +36,11 @@ export interface Conversion extends ConversionFields {
   event: string;
   /** Unix milliseconds when the receiver accepted it. */
   received_at: number;
+  /**
+   * The relay's id of the conversion this one follows: an earlier report of the
+   * same source, click, event and conversion/order id (a status change). Set by the worker.
+   */
+  previous_id?: string;
 }
 
 export type ConversionState =

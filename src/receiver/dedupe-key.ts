@@ -1,19 +1,41 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_EVENT, type ConversionFields } from '../domain/conversion.js';
+import { statusKey } from '../templates/status-rules.js';
 
-/**
- * The identity of a conversion for duplicate detection: source, click id,
- * event and (conversion_id, else order_id). The parts are JSON-encoded as a
- * tuple so no value can imitate a separator (`a|b`+`c` vs `a`+`b|c`), and an
- * absent part (null) differs from any text.
- */
-export function dedupeKey(source: string, fields: ConversionFields): string {
-  const identity = JSON.stringify([
+function identityParts(source: string, fields: ConversionFields): Array<string | null> {
+  return [
     source,
     fields.click_id ?? null,
     // Missing event and the default one are the same conversion, as the receiver defaults it.
     fields.event ?? DEFAULT_EVENT,
     fields.conversion_id ?? fields.order_id ?? null,
-  ]);
-  return createHash('sha256').update(identity, 'utf8').digest('hex');
+  ];
+}
+
+function digest(parts: Array<string | null>): string {
+  return createHash('sha256').update(JSON.stringify(parts), 'utf8').digest('hex');
+}
+
+/**
+ * Which conversion a report is about, whatever its status: source, click id,
+ * event and (conversion_id, else order_id). Reports with the same identity
+ * and different statuses are the status changes of one conversion, linked in
+ * the audit. The parts are JSON-encoded as a tuple so no value can imitate a
+ * separator (`a|b`+`c` vs `a`+`b|c`), and an absent part (null) differs from any text.
+ */
+export function conversionIdentity(source: string, fields: ConversionFields): string {
+  return digest(identityParts(source, fields));
+}
+
+/**
+ * The key for duplicate detection: the identity plus the status, since a
+ * network re-fires the same conversion when its status changes (pending ->
+ * approved -> reversed) and each change must reach the tracker. The status is
+ * compared without regard to case, as status rules do. Without a status the
+ * tuple is the identity alone, so keys written before statuses counted stay valid.
+ */
+export function dedupeKey(source: string, fields: ConversionFields): string {
+  const parts = identityParts(source, fields);
+  if (fields.status !== undefined) parts.push(statusKey(fields.status));
+  return digest(parts);
 }

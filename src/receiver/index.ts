@@ -6,4 +6,4 @@ export {
   type FieldError,
   type ParsedConversionFields,
 } from './conversion-input.js';
-export { dedupeKey } from './dedupe-key.js';
+export { conversionIdentity, dedupeKey } from './dedupe-key.js';

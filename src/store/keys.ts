@@ -22,6 +22,8 @@ export function createKeys(prefix: string) {
     offerIds: `${prefix}:offers`,
     /** A tracking-link click by its transaction id; expires with the attribution window. */
     click: (transactionId: string) => `${prefix}:click:${transactionId}`,
+    /** The latest conversion id of one conversion identity (status changes link through it); see status-links.ts. */
+    conversionLatest: (identity: string) => `${prefix}:latest:${identity}`,
     /** The last test postbacks of an account, newest first. */
     accountTests: (accountId: string) => `${prefix}:tests:${accountId}`,
     /** Known tracker hosts, for the hosts API and metrics. */

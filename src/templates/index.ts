@@ -20,4 +20,5 @@ export {
   type TemplateCheck,
 } from './template.js';
 export { resolvePostback } from './resolve.js';
-export { macroValuesOf } from './macro-values.js';
+export { macroValuesOf, withStatusMap } from './macro-values.js';
+export { STATUS_MAP_FALLBACK, mapStatus, statusFires, statusKey } from './status-rules.js';

@@ -101,7 +101,7 @@ describe.skipIf(!hasChromium)('Bull Board in a browser', () => {
       expect(String(outcome)).toMatch(/^401$|ERR_INVALID_AUTH_CREDENTIALS/);
       // Chromium may still be swapping in its own error page; read the text once it has settled.
       await page.waitForLoadState('load').catch(() => undefined);
-      const text = await page.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+      const text = await page.evaluate<string>('document.body ? document.body.innerText : ""').catch(() => '');
       expect(text).not.toContain('retries');
     });
   });
