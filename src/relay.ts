@@ -7,6 +7,7 @@ import type { SourceConfig } from './domain/source.js';
 import type { AccountConfig } from './domain/account.js';
 import { connectRedis, waitUntilReady } from './redis/connection.js';
 import { createKeys } from './store/keys.js';
+import { StatusLinks } from './store/status-links.js';
 import { RecordStore } from './store/record-store.js';
 import { Ledger } from './store/ledger.js';
 import { createQueues, type RelayQueues } from './queue/queues.js';
@@ -205,6 +206,9 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
         runner,
         retries: workerQueues.retries,
         metrics,
+        // As long as the audit keeps the records: networks re-fire on a status change days after the
+        // first report, well past the dedupe window, and a link to an expired record shows nothing.
+        statusLinks: new StatusLinks(backgroundRedis, keys.conversionLatest, config.audit.retentionMs),
       }),
       processRetry: createRetryProcessor({ ledger, runner }),
     });

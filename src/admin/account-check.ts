@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { AccountConfig, UrlTemplates } from '../domain/account.js';
+import type { AccountConfig, PostbackLevel, UrlTemplates } from '../domain/account.js';
 import { SAMPLE_VALUES, checkTemplate, renderTemplate } from '../templates/index.js';
 import type { AddressPolicy } from '../delivery/address-policy.js';
 import type { FieldProblem } from '../errors.js';
@@ -29,10 +29,14 @@ export function checkAccountTemplates(
       else for (const warning of result.warnings) warnings.push({ path: at, message: warning });
     });
   };
-  const visitLevel = (prefix: string, level: { url?: UrlTemplates; events?: Record<string, UrlTemplates> } | undefined): void => {
+  const visitLevel = (prefix: string, level: PostbackLevel | undefined): void => {
     if (!level) return;
     visit(`${prefix}.url`, level.url);
-    for (const [event, templates] of Object.entries(level.events ?? {})) visit(`${prefix}.events.${event}`, templates);
+    for (const [event, entry] of Object.entries(level.events ?? {})) {
+      // The long form `{url, statuses, status_map}` holds its templates under `url`.
+      if (typeof entry === 'string' || Array.isArray(entry)) visit(`${prefix}.events.${event}`, entry);
+      else visit(`${prefix}.events.${event}.url`, entry.url);
+    }
   };
   visitLevel('postback', account.postback);
   for (const [offerId, offer] of Object.entries(account.offers ?? {})) visitLevel(`offers.${offerId}`, offer);

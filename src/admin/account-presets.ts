@@ -3,8 +3,8 @@ import { PRESET_NAMES, PresetError, presetTemplate } from '../templates/presets.
 
 /**
  * Account input may give, wherever a URL template goes (`postback.url`,
- * `postback.events.X`, `offers.N.url`, `offers.N.events.X`, and inside a list
- * at those places), `{"preset":"voluum","base_url":"https://trk.example.com"}`
+ * `postback.events.X` or its `url` in the long form, `offers.N.url`,
+ * `offers.N.events.X`, and inside a list at those places), `{"preset":"voluum","base_url":"https://trk.example.com"}`
  * instead of a string. This runs before validation and replaces each such
  * object by the rendered template, so the account is stored (and shown, and
  * edited later) as plain templates. Problems name the path of the object.
@@ -36,6 +36,12 @@ export function expandAccountPresets(input: unknown): { value: unknown; errors: 
     return isPlainObject(value) ? expandOne(value, path) : value;
   };
 
+  // A per-event entry in its long form `{url, statuses?, status_map?}` keeps its rules; presets may stand in its url.
+  const expandEvent = (value: unknown, path: string): unknown => {
+    const longForm = isPlainObject(value) && Object.hasOwn(value, 'url') && !Object.hasOwn(value, 'preset') && !Object.hasOwn(value, 'base_url');
+    return longForm ? { ...value, url: expandTemplates(value.url, `${path}.url`) } : expandTemplates(value, path);
+  };
+
   const expandLevel = (level: unknown, prefix: string): unknown => {
     if (!isPlainObject(level)) return level;
     const out: Record<string, unknown> = { ...level };
@@ -43,7 +49,7 @@ export function expandAccountPresets(input: unknown): { value: unknown; errors: 
     if (isPlainObject(level.events)) {
       // Object.fromEntries defines own properties: an event named `__proto__` stays a plain key.
       out.events = Object.fromEntries(
-        Object.entries(level.events).map(([event, value]) => [event, expandTemplates(value, `${prefix}.events.${event}`)]),
+        Object.entries(level.events).map(([event, value]) => [event, expandEvent(value, `${prefix}.events.${event}`)]),
       );
     }
     return out;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Queue } from 'bullmq';
 import type { Ledger, DeliveryRecord } from '../store/ledger.js';
+import type { Conversion, ConversionState } from '../domain/conversion.js';
 import { conversionState } from '../store/ledger.js';
 import type { ConversionJob } from '../queue/queues.js';
 import { NotFoundError, ConflictError, ValidationError } from '../errors.js';
@@ -33,6 +34,47 @@ function presentDelivery(delivery: DeliveryRecord) {
   };
 }
 
+// Bounds the walk along `previous_id`: a conversion re-fired more often than this is shown from its latest reports.
+const STATUS_HISTORY_LIMIT = 20;
+
+interface StatusHistoryEntry {
+  id: string;
+  status?: string;
+  received_at: string;
+  state: ConversionState;
+}
+
+/**
+ * The reports of one conversion (its status changes), oldest first, ending
+ * with `current`: followed back through `previous_id` until a record has
+ * expired or the limit is reached. Undefined when `current` follows nothing.
+ */
+async function statusHistory(
+  ledger: Ledger,
+  current: Conversion,
+  currentState: ConversionState,
+): Promise<StatusHistoryEntry[] | undefined> {
+  if (!current.previous_id) return undefined;
+  const entry = (conversion: Conversion, state: ConversionState): StatusHistoryEntry => ({
+    id: conversion.id,
+    ...(conversion.status !== undefined ? { status: conversion.status } : {}),
+    received_at: new Date(conversion.received_at).toISOString(),
+    state,
+  });
+  const history = [entry(current, currentState)];
+  const seen = new Set([current.id]);
+  let next: string | undefined = current.previous_id;
+  while (next !== undefined && !seen.has(next) && history.length < STATUS_HISTORY_LIMIT) {
+    seen.add(next);
+    const record = await ledger.getConversion(next);
+    if (!record) break;
+    const deliveries = await ledger.getDeliveries(record.deliveryIds);
+    history.push(entry(record.conversion, conversionState(record.routing, deliveries, record.deliveryIds.length)));
+    next = record.conversion.previous_id;
+  }
+  return history.reverse();
+}
+
 export function registerConversionRoutes(app: FastifyInstance, deps: ConversionRoutesDeps): void {
   app.get<{ Params: { id: string } }>('/v1/conversions/:id', async (request) => {
     const id = request.params.id;
@@ -52,10 +94,13 @@ export function registerConversionRoutes(app: FastifyInstance, deps: ConversionR
     }
     const deliveries = await deps.ledger.getDeliveries(record.deliveryIds);
     const attempts = await Promise.all(deliveries.map((d) => deps.ledger.getAttempts(d.id)));
+    const state = conversionState(record.routing, deliveries, record.deliveryIds.length);
+    const history = await statusHistory(deps.ledger, record.conversion, state);
     return {
       ...record.conversion,
       received_at: new Date(record.conversion.received_at).toISOString(),
-      state: conversionState(record.routing, deliveries, record.deliveryIds.length),
+      state,
+      ...(history ? { status_history: history } : {}),
       ...(record.reason ? { reason: record.reason } : {}),
       ...(record.level ? { level: record.level } : {}),
       deliveries: deliveries.map((delivery, index) => ({ ...presentDelivery(delivery), attempts: attempts[index] ?? [] })),

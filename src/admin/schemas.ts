@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CONVERSION_FIELDS } from '../domain/conversion.js';
 import { DELIVERY_STATES } from '../domain/conversion.js';
 import { parseCidr } from '../net/cidr.js';
+import { STATUS_MAP_FALLBACK, statusKey } from '../templates/status-rules.js';
 
 /** Ids end up in Redis keys and URLs: keep them short and plain. */
 export const idSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : - only, at most 128');
@@ -23,9 +24,87 @@ export type SourceInput = z.infer<typeof sourceInputSchema>;
 const urlTemplates = z.union([z.string(), z.array(z.string()).max(20)]);
 const eventName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, _ . : - only, at most 64');
 
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const STATUS_MAX = 64;
+const STATUS_LIST_MAX = 32;
+
+/** Problems with a status as an operator writes it (in `statuses` or as a `status_map` key); undefined when fine. */
+function statusNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'must not be empty';
+  if (name.length > STATUS_MAX) return `must be at most ${STATUS_MAX} characters`;
+  if (CONTROL.test(name)) return 'must not contain control characters';
+  // The receiver trims what it gets, so a padded status could never match.
+  if (name.trim() !== name) return 'must not start or end with a space';
+  return undefined;
+}
+
+const statusName = z.string().superRefine((name, context) => {
+  const problem = statusNameProblem(name);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+
+const statusesSchema = z
+  .array(
+    statusName.refine((name) => name !== STATUS_MAP_FALLBACK, {
+      message: '"*" only means "any other status" in status_map; leave statuses out to fire on every status',
+    }),
+  )
+  .min(1, 'list at least one status, or leave statuses out to fire on every status')
+  .max(STATUS_LIST_MAX, `at most ${STATUS_LIST_MAX} statuses`)
+  .describe(
+    'Statuses (as received, any case) this level fires for; others are recorded as suppressed. ' +
+      'Absent: every status fires. A conversion without a status always fires.',
+  );
+
+const statusMapSchema = z
+  .record(
+    z.string(),
+    z
+      .string()
+      .max(STATUS_MAX, `must be at most ${STATUS_MAX} characters`)
+      .refine((word) => !CONTROL.test(word), 'must not contain control characters')
+      // Substituted as a value, never parsed: a macro here would be sent as literal braces.
+      .refine((word) => !/[{}]/.test(word), 'must be plain text: macros are not expanded in status_map'),
+  )
+  .superRefine((map, context) => {
+    const keys = Object.keys(map);
+    if (keys.length > STATUS_LIST_MAX) context.addIssue({ code: 'custom', message: `at most ${STATUS_LIST_MAX} entries` });
+    const seen = new Map<string, string>();
+    for (const key of keys) {
+      const problem = statusNameProblem(key);
+      if (problem) {
+        context.addIssue({ code: 'custom', path: [key], message: `status ${problem}` });
+        continue;
+      }
+      const folded = statusKey(key);
+      const earlier = seen.get(folded);
+      // Statuses match without regard to case, so these two would compete for the same status.
+      if (earlier !== undefined) context.addIssue({ code: 'custom', path: [key], message: `same status as "${earlier}" (case is ignored)` });
+      else seen.set(folded, key);
+    }
+  })
+  .describe(
+    "How `{status}` is written for this level's tracker: the relay's status (as received, any case) -> the tracker's word; " +
+      '`*` for any status not listed. Without an entry (and without `*`) the status is sent as received.',
+  );
+
+/** Status rules of a level; a per-event entry given as templates alone takes those of the level it sits in. */
+const statusRules = { statuses: statusesSchema.optional(), status_map: statusMapSchema.optional() };
+
+const eventTemplates = z.union(
+  [urlTemplates, z.strictObject({ url: urlTemplates, ...statusRules })],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? 'must be a URL template, a list of them, or {"url": …, "statuses": […], "status_map": {…}} with url set'
+        : undefined,
+  },
+);
+
 const postbackLevelSchema = z.strictObject({
   url: urlTemplates.optional(),
-  events: z.record(eventName, urlTemplates).optional(),
+  events: z.record(eventName, eventTemplates).optional(),
+  ...statusRules,
 });
 
 export const accountInputSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import type { AccountConfig, TemplateLevel } from '../domain/account.js';
 import { DEFAULT_EVENT } from '../domain/conversion.js';
-import { renderTemplate, resolvePostback, type MacroValues } from '../templates/index.js';
+import { renderTemplate, resolvePostback, withStatusMap, type MacroValues } from '../templates/index.js';
 
 export interface TestPostbackRequest {
   offer_id?: string;
@@ -51,13 +51,19 @@ export function planTestPostback(
 ): TestPostbackPlan {
   const offerId = request.offer_id ?? request.values?.offer_id;
   const event = request.event ?? request.values?.event ?? DEFAULT_EVENT;
-  const resolution = resolvePostback(account, offerId, event);
+  // The sample status unless the operator gave one, so status rules are judged as for a real conversion.
+  const sample = sampleValues(accountId, context.nonce, context.nowMs);
+  const status = request.values?.status ?? sample.status;
+  const resolution = resolvePostback(account, offerId, event, status);
   const subject = { event, ...(offerId !== undefined ? { offer_id: offerId } : {}) };
   if (resolution.outcome === 'suppressed') {
     return {
       ...subject,
       outcome: 'suppressed',
-      message: `offer ${offerId ?? ''} is disabled for account ${accountId}: no postback would be sent`,
+      message:
+        resolution.reason !== undefined
+          ? `${resolution.reason}: no postback would be sent (give values.status to test another status)`
+          : `offer ${offerId ?? ''} is disabled for account ${accountId}: no postback would be sent`,
     };
   }
   if (resolution.outcome === 'no_postback') {
@@ -69,7 +75,7 @@ export function planTestPostback(
     };
   }
   const values: MacroValues = {
-    ...sampleValues(accountId, context.nonce, context.nowMs),
+    ...sample,
     ...request.values,
     event,
     ...(offerId !== undefined ? { offer_id: offerId } : {}),
@@ -78,7 +84,7 @@ export function planTestPostback(
     ...subject,
     outcome: 'deliver',
     level: resolution.level,
-    urls: resolution.urls.map((template) => renderTemplate(template, values)),
+    urls: resolution.urls.map((template) => renderTemplate(template, withStatusMap(values, resolution.statusMap))),
     values,
   };
 }

@@ -100,7 +100,11 @@ export const relayOperations: OperationSpec[] = [
     description:
       'Each `url` (or event entry) is one template or a list (fan-out). Unknown macros, non-URLs and hosts that are literal blocked addresses ' +
       'are rejected naming the path; a template without a click-id macro is accepted with a warning. ' +
-      'Where a template goes, `{"preset":"…","base_url":"…"}` may be given instead and is stored as the rendered template.',
+      'Where a template goes, `{"preset":"…","base_url":"…"}` may be given instead and is stored as the rendered template. ' +
+      'Status rules: `postback`, each offer and each event entry (long form `{"url":…,"statuses":[…],"status_map":{…}}`) may list the ' +
+      '`statuses` that fire and a `status_map` for `{status}`; an event entry without its own takes those of the level it sits in. ' +
+      'The first level that matches the offer and event decides: when its statuses exclude the conversion\'s status, the conversion ' +
+      'is recorded as `suppressed` with the reason, and no later level fires instead.',
     access: 'admin',
     params: id,
     body: { schema: accountInputSchema },
@@ -132,6 +136,9 @@ export const relayOperations: OperationSpec[] = [
     path: '/v1/conversions/:id',
     tag: 'conversions',
     summary: 'A conversion, its state, and its deliveries with every attempt',
+    description:
+      'A status change (same source, click, event and conversion/order id, another status) is a conversion of its own, ' +
+      'linked to the report before it by `previous_id`, with the whole chain in `status_history`.',
     access: 'admin',
     params: { id: { schema: z.string(), description: 'the id the receiver answered with' } },
     responses: { 200: { description: 'The conversion', schema: conversionShape }, 401: unauthorized, 404: notFound },

@@ -77,6 +77,21 @@ export const conversionShape = z.object({
   state: z.enum(['pending', 'unattributed', 'suppressed', 'no_postback', 'delivered', 'failed']),
   reason: z.string().optional(),
   level: z.enum(['offer_event', 'offer', 'global_event', 'global']).optional(),
+  previous_id: z
+    .string()
+    .optional()
+    .describe('the earlier report of the same source, click, event and conversion/order id that this one follows (a status change)'),
+  status_history: z
+    .array(
+      z.object({
+        id: z.string(),
+        status: z.string().optional(),
+        received_at: z.iso.datetime(),
+        state: z.enum(['pending', 'unattributed', 'suppressed', 'no_postback', 'delivered', 'failed']),
+      }),
+    )
+    .optional()
+    .describe('present when previous_id is: the reports of this conversion, oldest first, ending with this one'),
   deliveries: z.array(deliveryShape.extend({ attempts: z.array(attemptShape) })),
 });
 

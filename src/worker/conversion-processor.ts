@@ -4,7 +4,9 @@ import type { AccountConfig } from '../domain/account.js';
 import type { RecordStore } from '../store/record-store.js';
 import type { Ledger, DeliveryRecord } from '../store/ledger.js';
 import type { RelayMetrics } from '../health/metrics.js';
-import { resolvePostback, renderTemplate, macroValuesOf } from '../templates/index.js';
+import { resolvePostback, renderTemplate, macroValuesOf, withStatusMap } from '../templates/index.js';
+import { conversionIdentity } from '../receiver/dedupe-key.js';
+import type { StatusLinks } from '../store/status-links.js';
 import { scheduleRetry, type ConversionJob, type RetryJob } from '../queue/queues.js';
 import type { DeliveryRunner } from './delivery-runner.js';
 
@@ -14,6 +16,8 @@ export interface ConversionProcessorDeps {
   runner: DeliveryRunner;
   retries: Queue<RetryJob>;
   metrics: RelayMetrics;
+  /** Links a status change to the earlier report of the same conversion (`previous_id`); off when absent. */
+  statusLinks?: StatusLinks;
   now?: () => number;
 }
 
@@ -49,7 +53,8 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
     if (deliveries) await resume(deliveries);
   };
 
-  async function route(conversion: Conversion): Promise<DeliveryRecord[] | null> {
+  async function route(received: Conversion): Promise<DeliveryRecord[] | null> {
+    const conversion = await linked(received);
     const accountId = conversion.account ?? '';
     const account = accountId ? await deps.accounts.get(accountId) : null;
     if (!account) {
@@ -57,17 +62,17 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
       deps.metrics.conversionsRouted.inc({ result: 'no_postback' });
       return null;
     }
-    const resolution = resolvePostback(account, conversion.offer_id, conversion.event);
+    const resolution = resolvePostback(account, conversion.offer_id, conversion.event, conversion.status);
     if (resolution.outcome !== 'deliver') {
       const reason =
         resolution.outcome === 'suppressed'
-          ? `offer ${conversion.offer_id ?? ''} is disabled`
+          ? (resolution.reason ?? `offer ${conversion.offer_id ?? ''} is disabled`)
           : `no postback for event "${conversion.event}"`;
       await deps.ledger.saveUndelivered(conversion, resolution.outcome, reason);
       deps.metrics.conversionsRouted.inc({ result: resolution.outcome });
       return null;
     }
-    const values = macroValuesOf(conversion);
+    const values = withStatusMap(macroValuesOf(conversion), resolution.statusMap);
     const createdAt = now();
     const deliveries = resolution.urls.map((template, index): DeliveryRecord => {
       const url = renderTemplate(template, values);
@@ -87,6 +92,17 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
     await deps.ledger.saveRouted(conversion, resolution.level, deliveries);
     deps.metrics.conversionsRouted.inc({ result: 'routed' });
     return deliveries;
+  }
+
+  /**
+   * The conversion with `previous_id` set when an earlier report of the same
+   * identity was recorded (a status change). Only conversions with a click id
+   * are linked: without one the identity is too coarse to mean "the same conversion".
+   */
+  async function linked(conversion: Conversion): Promise<Conversion> {
+    if (!deps.statusLinks || !conversion.click_id) return conversion;
+    const previous = await deps.statusLinks.link(conversionIdentity(conversion.source, conversion), conversion.id);
+    return previous === undefined || previous === conversion.id ? conversion : { ...conversion, previous_id: previous };
   }
 
   async function resume(deliveries: DeliveryRecord[]): Promise<void> {

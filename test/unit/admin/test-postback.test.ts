@@ -56,6 +56,34 @@ describe('planTestPostback', () => {
   });
 });
 
+describe('planTestPostback with status rules', () => {
+  const ruled: AccountConfig = {
+    postback: { url: 'https://t.example/g?cid={click_id}&st={status}', statuses: ['approved', 'rejected'], status_map: { approved: '1', rejected: '0' } },
+  };
+
+  it('judges the sample status (approved) and writes it in the level\'s words, showing the values as received', () => {
+    const plan = planTestPostback('acct1', ruled, {}, context);
+    if (plan.outcome !== 'deliver') throw new Error('expected deliver');
+    expect(plan.urls).toEqual(['https://t.example/g?cid=test-click-n0nce&st=1']);
+    expect(plan.values.status).toBe('approved');
+  });
+
+  it('takes a given status, mapped', () => {
+    const plan = planTestPostback('acct1', ruled, { values: { status: 'Rejected' } }, context);
+    if (plan.outcome !== 'deliver') throw new Error('expected deliver');
+    expect(plan.urls).toEqual(['https://t.example/g?cid=test-click-n0nce&st=0']);
+  });
+
+  it('explains a status the level does not fire for', () => {
+    expect(planTestPostback('acct1', ruled, { values: { status: 'pending' } }, context)).toEqual({
+      outcome: 'suppressed',
+      event: 'conversion',
+      message:
+        'status "pending" does not fire at level global (postback.statuses: approved, rejected): no postback would be sent (give values.status to test another status)',
+    });
+  });
+});
+
 describe('testPostbackInputSchema', () => {
   it('accepts macro aliases as value names and numbers as values', () => {
     const parsed = testPostbackInputSchema.parse({ values: { transaction_id: 'tx1', sum: 2.5 }, dry_run: true });
