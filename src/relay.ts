@@ -1,11 +1,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formBody from '@fastify/formbody';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RelayConfig } from './config/schema.js';
 import type { SourceConfig } from './domain/source.js';
 import type { AccountConfig } from './domain/account.js';
-import { connectRedis, waitUntilReady } from './redis/connection.js';
+import { connectRedis, waitUntilReady, type RedisClient } from './redis/connection.js';
 import { createKeys } from './store/keys.js';
 import { StatusLinks } from './store/status-links.js';
 import { RecordStore } from './store/record-store.js';
@@ -169,7 +168,7 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
   }
 
   let workers: RelayWorkers | undefined;
-  let backgroundRedis: Redis | undefined;
+  let backgroundRedis: RedisClient | undefined;
   if (serves('worker')) {
     backgroundRedis = connectRedis(deps.redisUrl, 'background', { commandTimeoutMs: config.redis.commandTimeoutMs });
     backgroundRedis.on('error', (error) => logger.debug({ err: error }, 'redis (worker) error'));

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { RelayKeys } from '../store/keys.js';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -123,7 +123,7 @@ if #wake > 0 then redis.call('ZREM', KEYS[1], unpack(wake)) end
 return wake
 `;
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   relayHostAcquire(leases: string, circuit: string, parked: string, ...args: Array<string | number>): Promise<[string, number]>;
   relayHostRelease(leases: string, circuit: string, parked: string, ...args: Array<string | number>): Promise<[string, number, string[]]>;
   relayHostTakeParked(parked: string, count: number): Promise<string[]>;
@@ -140,7 +140,7 @@ export class HostGate {
   private readonly knownHosts = new Set<string>();
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: RelayKeys,
     private readonly options: HostGateOptions,
   ) {

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { RelayMetrics } from './metrics.js';
 
 /** `/healthz`, `/readyz` and `/metrics`: public, so probes and scrapers need no token. */
-export function registerHealthRoutes(app: FastifyInstance, deps: { redis: Redis; metrics: RelayMetrics }): void {
+export function registerHealthRoutes(app: FastifyInstance, deps: { redis: RedisClient; metrics: RelayMetrics }): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {

@@ -1,4 +1,7 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/** A single server or a cluster: the relay uses only what both offer. */
+export type RedisClient = Redis | Cluster;
 
 export type RedisRole =
   /** Request path: fail fast (no offline queue) so the receiver can answer 503 at once. */
@@ -6,26 +9,39 @@ export type RedisRole =
   /** BullMQ workers and background jobs: wait for Redis to come back, forever. */
   | 'background';
 
-/** Opens an ioredis client with the options BullMQ and the request path each need. */
-export function connectRedis(url: string, role: RedisRole, options: { commandTimeoutMs: number }): Redis {
+/**
+ * Opens an ioredis client with the options BullMQ and the request path each
+ * need. `redis-cluster://host:port,host:port` connects to a Redis Cluster
+ * through the listed seed nodes.
+ */
+export function connectRedis(url: string, role: RedisRole, options: { commandTimeoutMs: number }): RedisClient {
   const common: RedisOptions = {
-    ...targetOf(url),
     lazyConnect: false,
     // BullMQ requires this for blocking connections; elsewhere it makes a
     // command wait for reconnection instead of failing after 20 tries.
     maxRetriesPerRequest: null,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
+    // Commands issued in the same tick travel together: the many small reads
+    // and writes of one request cost one round trip.
+    enableAutoPipelining: true,
   };
-  if (role === 'request') {
-    return new Redis({
-      ...common,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      commandTimeout: options.commandTimeoutMs,
+  const byRole: RedisOptions =
+    role === 'request'
+      ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: options.commandTimeoutMs }
+      : {};
+  if (url.startsWith('redis-cluster://')) {
+    const seeds = url
+      .slice('redis-cluster://'.length)
+      .split(',')
+      .map((node) => targetOf(`redis://${node}`));
+    return new Cluster(seeds, {
+      redisOptions: { ...common, ...byRole },
+      enableOfflineQueue: role !== 'request',
       enableAutoPipelining: true,
+      clusterRetryStrategy: (times) => Math.min(times * 200, 2_000),
     });
   }
-  return new Redis(common);
+  return new Redis({ ...targetOf(url), ...common, ...byRole });
 }
 
 /** `redis://`, `rediss://` or `unix:///path/to/redis.sock` (how tests and the local server connect). */
@@ -44,7 +60,7 @@ function targetOf(url: string): RedisOptions {
 }
 
 /** Resolves when the client is ready, or rejects after `timeoutMs`. */
-export async function waitUntilReady(client: Redis, timeoutMs: number): Promise<void> {
+export async function waitUntilReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {

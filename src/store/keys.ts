@@ -1,25 +1,38 @@
 import type { DeliveryState } from '../domain/conversion.js';
 
 /**
- * Every Redis key the relay owns (BullMQ's live under `queuePrefix`). Two
- * relays with different prefixes share one Redis without seeing each other.
+ * Every Redis key the relay owns, laid out for Redis Cluster as well as a
+ * single server. Two relays with different prefixes share one Redis without
+ * seeing each other.
+ *
+ * Hash tags (`{…}`) decide which keys share a cluster slot, and so may be
+ * written in one transaction or script:
+ * - `{prefix}`: the control slot: BullMQ's queues, operator records (sources,
+ *   accounts, offers) with their id sets, and the listing indexes.
+ * - `{conversion id}`: a conversion, its deliveries and their attempts, so
+ *   one MULTI records an attempt and its delivery's new state; conversions
+ *   spread over the cluster.
+ * - `{host}`: a tracker host's leases, circuit and parked set (one script).
+ * Single-key records (clicks, status links, test results) need no tag.
  */
 export function createKeys(prefix: string) {
+  const control = `{${prefix}}`;
   return {
-    queuePrefix: `${prefix}:q`,
-    source: (id: string) => `${prefix}:source:${id}`,
-    sourceIds: `${prefix}:sources`,
-    account: (id: string) => `${prefix}:account:${id}`,
-    accountIds: `${prefix}:accounts`,
-    conversion: (id: string) => `${prefix}:conv:${id}`,
-    delivery: (id: string) => `${prefix}:dlv:${id}`,
-    attempts: (deliveryId: string) => `${prefix}:att:${deliveryId}`,
+    /** BullMQ prefix: every key of both queues in the control slot (BullMQ's scripts span a queue's keys). */
+    queuePrefix: `${control}:q`,
+    source: (id: string) => `${control}:source:${id}`,
+    sourceIds: `${control}:sources`,
+    account: (id: string) => `${control}:account:${id}`,
+    accountIds: `${control}:accounts`,
+    offer: (id: string) => `${control}:offer:${id}`,
+    offerIds: `${control}:offers`,
+    conversion: (id: string) => `${prefix}:conv:{${id}}`,
+    delivery: (deliveryId: string) => `${prefix}:dlv:${conversionTagged(deliveryId)}`,
+    attempts: (deliveryId: string) => `${prefix}:att:${conversionTagged(deliveryId)}`,
     /** Deliveries by state, newest change first (score: unix ms of the change). */
-    deliveriesByState: (state: DeliveryState) => `${prefix}:ix:dlv:${state}`,
-    deliveriesByAccountState: (account: string, state: DeliveryState) => `${prefix}:ix:dlv:${state}:acct:${account}`,
-    conversionsByState: (state: string) => `${prefix}:ix:conv:${state}`,
-    offer: (id: string) => `${prefix}:offer:${id}`,
-    offerIds: `${prefix}:offers`,
+    deliveriesByState: (state: DeliveryState) => `${control}:ix:dlv:${state}`,
+    deliveriesByAccountState: (account: string, state: DeliveryState) => `${control}:ix:dlv:${state}:acct:${account}`,
+    conversionsByState: (state: string) => `${control}:ix:conv:${state}`,
     /** A tracking-link click by its transaction id; expires with the attribution window. */
     click: (transactionId: string) => `${prefix}:click:${transactionId}`,
     /** The latest conversion id of one conversion identity (status changes link through it); see status-links.ts. */
@@ -27,15 +40,17 @@ export function createKeys(prefix: string) {
     /** The last test postbacks of an account, newest first. */
     accountTests: (accountId: string) => `${prefix}:tests:${accountId}`,
     /** Known tracker hosts, for the hosts API and metrics. */
-    hosts: `${prefix}:hosts`,
-    /**
-     * Per-host isolation state. The host is a hash tag so the scripts that
-     * touch a host's leases, circuit and parked set stay in one cluster slot.
-     */
+    hosts: `${control}:hosts`,
     hostLeases: (host: string) => `${prefix}:host:{${host}}:leases`,
     hostCircuit: (host: string) => `${prefix}:host:{${host}}:circuit`,
     hostParked: (host: string) => `${prefix}:host:{${host}}:parked`,
   };
+}
+
+/** A delivery id is `<conversion id>.<index>`: tag it with its conversion's id. */
+function conversionTagged(deliveryId: string): string {
+  const dot = deliveryId.lastIndexOf('.');
+  return dot < 0 ? `{${deliveryId}}` : `{${deliveryId.slice(0, dot)}}${deliveryId.slice(dot)}`;
 }
 
 export type RelayKeys = ReturnType<typeof createKeys>;

@@ -1,6 +1,6 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { Conversion, ConversionState, DeliveryState } from '../domain/conversion.js';
-import { DELIVERY_STATES } from '../domain/conversion.js';
 import type { TemplateLevel } from '../domain/account.js';
 import type { RelayKeys } from './keys.js';
 
@@ -66,7 +66,7 @@ export interface LedgerOptions {
  */
 export class Ledger {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RelayKeys,
     private readonly options: LedgerOptions,
   ) {}
@@ -74,11 +74,12 @@ export class Ledger {
   /** Records a conversion that will not be delivered (unattributed, suppressed, no postback). */
   async saveUndelivered(conversion: Conversion, routing: Exclude<RoutingState, 'routed'>, reason?: string): Promise<void> {
     const key = this.keys.conversion(conversion.id);
-    const tx = this.redis.multi();
-    tx.hset(key, { data: JSON.stringify(conversion), routing, ...(reason ? { reason } : {}), deliveries: '[]' });
-    tx.pexpire(key, this.options.retentionMs);
-    this.addToIndex(tx, this.keys.conversionsByState(routing), conversion.id, conversion.received_at);
-    await tx.exec();
+    const record = this.redis.multi();
+    record.hset(key, { data: JSON.stringify(conversion), routing, ...(reason ? { reason } : {}), deliveries: '[]' });
+    record.pexpire(key, this.options.retentionMs);
+    const index = this.redis.multi();
+    this.addToIndex(index, this.keys.conversionsByState(routing), conversion.id, conversion.received_at);
+    await Promise.all([record.exec(), index.exec()]);
   }
 
   /**
@@ -88,21 +89,22 @@ export class Ledger {
    */
   async saveRouted(conversion: Conversion, level: TemplateLevel, deliveries: DeliveryRecord[]): Promise<void> {
     const key = this.keys.conversion(conversion.id);
-    const tx = this.redis.multi();
-    tx.hset(key, {
+    const record = this.redis.multi();
+    record.hset(key, {
       data: JSON.stringify(conversion),
       routing: 'routed',
       level,
       deliveries: JSON.stringify(deliveries.map((d) => d.id)),
     });
-    tx.pexpire(key, this.options.retentionMs);
+    record.pexpire(key, this.options.retentionMs);
+    const index = this.redis.multi();
     for (const delivery of deliveries) {
       const deliveryKey = this.keys.delivery(delivery.id);
-      tx.hset(deliveryKey, serializeDelivery(delivery));
-      tx.pexpire(deliveryKey, this.options.retentionMs);
-      this.indexState(tx, delivery, delivery.createdAt);
+      record.hset(deliveryKey, serializeDelivery(delivery));
+      record.pexpire(deliveryKey, this.options.retentionMs);
+      this.indexState(index, delivery, undefined, delivery.createdAt);
     }
-    await tx.exec();
+    await Promise.all([record.exec(), index.exec()]);
   }
 
   async getConversion(id: string): Promise<ConversionRecord | null> {
@@ -124,13 +126,9 @@ export class Ledger {
 
   async getDeliveries(ids: string[]): Promise<DeliveryRecord[]> {
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.delivery(id));
-    const results = (await pipeline.exec()) ?? [];
-    return results.flatMap(([error, hash]) => {
-      const record = hash as Record<string, string> | null;
-      return !error && record?.state ? [parseDelivery(record)] : [];
-    });
+    // One read per delivery: they live in their conversions' slots. Auto-pipelining batches them.
+    const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.delivery(id))));
+    return hashes.flatMap((hash) => (hash.state ? [parseDelivery(hash)] : []));
   }
 
   async getAttempts(deliveryId: string): Promise<AttemptRecord[]> {
@@ -159,17 +157,18 @@ export class Ledger {
 
     const attemptsKey = this.keys.attempts(delivery.id);
     const deliveryKey = this.keys.delivery(delivery.id);
-    const tx = this.redis.multi();
-    tx.rpush(attemptsKey, JSON.stringify(attempt));
-    tx.ltrim(attemptsKey, -this.options.maxAttemptsPerDelivery, -1);
-    tx.pexpire(attemptsKey, this.options.retentionMs);
-    tx.hset(deliveryKey, serializeDelivery(updated));
-    if (updated.nextAttemptAt === undefined) tx.hdel(deliveryKey, 'nextAttemptAt');
-    tx.hdel(deliveryKey, 'parked');
-    tx.pexpire(deliveryKey, this.options.retentionMs);
-    tx.pexpire(this.keys.conversion(delivery.conversionId), this.options.retentionMs);
-    this.indexState(tx, updated, next.at);
-    await tx.exec();
+    const record = this.redis.multi();
+    record.rpush(attemptsKey, JSON.stringify(attempt));
+    record.ltrim(attemptsKey, -this.options.maxAttemptsPerDelivery, -1);
+    record.pexpire(attemptsKey, this.options.retentionMs);
+    record.hset(deliveryKey, serializeDelivery(updated));
+    if (updated.nextAttemptAt === undefined) record.hdel(deliveryKey, 'nextAttemptAt');
+    record.hdel(deliveryKey, 'parked');
+    record.pexpire(deliveryKey, this.options.retentionMs);
+    record.pexpire(this.keys.conversion(delivery.conversionId), this.options.retentionMs);
+    const index = this.redis.multi();
+    this.indexState(index, updated, delivery.state, next.at);
+    await Promise.all([record.exec(), index.exec()]);
     return updated;
   }
 
@@ -185,12 +184,13 @@ export class Ledger {
     const updated: DeliveryRecord = { ...delivery, state: 'pending', roundAttempts: 0, updatedAt: at };
     delete updated.nextAttemptAt;
     const deliveryKey = this.keys.delivery(delivery.id);
-    const tx = this.redis.multi();
-    tx.hset(deliveryKey, serializeDelivery(updated));
-    tx.hdel(deliveryKey, 'nextAttemptAt');
-    tx.pexpire(deliveryKey, this.options.retentionMs);
-    this.indexState(tx, updated, at);
-    await tx.exec();
+    const record = this.redis.multi();
+    record.hset(deliveryKey, serializeDelivery(updated));
+    record.hdel(deliveryKey, 'nextAttemptAt');
+    record.pexpire(deliveryKey, this.options.retentionMs);
+    const index = this.redis.multi();
+    this.indexState(index, updated, delivery.state, at);
+    await Promise.all([record.exec(), index.exec()]);
     return updated;
   }
 
@@ -209,7 +209,8 @@ export class Ledger {
     const deliveries = await this.getDeliveries(pairs.map(([id]) => id));
     const last = pairs[pairs.length - 1];
     return {
-      deliveries,
+      // The index is written apart from the records: trust each record's own state.
+      deliveries: deliveries.filter((delivery) => delivery.state === filter.state),
       ...(pairs.length === filter.limit && last ? { cursor: encodeCursor(last[1], last[0]) } : {}),
     };
   }
@@ -242,7 +243,10 @@ export class Ledger {
 
   /** Takes an unattributed conversion out of its listing before it is routed again (re-attribution). */
   async forgetUnattributed(id: string): Promise<void> {
-    await this.redis.multi().zrem(this.keys.conversionsByState('unattributed'), id).hdel(this.keys.conversion(id), 'reason').exec();
+    await Promise.all([
+      this.redis.zrem(this.keys.conversionsByState('unattributed'), id),
+      this.redis.hdel(this.keys.conversion(id), 'reason'),
+    ]);
   }
 
   private async rankAfter(indexKey: string, cursor: string): Promise<number> {
@@ -253,11 +257,15 @@ export class Ledger {
     return this.redis.zcount(indexKey, `(${decoded.score}`, '+inf');
   }
 
-  private indexState(tx: ChainableCommander, delivery: DeliveryRecord, at: number): void {
-    for (const state of DELIVERY_STATES) {
-      if (state === delivery.state) continue;
-      tx.zrem(this.keys.deliveriesByState(state), delivery.id);
-      tx.zrem(this.keys.deliveriesByAccountState(delivery.account, state), delivery.id);
+  /**
+   * Moves a delivery between the state indexes. They live in the control
+   * slot, apart from the records, so they are written in a transaction of
+   * their own; readers check each record's actual state.
+   */
+  private indexState(tx: ChainableCommander, delivery: DeliveryRecord, previous: DeliveryState | undefined, at: number): void {
+    if (previous !== undefined && previous !== delivery.state) {
+      tx.zrem(this.keys.deliveriesByState(previous), delivery.id);
+      tx.zrem(this.keys.deliveriesByAccountState(delivery.account, previous), delivery.id);
     }
     this.addToIndex(tx, this.keys.deliveriesByState(delivery.state), delivery.id, at);
     this.addToIndex(tx, this.keys.deliveriesByAccountState(delivery.account, delivery.state), delivery.id, at);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 
 /**
  * Operator-edited JSON records (sources, accounts) with an id set for
@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
  */
 export class RecordStore<T> {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyOf: (id: string) => string,
     private readonly idsKey: string,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 
 // One key per conversion identity holding "<latest id>\n<the id before it>".
 // Swapping in the new id and reading the one it replaces is one round trip,
@@ -24,7 +24,7 @@ redis.call('SET', KEYS[1], ARGV[1] .. '\\n' .. latest, 'PX', ARGV[2])
 return latest
 `;
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   relayLinkConversion(key: string, conversionId: string, ttlMs: number): Promise<string>;
 };
 
@@ -37,7 +37,7 @@ export class StatusLinks {
   private readonly redis: Scripted;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keyOf: (identity: string) => string,
     /** How long an identity remembers its latest conversion. */
     private readonly ttlMs: number,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 
 export interface TestResultsOptions {
   /** Results kept per account, newest first. */
@@ -13,7 +13,7 @@ export interface TestResultsOptions {
  */
 export class TestResultStore<T> {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyOf: (accountId: string) => string,
     private readonly options: TestResultsOptions,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { Click } from '../domain/click.js';
 
 /**
@@ -7,7 +7,7 @@ import type { Click } from '../domain/click.js';
  */
 export class ClickStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyOf: (transactionId: string) => string,
   ) {}
 

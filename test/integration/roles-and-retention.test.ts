@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { startTestRelay, uniquePrefix, eventually, type TestRelay } from '../helpers/relay-harness.js';
 import { startTracker, type Tracker } from '../helpers/tracker.js';
+import { createKeys } from '../../src/store/keys.js';
 
 let tracker: Tracker;
 let redis: Redis;
@@ -78,7 +79,8 @@ describe('bounded audit retention', () => {
     const delivery = failed.deliveries[0];
     expect(delivery.attempt_count).toBe(6);
     expect(delivery.attempts.map((a: { attempt: number }) => a.attempt)).toEqual([4, 5, 6]);
-    for (const key of [`${prefix}:conv:${body.id}`, `${prefix}:dlv:${delivery.id}`, `${prefix}:att:${delivery.id}`, `${prefix}:ix:dlv:failed`]) {
+    const keys = createKeys(prefix);
+    for (const key of [keys.conversion(body.id), keys.delivery(delivery.id), keys.attempts(delivery.id), keys.deliveriesByState('failed')]) {
       const ttl = await redis.pttl(key);
       expect(ttl, key).toBeGreaterThan(0);
       expect(ttl, key).toBeLessThanOrEqual(60_000);
