@@ -28,7 +28,10 @@ export const configSchema = z.object({
       /** Unset: 127.0.0.1:6379 if it answers, else a redis-server child with data in `dataDir`. */
       url: z
         .string()
-        .regex(/^(redis|rediss|unix):\/\/./, 'must be redis://, rediss:// or unix:///path')
+        .regex(
+          /^(redis|rediss|unix|redis-cluster):\/\/./,
+          'must be redis://, rediss://, unix:///path or redis-cluster://host:port,host:port',
+        )
         .optional(),
       keyPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32').default('relay'),
       dataDir: z.string().default('./data'),
