@@ -33,7 +33,7 @@ import { relayApiInfo, relayOperations } from './docs/relay-operations.js';
 import { registerBoard } from './ui/board.js';
 import type { OfferConfig } from './domain/offer.js';
 import { ClickStore } from './tracking/click-store.js';
-import { createRecordCache } from './tracking/record-cache.js';
+import { createRecordCache } from './store/record-cache.js';
 import { registerClickRoute } from './tracking/click-route.js';
 import { registerOfferRoutes } from './admin/offers-routes.js';
 import { registerAttributionRoutes } from './admin/attribution-routes.js';
@@ -106,6 +106,11 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
 
   const sources = new RecordStore<SourceConfig>(requestRedis, keys.source, keys.sourceIds);
   const accountsForApi = new RecordStore<AccountConfig>(requestRedis, keys.account, keys.accountIds);
+  // Hot-path reads of operator records go through short in-process caches; edits made
+  // through this process drop the entry at once, edits elsewhere show within the TTL.
+  const sourceCache = createRecordCache((id) => sources.get(id), { ttlMs: config.receiver.sourceCacheMs, maxEntries: 10_000 });
+  sources.onChange((id) => sourceCache.invalidate(id));
+
   const ledgerForApi = new Ledger(requestRedis, keys, ledgerOptions);
   // One client for worker deliveries and admin test postbacks alike: a test meets the same address policy.
   const client: DeliveryClient = createDeliveryClient({
@@ -123,7 +128,7 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     const offers = new RecordStore<OfferConfig>(requestRedis, keys.offer, keys.offerIds);
     const offerCache = createRecordCache((id) => offers.get(id), { ttlMs: config.tracking.offerCacheMs, maxEntries: 10_000 });
     registerPostbackRoute(app, {
-      sources,
+      sources: sourceCache,
       conversions: requestQueues.conversions,
       metrics,
       dedupeWindowMs: config.receiver.dedupeWindowMs,
@@ -175,6 +180,12 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     const workerQueues = createQueues(backgroundRedis, keys.queuePrefix);
     closers.push(() => workerQueues.close());
     const ledger = new Ledger(backgroundRedis, keys, ledgerOptions);
+    const accountsForWorker = new RecordStore<AccountConfig>(backgroundRedis, keys.account, keys.accountIds);
+    const accountCache = createRecordCache((id) => accountsForWorker.get(id), {
+      ttlMs: config.worker.accountCacheMs,
+      maxEntries: 10_000,
+    });
+    accountsForApi.onChange((id) => accountCache.invalidate(id));
     const attempter = createDeliveryAttempter({
       client,
       ledger,
@@ -200,7 +211,7 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
       config: config.worker,
       logger,
       processConversion: createConversionProcessor({
-        accounts: new RecordStore<AccountConfig>(backgroundRedis, keys.account, keys.accountIds),
+        accounts: accountCache,
         ledger,
         runner,
         retries: workerQueues.retries,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONVERSION_FIELDS } from '../domain/conversion.js';
-import { DELIVERY_STATES } from '../domain/conversion.js';
+/** The delivery states `GET /v1/deliveries` lists, as the contract names them. */
+export const LISTED_DELIVERY_STATES = ['failed', 'retrying', 'delivered'] as const;
 import { parseCidr } from '../net/cidr.js';
 import { STATUS_MAP_FALLBACK, statusKey } from '../templates/status-rules.js';
 
@@ -119,7 +120,8 @@ export const accountInputSchema = z.strictObject({
 export type AccountInput = z.infer<typeof accountInputSchema>;
 
 export const deliveryListQuerySchema = z.strictObject({
-  state: z.enum(DELIVERY_STATES as [string, ...string[]]).default('failed'),
+  // Pending deliveries are not listed (they are not indexed); parked ones show under /v1/hosts.
+  state: z.enum(LISTED_DELIVERY_STATES).default('failed'),
   account: idSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(512).optional(),

@@ -43,6 +43,11 @@ export const configSchema = z.object({
     .object({
       /** Same source + click id + event + conversion/order id inside this window is a duplicate. */
       dedupeWindowMs: z.number().int().positive().default(DAY_MS),
+      /**
+       * Sources are read from an in-process cache on the hot path; an edit made
+       * through another process shows after at most this long (0: no cache).
+       */
+      sourceCacheMs: z.number().int().min(0).default(1_000),
     })
     .prefault({}),
   tracking: z
@@ -86,6 +91,8 @@ export const configSchema = z.object({
       /** Conversions processed at once per worker process. */
       concurrency: z.number().int().positive().max(1_000).default(64),
       retryConcurrency: z.number().int().positive().max(1_000).default(32),
+      /** Accounts (templates) are cached per worker process this long; 0: read on every conversion. */
+      accountCacheMs: z.number().int().min(0).default(1_000),
       /**
        * A killed worker's jobs are taken over once their lock expires and the
        * stall check runs: lock + interval bounds the re-delivery delay.

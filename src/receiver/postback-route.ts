@@ -14,7 +14,7 @@ import type { ClickStore } from '../tracking/click-store.js';
 import { attributeFromClick, needsClickLookup, UNKNOWN_CLICK_REASON } from '../tracking/attribution.js';
 
 export interface PostbackRouteDeps {
-  sources: RecordStore<SourceConfig>;
+  sources: Pick<RecordStore<SourceConfig>, 'get'>;
   conversions: Queue<ConversionJob>;
   metrics: RelayMetrics;
   dedupeWindowMs: number;

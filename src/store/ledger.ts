@@ -83,11 +83,18 @@ export class Ledger {
   }
 
   /**
-   * Records the conversion with its deliveries (state pending) in one
-   * transaction. The worker calls it only when no record exists yet, so a
-   * re-run after a crash keeps the progress the first run made.
+   * Records the conversion with its deliveries in one transaction: as they
+   * stand after their first attempts (or pending, when parked). The worker
+   * calls it only when no record exists yet, so a re-run after a crash keeps
+   * the progress the first run made; a crash before it only repeats pings.
    */
-  async saveRouted(conversion: Conversion, level: TemplateLevel, deliveries: DeliveryRecord[]): Promise<void> {
+  async saveRouted(
+    conversion: Conversion,
+    level: TemplateLevel,
+    deliveries: DeliveryRecord[],
+    /** First attempts already made, by delivery id: written in the same transaction as their deliveries. */
+    attempts: ReadonlyMap<string, AttemptRecord> = new Map(),
+  ): Promise<void> {
     const key = this.keys.conversion(conversion.id);
     const record = this.redis.multi();
     record.hset(key, {
@@ -102,7 +109,13 @@ export class Ledger {
       const deliveryKey = this.keys.delivery(delivery.id);
       record.hset(deliveryKey, serializeDelivery(delivery));
       record.pexpire(deliveryKey, this.options.retentionMs);
-      this.indexState(index, delivery, undefined, delivery.createdAt);
+      const attempt = attempts.get(delivery.id);
+      if (attempt) {
+        const attemptsKey = this.keys.attempts(delivery.id);
+        record.rpush(attemptsKey, JSON.stringify(attempt));
+        record.pexpire(attemptsKey, this.options.retentionMs);
+      }
+      this.indexState(index, delivery, undefined, delivery.updatedAt);
     }
     await Promise.all([record.exec(), index.exec()]);
   }
@@ -140,21 +153,9 @@ export class Ledger {
   async recordAttempt(
     delivery: DeliveryRecord,
     attempt: AttemptRecord,
-    next: { state: DeliveryState; nextAttemptAt?: number; at: number },
+    next: AttemptTransition,
   ): Promise<DeliveryRecord> {
-    const updated: DeliveryRecord = {
-      ...delivery,
-      state: next.state,
-      attempts: delivery.attempts + 1,
-      roundAttempts: delivery.roundAttempts + 1,
-      updatedAt: next.at,
-      ...(next.nextAttemptAt !== undefined ? { nextAttemptAt: next.nextAttemptAt } : {}),
-    };
-    if (next.nextAttemptAt === undefined) delete updated.nextAttemptAt;
-    delete updated.parked;
-    const failure = attempt.error ?? (attempt.outcome !== 'delivered' && attempt.status ? `HTTP ${attempt.status}` : undefined);
-    if (failure) updated.lastError = failure;
-
+    const updated = applyAttempt(delivery, attempt, next);
     const attemptsKey = this.keys.attempts(delivery.id);
     const deliveryKey = this.keys.delivery(delivery.id);
     const record = this.redis.multi();
@@ -176,7 +177,7 @@ export class Ledger {
   async markParked(delivery: DeliveryRecord, reason: string, recheckAt: number): Promise<DeliveryRecord> {
     if (delivery.parked === reason && delivery.nextAttemptAt === recheckAt) return delivery;
     await this.redis.hset(this.keys.delivery(delivery.id), { parked: reason, nextAttemptAt: String(recheckAt) });
-    return { ...delivery, parked: reason, nextAttemptAt: recheckAt };
+    return parkedDelivery(delivery, reason, recheckAt);
   }
 
   /** Puts a failed delivery back to pending with a fresh retry schedule. */
@@ -260,24 +261,61 @@ export class Ledger {
   /**
    * Moves a delivery between the state indexes. They live in the control
    * slot, apart from the records, so they are written in a transaction of
-   * their own; readers check each record's actual state.
+   * their own; readers check each record's actual state. `pending` is not
+   * indexed: it is not a listing the API offers, and skipping it saves the
+   * busiest write of all.
    */
   private indexState(tx: ChainableCommander, delivery: DeliveryRecord, previous: DeliveryState | undefined, at: number): void {
-    if (previous !== undefined && previous !== delivery.state) {
+    if (previous !== undefined && previous !== 'pending' && previous !== delivery.state) {
       tx.zrem(this.keys.deliveriesByState(previous), delivery.id);
       tx.zrem(this.keys.deliveriesByAccountState(delivery.account, previous), delivery.id);
     }
+    if (delivery.state === 'pending') return;
     this.addToIndex(tx, this.keys.deliveriesByState(delivery.state), delivery.id, at);
     this.addToIndex(tx, this.keys.deliveriesByAccountState(delivery.account, delivery.state), delivery.id, at);
   }
 
-  /** Indexes are trimmed as they are written, by age and by count, so they stay bounded. */
+  /**
+   * Indexes are trimmed by age and count as they are written. Trimming on one
+   * write in TRIM_EVERY keeps them bounded (within that many entries) at a
+   * fraction of the cost of trimming on each.
+   */
   private addToIndex(tx: ChainableCommander, key: string, member: string, score: number): void {
     tx.zadd(key, score, member);
+    tx.pexpire(key, this.options.retentionMs);
+    if (Math.random() * TRIM_EVERY >= 1) return;
     tx.zremrangebyscore(key, '-inf', score - this.options.retentionMs);
     tx.zremrangebyrank(key, 0, -this.options.maxIndexEntries - 1);
-    tx.pexpire(key, this.options.retentionMs);
   }
+}
+
+const TRIM_EVERY = 32;
+
+export interface AttemptTransition {
+  state: DeliveryState;
+  nextAttemptAt?: number;
+  at: number;
+}
+
+/** The delivery as it stands after an attempt (pure; `recordAttempt` and first attempts share it). */
+export function applyAttempt(delivery: DeliveryRecord, attempt: AttemptRecord, next: AttemptTransition): DeliveryRecord {
+  const updated: DeliveryRecord = {
+    ...delivery,
+    state: next.state,
+    attempts: delivery.attempts + 1,
+    roundAttempts: delivery.roundAttempts + 1,
+    updatedAt: next.at,
+    ...(next.nextAttemptAt !== undefined ? { nextAttemptAt: next.nextAttemptAt } : {}),
+  };
+  if (next.nextAttemptAt === undefined) delete updated.nextAttemptAt;
+  delete updated.parked;
+  const failure = attempt.error ?? (attempt.outcome !== 'delivered' && attempt.status ? `HTTP ${attempt.status}` : undefined);
+  if (failure) updated.lastError = failure;
+  return updated;
+}
+
+export function parkedDelivery(delivery: DeliveryRecord, reason: string, recheckAt: number): DeliveryRecord {
+  return { ...delivery, parked: reason, nextAttemptAt: recheckAt };
 }
 
 /** Conversion state as the contract defines it, derived from routing and delivery states. */

@@ -6,6 +6,8 @@ import type { RedisClient } from '../redis/connection.js';
  * record that is not there.
  */
 export class RecordStore<T> {
+  private readonly changeListeners: Array<(id: string) => void> = [];
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keyOf: (id: string) => string,
@@ -24,12 +26,23 @@ export class RecordStore<T> {
       .set(this.keyOf(id), JSON.stringify(value))
       .sadd(this.idsKey, id)
       .exec();
+    this.changed(id);
     return results?.[1]?.[1] === 1;
   }
 
   async delete(id: string): Promise<boolean> {
     const results = await this.redis.multi().del(this.keyOf(id)).srem(this.idsKey, id).exec();
+    this.changed(id);
     return results?.[0]?.[1] === 1;
+  }
+
+  /** Called after every put or delete through this store: in-process caches drop the entry. */
+  onChange(listener: (id: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(id: string): void {
+    for (const listener of this.changeListeners) listener(id);
   }
 
   async list(): Promise<Array<{ id: string; value: T }>> {

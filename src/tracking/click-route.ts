@@ -4,7 +4,7 @@ import type { Click } from '../domain/click.js';
 import type { RelayMetrics } from '../health/metrics.js';
 import { NotFoundError, UnavailableError, ValidationError } from '../errors.js';
 import type { ClickStore } from './click-store.js';
-import type { RecordCache } from './record-cache.js';
+import type { RecordCache } from '../store/record-cache.js';
 import { parseClickQuery } from './click-query.js';
 import { newTransactionId } from './transaction-id.js';
 import { attributionWindowMs } from './attribution-window.js';

@@ -8,10 +8,10 @@ import { resolvePostback, renderTemplate, macroValuesOf, withStatusMap } from '.
 import { conversionIdentity } from '../receiver/dedupe-key.js';
 import type { StatusLinks } from '../store/status-links.js';
 import { scheduleRetry, type ConversionJob, type RetryJob } from '../queue/queues.js';
-import type { DeliveryRunner } from './delivery-runner.js';
+import type { DeliveryRunner, RunOutcome } from './delivery-runner.js';
 
 export interface ConversionProcessorDeps {
-  accounts: RecordStore<AccountConfig>;
+  accounts: Pick<RecordStore<AccountConfig>, 'get'>;
   ledger: Ledger;
   runner: DeliveryRunner;
   retries: Queue<RetryJob>;
@@ -32,15 +32,17 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
 
   return async function processConversion(job: Job<ConversionJob>): Promise<void> {
     const { conversion, unattributed, reattribute } = job.data;
-    const existing = await deps.ledger.getConversion(conversion.id);
+    // A first run has nothing recorded yet; only a re-run (after a crash or an
+    // infrastructure failure) or a re-attribution needs to look.
+    const mayExist = reattribute === true || job.attemptsStarted !== 1;
+    const existing = mayExist ? await deps.ledger.getConversion(conversion.id) : null;
     if (existing) {
       if (existing.routing === 'routed') await resume(await deps.ledger.getDeliveries(existing.deliveryIds));
       else if (reattribute && existing.routing === 'unattributed') {
         // The one case where a recorded outcome is replaced: an operator attributed it. A re-run
         // after a crash finds it routed (resumed above) or still unattributed (routed here).
         await deps.ledger.forgetUnattributed(conversion.id);
-        const deliveries = await route(conversion);
-        if (deliveries) await resume(deliveries);
+        await route(conversion);
       }
       return;
     }
@@ -49,18 +51,18 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
       deps.metrics.conversionsRouted.inc({ result: 'unattributed' });
       return;
     }
-    const deliveries = await route(conversion);
-    if (deliveries) await resume(deliveries);
+    await route(conversion);
   };
 
-  async function route(received: Conversion): Promise<DeliveryRecord[] | null> {
+  /** Resolves, renders and gives each delivery its first attempt, then records it all at once. */
+  async function route(received: Conversion): Promise<void> {
     const conversion = await linked(received);
     const accountId = conversion.account ?? '';
     const account = accountId ? await deps.accounts.get(accountId) : null;
     if (!account) {
       await deps.ledger.saveUndelivered(conversion, 'no_postback', `account "${accountId}" is not configured`);
       deps.metrics.conversionsRouted.inc({ result: 'no_postback' });
-      return null;
+      return;
     }
     const resolution = resolvePostback(account, conversion.offer_id, conversion.event, conversion.status);
     if (resolution.outcome !== 'deliver') {
@@ -70,7 +72,7 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
           : `no postback for event "${conversion.event}"`;
       await deps.ledger.saveUndelivered(conversion, resolution.outcome, reason);
       deps.metrics.conversionsRouted.inc({ result: resolution.outcome });
-      return null;
+      return;
     }
     const values = withStatusMap(macroValuesOf(conversion), resolution.statusMap);
     const createdAt = now();
@@ -89,9 +91,18 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
         updatedAt: createdAt,
       };
     });
-    await deps.ledger.saveRouted(conversion, resolution.level, deliveries);
+    const outcomes = await Promise.all(deliveries.map((delivery) => deps.runner.run(delivery, { persist: false })));
+    const attempts = new Map(outcomes.flatMap((o) => (o.kind === 'attempted' ? [[o.delivery.id, o.attempt] as const] : [])));
+    await deps.ledger.saveRouted(conversion, resolution.level, outcomes.map((o) => o.delivery), attempts);
     deps.metrics.conversionsRouted.inc({ result: 'routed' });
-    return deliveries;
+    // Only now that the deliveries are recorded may their next attempts be scheduled.
+    await Promise.all(outcomes.map((outcome) => scheduleNext(outcome)));
+  }
+
+  async function scheduleNext(outcome: RunOutcome): Promise<void> {
+    const next = outcome.kind === 'parked' ? outcome.recheckAt : outcome.delivery.nextAttemptAt;
+    if (next !== undefined) await scheduleRetry(deps.retries, outcome.delivery.id, next, now());
+    if (outcome.kind === 'parked') await deps.runner.wakeIfReleased(outcome.delivery);
   }
 
   /**
@@ -109,10 +120,7 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
     await Promise.all(
       deliveries.map(async (delivery) => {
         if (delivery.state === 'pending') {
-          const outcome = await deps.runner.run(delivery);
-          const next = outcome.kind === 'parked' ? outcome.recheckAt : outcome.delivery.nextAttemptAt;
-          if (next !== undefined) await scheduleRetry(deps.retries, delivery.id, next, now());
-          if (outcome.kind === 'parked') await deps.runner.wakeIfReleased(outcome.delivery);
+          await scheduleNext(await deps.runner.run(delivery));
         } else if (delivery.state === 'retrying' && delivery.nextAttemptAt !== undefined) {
           // A crash may have come between recording the attempt and scheduling it.
           await scheduleRetry(deps.retries, delivery.id, delivery.nextAttemptAt, now());

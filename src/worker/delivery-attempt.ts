@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DeliveryClient, AttemptResult } from '../delivery/index.js';
 import { nextRetryDelay } from '../delivery/index.js';
-import type { Ledger, DeliveryRecord, AttemptRecord } from '../store/ledger.js';
+import { applyAttempt, type Ledger, type DeliveryRecord, type AttemptRecord } from '../store/ledger.js';
 import type { RelayMetrics } from '../health/metrics.js';
 import { redactUrl } from '../audit/redact-url.js';
 import type { DeliveryState } from '../domain/conversion.js';
@@ -31,7 +31,15 @@ export interface DeliveryAttempterDeps {
 export function createDeliveryAttempter(deps: DeliveryAttempterDeps) {
   const now = deps.now ?? Date.now;
 
-  async function attempt(delivery: DeliveryRecord): Promise<{ delivery: DeliveryRecord; result: AttemptResult }> {
+  /**
+   * With `persist: false` the new state and the attempt are returned, not
+   * written: a conversion's first attempts are written together with the
+   * conversion itself, in one transaction.
+   */
+  async function attempt(
+    delivery: DeliveryRecord,
+    options: { persist?: boolean } = {},
+  ): Promise<{ delivery: DeliveryRecord; result: AttemptResult; attempt: AttemptRecord }> {
     const startedAt = now();
     const result = await deps.client.send(delivery.url);
     const finishedAt = now();
@@ -58,11 +66,11 @@ export function createDeliveryAttempter(deps: DeliveryAttempterDeps) {
     }
 
     const record = attemptRecord(delivery, result, startedAt, nextAttemptAt);
-    const updated = await deps.ledger.recordAttempt(delivery, record, {
-      state,
-      at: finishedAt,
-      ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}),
-    });
+    const transition = { state, at: finishedAt, ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}) };
+    const updated =
+      options.persist === false
+        ? applyAttempt(delivery, record, transition)
+        : await deps.ledger.recordAttempt(delivery, record, transition);
 
     deps.auditLog.info(
       {
@@ -78,7 +86,7 @@ export function createDeliveryAttempter(deps: DeliveryAttempterDeps) {
     deps.metrics.deliveryAttempts.inc({ outcome: result.outcome });
     deps.metrics.attemptDuration.observe({ outcome: result.outcome }, result.latencyMs / 1000);
     if (state === 'delivered' || state === 'failed') deps.metrics.deliveriesSettled.inc({ outcome: state });
-    return { delivery: updated, result };
+    return { delivery: updated, result, attempt: record };
   }
 
   return { attempt };

@@ -2,13 +2,13 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { HostGate } from '../delivery/host-gate.js';
 import type { AttemptResult } from '../delivery/index.js';
-import type { Ledger, DeliveryRecord } from '../store/ledger.js';
+import { parkedDelivery, type Ledger, type DeliveryRecord, type AttemptRecord } from '../store/ledger.js';
 import { scheduleProbe, wakeDeliveries, type RetryJob } from '../queue/queues.js';
 import type { DeliveryAttempter } from './delivery-attempt.js';
 
 export type RunOutcome =
   /** Attempted; `nextAttemptAt` is set on the delivery when another attempt is due. */
-  | { kind: 'attempted'; delivery: DeliveryRecord }
+  | { kind: 'attempted'; delivery: DeliveryRecord; attempt: AttemptRecord }
   /** Not attempted: the host is at its cap, its circuit is open, or it is paused. */
   | { kind: 'parked'; delivery: DeliveryRecord; recheckAt: number };
 
@@ -30,7 +30,8 @@ export interface DeliveryRunnerDeps {
 export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
   const now = deps.now ?? Date.now;
 
-  async function run(delivery: DeliveryRecord): Promise<RunOutcome> {
+  /** `persist: false`: nothing is written to the ledger; the caller writes the outcome (first attempts). */
+  async function run(delivery: DeliveryRecord, options: { persist?: boolean } = {}): Promise<RunOutcome> {
     const admission = await deps.gate.acquire(delivery.host, delivery.id, now());
     if (!admission.granted) {
       const at = now();
@@ -38,14 +39,17 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
         await scheduleProbe(deps.retries, delivery.host, admission.probeAt, at);
       }
       const recheckAt = Math.max(admission.probeAt ?? at, at) + deps.parkRecheckMs;
-      const parked = await deps.ledger.markParked(delivery, admission.reason, recheckAt);
+      const parked =
+        options.persist === false
+          ? parkedDelivery(delivery, admission.reason, recheckAt)
+          : await deps.ledger.markParked(delivery, admission.reason, recheckAt);
       return { kind: 'parked', delivery: parked, recheckAt };
     }
     let result: AttemptResult | undefined;
     try {
-      const attempted = await deps.attempter.attempt(delivery);
+      const attempted = await deps.attempter.attempt(delivery, options);
       result = attempted.result;
-      return { kind: 'attempted', delivery: attempted.delivery };
+      return { kind: 'attempted', delivery: attempted.delivery, attempt: attempted.attempt };
     } finally {
       await releaseSlot(delivery, result);
     }

@@ -64,7 +64,7 @@ describe('OpenAPI document', () => {
     expect(body('post', '/v1/deliveries/retry')).toEqual(toJsonSchema(bulkRetrySchema, 'input'));
     const query = operation('get', '/v1/deliveries').parameters.filter((p: any) => p.in === 'query');
     expect(query.map((p: any) => p.name)).toEqual(Object.keys(deliveryListQuerySchema.shape));
-    expect(query.find((p: any) => p.name === 'state').schema.enum).toEqual(['pending', 'retrying', 'delivered', 'failed']);
+    expect(query.find((p: any) => p.name === 'state').schema.enum).toEqual(['failed', 'retrying', 'delivered']);
     expect(query.find((p: any) => p.name === 'limit').schema).toMatchObject({ type: 'integer', maximum: 500, default: 50 });
   });
 

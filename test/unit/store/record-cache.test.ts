@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRecordCache } from '../../../src/tracking/record-cache.js';
+import { createRecordCache } from '../../../src/store/record-cache.js';
 
 function setup(options: { ttlMs?: number; maxEntries?: number } = {}) {
   let clock = 1_000;
