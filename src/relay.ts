@@ -204,6 +204,7 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
       retries: workerQueues.retries,
       logger,
       parkRecheckMs: config.delivery.parkRecheckMs,
+      busyWaitMs: config.delivery.hostBusyWaitMs,
     });
     workers = startWorkers({
       connection: backgroundRedis,

@@ -75,6 +75,8 @@ export const configSchema = z.object({
       connectionsPerOrigin: z.number().int().positive().default(64),
       /** Attempts in flight to one tracker host, across all workers; the rest wait their turn. */
       hostConcurrency: z.number().int().positive().max(1_000).default(32),
+      /** A delivery to a busy but responsive host waits this long in process for a slot before it is parked. */
+      hostBusyWaitMs: z.number().int().min(0).max(10_000).default(250),
       /** Consecutive retryable failures (timeouts, 5xx, refused) that open a host's circuit. */
       circuitFailureThreshold: z.number().int().positive().default(10),
       /** How long an open circuit waits before one probe attempt (half-open). */

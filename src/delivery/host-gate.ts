@@ -42,7 +42,7 @@ export interface HostGateOptions {
 // Otherwise the delivery joins the parked set (FIFO by first park time).
 const ACQUIRE = `
 local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
-local id, now, expiry, cap = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local id, now, expiry, cap, park = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
 if redis.call('ZSCORE', leases, id) then return {'granted', 0} end
 if redis.call('HGET', circuit, 'paused') == '1' then
@@ -74,7 +74,8 @@ if state == 'half_open' then
   return {'circuit_open', tonumber(redis.call('HGET', circuit, 'probe_at') or '0')}
 end
 if redis.call('ZCARD', leases) >= cap then
-  redis.call('ZADD', parked, 'NX', now, id)
+  -- A caller that will ask again shortly is not parked: a wake-up spent on it would be lost.
+  if park == '1' then redis.call('ZADD', parked, 'NX', now, id) end
   return {'host_busy', 0}
 end
 redis.call('ZADD', leases, expiry, id)
@@ -150,7 +151,11 @@ export class HostGate {
     this.redis = redis as Scripted;
   }
 
-  async acquire(host: string, deliveryId: string, now = Date.now()): Promise<Admission> {
+  /**
+   * `park: false` (a caller that will retry in a moment) leaves a busy host's
+   * delivery out of the parked set; closed circuits and pauses always park.
+   */
+  async acquire(host: string, deliveryId: string, now = Date.now(), options: { park?: boolean } = {}): Promise<Admission> {
     if (!this.knownHosts.has(host)) {
       await this.redis.sadd(this.keys.hosts, host);
       this.knownHosts.add(host);
@@ -161,6 +166,7 @@ export class HostGate {
       now,
       now + this.options.leaseMs,
       this.options.concurrency,
+      options.park === false ? '0' : '1',
     );
     if (verdict === 'granted') return { granted: true };
     return { granted: false, reason: verdict as ParkReason, ...(probeAt ? { probeAt: Number(probeAt) } : {}) };

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { HostGate } from '../delivery/host-gate.js';
+import type { Admission, HostGate } from '../delivery/host-gate.js';
 import type { AttemptResult } from '../delivery/index.js';
 import { parkedDelivery, type Ledger, type DeliveryRecord, type AttemptRecord } from '../store/ledger.js';
 import { scheduleProbe, wakeDeliveries, type RetryJob } from '../queue/queues.js';
@@ -19,8 +19,17 @@ export interface DeliveryRunnerDeps {
   retries: Queue<RetryJob>;
   logger: Logger;
   parkRecheckMs: number;
+  /**
+   * How long a delivery to a busy host that is completing attempts right now
+   * waits in process for a slot before it is parked. Parking costs several
+   * Redis round trips and a job; a fast host frees a slot within milliseconds.
+   */
+  busyWaitMs: number;
   now?: () => number;
 }
+
+/** A host is "completing attempts" when this process released one of its slots this recently. */
+const RECENT_RELEASE_MS = 100;
 
 /**
  * One attempt of a delivery, if its host lets it through: takes a host slot,
@@ -29,10 +38,50 @@ export interface DeliveryRunnerDeps {
  */
 export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
   const now = deps.now ?? Date.now;
+  const lastReleaseAt = new Map<string, number>();
+  const releaseWaiters = new Map<string, Array<() => void>>();
+
+  /**
+   * Admission, waiting briefly for a slot when the host is busy but alive
+   * (it freed a slot here a moment ago). A host that is slow or dead frees
+   * none, so its deliveries park at once and never hold a worker.
+   */
+  async function admit(delivery: DeliveryRecord): Promise<Admission> {
+    const deadline = now() + deps.busyWaitMs;
+    for (;;) {
+      const recentlyReleased = now() - (lastReleaseAt.get(delivery.host) ?? 0) < RECENT_RELEASE_MS;
+      const mayWait = recentlyReleased && now() < deadline;
+      const admission = await deps.gate.acquire(delivery.host, delivery.id, now(), { park: !mayWait });
+      if (admission.granted || admission.reason !== 'host_busy' || !mayWait) return admission;
+      await releaseOf(delivery.host, Math.max(1, Math.min(20, deadline - now())));
+    }
+  }
+
+  /** Resolves on the next slot this process frees on the host, or after `ms` (another process may free one). */
+  function releaseOf(host: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      const waiters = releaseWaiters.get(host) ?? [];
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      releaseWaiters.set(host, waiters);
+    });
+  }
+
+  function signalRelease(host: string): void {
+    lastReleaseAt.set(host, now());
+    const waiters = releaseWaiters.get(host);
+    if (!waiters) return;
+    releaseWaiters.delete(host);
+    // One waiter per freed slot would be exact; waking all is simpler and they re-ask Redis anyway.
+    for (const wake of waiters) wake();
+  }
 
   /** `persist: false`: nothing is written to the ledger; the caller writes the outcome (first attempts). */
   async function run(delivery: DeliveryRecord, options: { persist?: boolean } = {}): Promise<RunOutcome> {
-    const admission = await deps.gate.acquire(delivery.host, delivery.id, now());
+    const admission = await admit(delivery);
     if (!admission.granted) {
       const at = now();
       if (admission.reason === 'circuit_open' && admission.probeAt) {
@@ -57,6 +106,7 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
 
   async function releaseSlot(delivery: DeliveryRecord, result: AttemptResult | undefined): Promise<void> {
     const released = await deps.gate.release(delivery.host, delivery.id, circuitOutcome(result), failureText(result), now());
+    if (released.state === 'closed') signalRelease(delivery.host);
     if (released.openedUntil) {
       deps.logger.warn({ host: delivery.host, probeAt: new Date(released.openedUntil).toISOString() }, 'circuit opened');
       await scheduleProbe(deps.retries, delivery.host, released.openedUntil, now());

@@ -1,4 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { createKeys } from '../../src/store/keys.js';
 import { startTestRelay, eventually, type TestRelay } from '../helpers/relay-harness.js';
 import { startTracker, type Tracker } from '../helpers/tracker.js';
 
@@ -98,6 +100,24 @@ describe('per-host isolation', () => {
       return body.state === 'delivered' ? body : undefined;
     }, 5_000, 'delivery after the probe');
     expect((await host(relay, healthy.origin)).circuit).toBe('closed');
+    healthy.respond((_hit, res) => res.end('OK'));
+  });
+
+  it('lets deliveries to a busy but responsive host wait for a slot instead of parking them', async () => {
+    const relay = await setUp({ delivery: { hostConcurrency: 1, hostBusyWaitMs: 2_000 } });
+    healthy.respond((_hit, res) => setTimeout(() => res.end('OK'), 20));
+    // One delivery first, so this process has seen the host free a slot.
+    const warm = await send(relay, 'ok', 'busy-warm');
+    await eventually(async () => ((await relay.request({ url: `/v1/conversions/${warm}`, admin: true })).body.state === 'delivered' ? true : undefined));
+    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => send(relay, 'ok', `busy-${i}`)));
+    for (const id of ids) {
+      await eventually(async () => ((await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined));
+    }
+    // Parking would have put jobs in the retries queue; waiting in process puts none there.
+    const redis = new Redis({ path: inject('redisUrl').slice('unix://'.length) });
+    const events = await redis.xrange(`${createKeys(relay.config.redis.keyPrefix).queuePrefix}:retries:events`, '-', '+');
+    redis.disconnect();
+    expect(events.filter(([, fields]) => fields[1] === 'added')).toHaveLength(0);
     healthy.respond((_hit, res) => res.end('OK'));
   });
 
