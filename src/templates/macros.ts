@@ -1,22 +1,7 @@
-/** Canonical macro names, as the contract's macro table lists them. */
-export const MACRO_NAMES = [
-  'click_id',
-  'payout',
-  'amount',
-  'currency',
-  'offer_id',
-  'event',
-  'order_id',
-  'conversion_id',
-  'status',
-  'account',
-  'sub1',
-  'sub2',
-  'sub3',
-  'sub4',
-  'sub5',
-  'timestamp',
-] as const;
+import { CONVERSION_FIELDS } from '../domain/conversion.js';
+
+/** Canonical macro names: every conversion field, plus the time it was received. */
+export const MACRO_NAMES = [...CONVERSION_FIELDS, 'timestamp'] as const;
 
 export type MacroName = (typeof MACRO_NAMES)[number];
 

@@ -1,3 +1,4 @@
+import { SUB_FIELDS } from '../domain/click.js';
 import { canonicalMacro, checkTemplate, renderTemplate, type MacroName, type MacroValues } from '../templates/index.js';
 import type { SubField } from '../domain/click.js';
 
@@ -7,16 +8,7 @@ import type { SubField } from '../domain/click.js';
  * ({payout}, {event}…) would always render empty, so it is refused when the
  * offer is saved rather than silently dropped on every click.
  */
-export const LANDING_MACROS: ReadonlySet<MacroName> = new Set<MacroName>([
-  'click_id',
-  'offer_id',
-  'account',
-  'sub1',
-  'sub2',
-  'sub3',
-  'sub4',
-  'sub5',
-]);
+export const LANDING_MACROS: ReadonlySet<MacroName> = new Set<MacroName>(['click_id', 'offer_id', 'account', ...SUB_FIELDS]);
 
 export const NO_TRANSACTION_ID_WARNING =
   'no {transaction_id} macro: the landing page never learns the transaction id, so its conversions cannot be attributed';
