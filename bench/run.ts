@@ -11,6 +11,7 @@ import type { Noise } from './lib/noise.js';
 import type { BenchSettings } from './lib/settings.js';
 import { round } from './lib/stats.js';
 import { runBullmqCeiling, type BullmqCeilingResult } from './phases/bullmq-ceiling.js';
+import { runClick, type ClickResult } from './phases/click.js';
 import { runFastifyBare, type FastifyBareResult } from './phases/fastify-bare.js';
 import { runMinimalRelay } from './phases/minimal-relay.js';
 import { runRelay, type RelayResult } from './phases/relay.js';
@@ -23,7 +24,7 @@ import { runRelay, type RelayResult } from './phases/relay.js';
  *
  * Environment: BENCH_N (20000), BENCH_QUICK=1 or --quick (N=2000), BENCH_CONCURRENCY (64),
  * BENCH_WARMUP, BENCH_PACED_N (250) and BENCH_PACED_RATE (50/s) for the unsaturated latency run,
- * BENCH_PHASES (comma list of fastify-bare, bullmq-ceiling, minimal-relay, relay),
+ * BENCH_PHASES (comma list of fastify-bare, bullmq-ceiling, minimal-relay, relay, click: tracking-link redirects),
  * BENCH_TIMEOUT_S (600, whole run), BENCH_STALL_S (30, no progress), BENCH_NOISY_RETRIES (2:
  * a measurement during which other processes took over 10% of the CPUs is repeated), BENCH_RELAY_CPU_PROF=1
  * (profile the relay into bench/results/; summarise with `tsx bench/profile-summary.ts`).
@@ -32,7 +33,7 @@ const wallStart = Date.now();
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const n = intFromEnv('BENCH_N', quick ? 2_000 : 20_000);
 const hardTimeoutS = intFromEnv('BENCH_TIMEOUT_S', 600);
-const ALL_PHASES = ['fastify-bare', 'bullmq-ceiling', 'minimal-relay', 'relay'] as const;
+const ALL_PHASES = ['fastify-bare', 'bullmq-ceiling', 'minimal-relay', 'relay', 'click'] as const;
 type PhaseName = (typeof ALL_PHASES)[number];
 const phases = (process.env.BENCH_PHASES?.split(',').map((name) => name.trim()) ?? [...ALL_PHASES]) as PhaseName[];
 for (const phase of phases) {
@@ -83,6 +84,7 @@ const results: {
   bullmqCeiling?: BullmqCeilingResult;
   minimalRelay?: RelayLikeFigures;
   relay?: RelayResult;
+  click?: ClickResult;
 } = {};
 const problems: string[] = [];
 const warnings: string[] = [];
@@ -101,6 +103,7 @@ for (const phase of phases) {
     if (phase === 'bullmq-ceiling') results.bullmqCeiling = await leastNoisy(() => runBullmqCeiling(settings));
     if (phase === 'minimal-relay') results.minimalRelay = await leastNoisy(() => runMinimalRelay(settings));
     if (phase === 'relay') results.relay = await leastNoisy(() => runRelay(settings));
+    if (phase === 'click') results.click = await leastNoisy(() => runClick(settings));
   } catch (error) {
     problems.push(`${phase}: ${(error as Error).message}`);
     log(`  failed: ${(error as Error).message}`);
@@ -116,6 +119,7 @@ for (const [name, noise] of [
   ['bullmq-ceiling', results.bullmqCeiling?.noise],
   ['minimal-relay', results.minimalRelay?.noise],
   ['relay', results.relay?.noise],
+  ['click', results.click?.noise],
 ] as const) {
   if (noise && noise.othersPercent + noise.stealPercent > NOISY_PERCENT) {
     warnings.push(
@@ -133,8 +137,17 @@ if (results.relay) {
   if (shutdown.forced) problems.push(`relay: did not exit within 30 s of SIGTERM (killed)`);
   else if (shutdown.code !== 0) warnings.push(`relay: exited with code ${shutdown.code} (signal ${shutdown.signal}) after SIGTERM`);
 }
+if (results.click) {
+  const { clicks, duplicateIds, redis, warnLines, warnSamples, shutdown } = results.click;
+  checkAccept('click', clicks);
+  if (duplicateIds > 0) problems.push(`click: ${duplicateIds} transaction ids were handed out more than once`);
+  if (redis.keysAdded < clicks.ok) warnings.push(`click: ${clicks.ok} clicks redirected but only ${redis.keysAdded} Redis keys added`);
+  if (warnLines > 0) warnings.push(`click: the relay logged ${warnLines} lines at warn or above, e.g.:\n    ${warnSamples.join('\n    ')}`);
+  if (shutdown.forced) problems.push(`click: the relay did not exit within 30 s of SIGTERM (killed)`);
+  else if (shutdown.code !== 0) warnings.push(`click: the relay exited with code ${shutdown.code} (signal ${shutdown.signal}) after SIGTERM`);
+}
 
-const { fastifyBare, bullmqCeiling, minimalRelay, relay } = results;
+const { fastifyBare, bullmqCeiling, minimalRelay, relay, click } = results;
 const rows: ComparisonRow[] = [
   row('accepted/s', 'higher', 0, relay?.accept.perSec, 'Fastify bare', fastifyBare?.accept.perSec),
   row('accepted/s', 'higher', 0, relay?.accept.perSec, 'minimal relay', minimalRelay?.accept.perSec),
@@ -152,6 +165,9 @@ const rows: ComparisonRow[] = [
   row(`paced ${settings.paced.ratePerSec}/s: e2e p50 ms`, 'lower', 1, relay?.paced.e2e.p50Ms, 'minimal relay', minimalRelay?.paced.e2e.p50Ms),
   row(`paced ${settings.paced.ratePerSec}/s: e2e p99 ms`, 'lower', 1, relay?.paced.e2e.p99Ms, 'minimal relay', minimalRelay?.paced.e2e.p99Ms),
   row('Redis commands per conversion', 'lower', 1, relay?.redis.callsPerConversion, 'minimal relay', minimalRelay?.redis.callsPerConversion),
+  row('clicks/s', 'higher', 0, click?.clicks.perSec, 'Fastify bare', fastifyBare?.accept.perSec),
+  row('click p99 ms', 'lower', 2, click?.clicks.p99Ms, 'Fastify bare', fastifyBare?.accept.p99Ms),
+  row('Redis bytes per click', 'lower', 0, click?.redis.bytesPerClick, '(no baseline)', undefined),
 ];
 
 const loadAfter = loadavg();
@@ -293,7 +309,27 @@ function describePhase(phase: PhaseName): void {
     const counters = Object.entries(r.counters).map(([name, value]) => `    ${name.replace('postback_relay_', '')} ${value}`);
     if (counters.length) lines.push('  relay counters (warm-up included):', ...counters);
   }
-  const noise = { 'fastify-bare': results.fastifyBare, 'bullmq-ceiling': results.bullmqCeiling, 'minimal-relay': results.minimalRelay, relay: results.relay }[phase]?.noise;
+  if (phase === 'click' && results.click) {
+    const c = results.click;
+    lines.push(
+      `  redirected ${c.clicks.ok}/${c.clicks.n} (${c.clicks.errors} errors${c.clicks.errors ? ` ${JSON.stringify(c.clicks.errorKinds)}` : ''}) ` +
+        `${f(c.clicks.perSec)}/s, p50 ${f(c.clicks.p50Ms, 2)} ms, p99 ${f(c.clicks.p99Ms, 2)} ms, max ${f(c.clicks.maxMs, 1)} ms`,
+      `  CPU s/1000: relay ${f(c.cpu.processSecPer1k, 3)}, redis ${f(c.cpu.redisSecPer1k, 3)}, total ${f(c.cpu.totalSecPer1k, 3)}`,
+      `  Redis: ${f(c.redis.bytesPerClick)} bytes per click (used_memory ${c.redis.usedMemoryBefore} → ${c.redis.usedMemoryAfter}, ` +
+        `${c.redis.keysAdded} keys added); commands per click ${f(c.redis.callsPerClick, 1)}: ` +
+        c.redis.top.slice(0, 6).map((x) => `${x.command} ×${f(x.callsPerClick, 1)} ${f(x.usecPerClick)} µs`).join(', '),
+      `  shutdown ${c.shutdown.ms} ms (code ${c.shutdown.code}), warn+ log lines ${c.warnLines}`,
+    );
+    const counters = Object.entries(c.counters).map(([name, value]) => `    ${name.replace('postback_relay_', '')} ${value}`);
+    if (counters.length) lines.push('  relay counters (warm-up included):', ...counters);
+  }
+  const noise = {
+    'fastify-bare': results.fastifyBare,
+    'bullmq-ceiling': results.bullmqCeiling,
+    'minimal-relay': results.minimalRelay,
+    relay: results.relay,
+    click: results.click,
+  }[phase]?.noise;
   if (noise) lines.push(`  machine: other processes ${f(noise.othersPercent)}%, steal ${f(noise.stealPercent)}% of the CPUs`);
   for (const line of lines) log(line);
 }

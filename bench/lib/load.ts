@@ -7,8 +7,13 @@ export interface LoadOptions {
   /** Requests in flight at once (one keep-alive connection each): a closed loop, so a slow server slows the offered load. */
   concurrency: number;
   path(index: number): string;
-  /** The id from an accepted answer, or undefined: anything else counts as an error. */
-  accept(status: number, body: string): string | undefined;
+  /**
+   * The id from an accepted answer, or undefined: anything else counts as an
+   * error. Answers with a body are told apart by it; a redirect by its headers.
+   */
+  accept(status: number, body: string, headers: ResponseHeaders, index: number): string | undefined;
+  /** How a rejected answer is counted in `errorKinds` (default: status and the start of the body). */
+  errorKind?(status: number, body: string, headers: ResponseHeaders): string;
   /** A request still unanswered after this is an error, so a stuck server cannot hang the bench. */
   requestTimeoutMs?: number;
   /**
@@ -18,6 +23,8 @@ export interface LoadOptions {
    */
   ratePerSec?: number;
 }
+
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
 export interface LoadResult {
   n: number;
@@ -67,11 +74,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const start = nowMs();
       sentAt[index] = start;
       try {
-        const { statusCode, body } = await pool.request({ path, method: 'GET' });
+        const { statusCode, headers, body } = await pool.request({ path, method: 'GET' });
         const text = await body.text();
-        const id = options.accept(statusCode, text);
+        const id = options.accept(statusCode, text, headers, index);
         if (id === undefined) {
-          countError(`${statusCode} ${text.slice(0, 120)}`);
+          countError(options.errorKind ? options.errorKind(statusCode, text, headers) : `${statusCode} ${text.slice(0, 120)}`);
           continue;
         }
         latencyMs[index] = nowMs() - start;

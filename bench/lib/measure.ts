@@ -88,11 +88,11 @@ export function acceptFigures(load: LoadResult): AcceptFigures {
   };
 }
 
-function cpuOf(pids: number[]): number {
+export function cpuOf(pids: number[]): number {
   return pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
 }
 
-const per1k = (seconds: number, count: number): number => (count > 0 ? (seconds / count) * 1000 : Number.NaN);
+export const per1k = (seconds: number, count: number): number => (count > 0 ? (seconds / count) * 1000 : Number.NaN);
 
 /** Receiver only: accepted/s and latency of a server that answers postbacks (the Fastify floor). */
 export async function measureAccept(
@@ -199,9 +199,9 @@ export async function measureRelayLike(target: RelayLikeTarget, settings: BenchS
   };
 }
 
-type CommandStats = Record<string, { calls: number; usec: number }>;
+export type CommandStats = Record<string, { calls: number; usec: number }>;
 
-function commandDelta(before: CommandStats, after: CommandStats, conversions: number): RelayLikeFigures['redis'] {
+export function commandDelta(before: CommandStats, after: CommandStats, conversions: number): RelayLikeFigures['redis'] {
   const rows = Object.entries(after).map(([command, { calls, usec }]) => ({
     command,
     calls: calls - (before[command]?.calls ?? 0),

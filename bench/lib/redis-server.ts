@@ -17,6 +17,10 @@ export interface BenchRedis {
   cpuSeconds(): Promise<number>;
   /** INFO commandstats: calls and total µs per command since start. */
   commandStats(): Promise<Record<string, { calls: number; usec: number }>>;
+  /** INFO memory used_memory: bytes the allocator holds for the server, data and overhead alike. */
+  usedMemory(): Promise<number>;
+  /** Keys in db 0. */
+  dbSize(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +70,12 @@ export async function startRedis(name: string, parentDir: string): Promise<Bench
       }
       return stats;
     },
+    async usedMemory() {
+      const match = /^used_memory:(\d+)/m.exec(await client.info('memory'));
+      if (!match) throw new Error('redis INFO memory has no used_memory');
+      return Number(match[1]);
+    },
+    dbSize: () => client.dbsize(),
     async stop() {
       client.disconnect();
       await child.stop(3_000);
