@@ -235,6 +235,28 @@ describe('receiver answers', () => {
   });
 });
 
+describe('edits take effect at once', () => {
+  it('uses an edited account template for the very next conversion', async () => {
+    await putAccount('edit', { postback: { url: `${tracker.origin}/before?cid={click_id}` } });
+    const first = await postback('click_id=edit1&account=edit');
+    await conversion(first.body.id);
+    await putAccount('edit', { postback: { url: `${tracker.origin}/after?cid={click_id}` } });
+    const second = await postback('click_id=edit2&account=edit');
+    await conversion(second.body.id);
+    expect(tracker.hits.find((h) => h.query.get('cid') === 'edit2')?.url).toMatch(/^\/after\?/);
+  });
+
+  it('refuses a rotated-out source key on the next request', async () => {
+    await relay.request({ method: 'PUT', url: '/v1/sources/rotate', admin: true, body: { key: 'old-key-123', default_account: 'acme' } });
+    expect((await postback('click_id=r1', 'rotate', 'old-key-123')).status).toBe(200);
+    await relay.request({ method: 'PUT', url: '/v1/sources/rotate', admin: true, body: { key: 'new-key-456', default_account: 'acme' } });
+    expect((await postback('click_id=r2', 'rotate', 'old-key-123')).status).toBe(401);
+    expect((await postback('click_id=r3', 'rotate', 'new-key-456')).status).toBe(200);
+    await relay.request({ method: 'DELETE', url: '/v1/sources/rotate', admin: true });
+    expect((await postback('click_id=r4', 'rotate', 'new-key-456')).status).toBe(401);
+  });
+});
+
 describe('admin API', () => {
   it('requires the admin token', async () => {
     expect((await relay.request({ url: '/v1/accounts' })).status).toBe(401);
