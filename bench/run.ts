@@ -13,7 +13,9 @@ import { round } from './lib/stats.js';
 import { runBullmqCeiling, type BullmqCeilingResult } from './phases/bullmq-ceiling.js';
 import { runClick, type ClickResult } from './phases/click.js';
 import { runFastifyBare, type FastifyBareResult } from './phases/fastify-bare.js';
+import { MEMORY_TARGETS, runMemory, type MemoryResult, type MemoryVariant } from './phases/memory.js';
 import { runMinimalRelay } from './phases/minimal-relay.js';
+import { OPEN_LOOP_TARGETS, runOpenLoop, type OpenLoopFigures, type OpenLoopResult } from './phases/open-loop.js';
 import { runRelay, type RelayResult } from './phases/relay.js';
 
 /**
@@ -24,7 +26,12 @@ import { runRelay, type RelayResult } from './phases/relay.js';
  *
  * Environment: BENCH_N (20000), BENCH_QUICK=1 or --quick (N=2000), BENCH_CONCURRENCY (64),
  * BENCH_WARMUP, BENCH_PACED_N (250) and BENCH_PACED_RATE (50/s) for the unsaturated latency run,
- * BENCH_PHASES (comma list of fastify-bare, bullmq-ceiling, minimal-relay, relay, click: tracking-link redirects),
+ * BENCH_PHASES (comma list of fastify-bare, bullmq-ceiling, minimal-relay, relay, click: tracking-link redirects,
+ * open-loop: a steady offered load on the relay and on the minimal relay, memory: Redis bytes per queued,
+ * retrying and delivered conversion),
+ * BENCH_RATE (3000/s) and BENCH_OPEN_S (10; 5 when quick) for the open-loop run, BENCH_OPEN_MAX_OUTSTANDING (2000:
+ * a request due while this many are unanswered is dropped and counted), BENCH_OPEN_CONNECTIONS (256),
+ * BENCH_OPEN_BASELINE=0 (skip the minimal relay's open-loop run), BENCH_MEMORY_N (N: postbacks per memory variant),
  * BENCH_TIMEOUT_S (600, whole run), BENCH_STALL_S (30, no progress), BENCH_NOISY_RETRIES (2:
  * a measurement during which other processes took over 10% of the CPUs is repeated), BENCH_RELAY_CPU_PROF=1
  * (profile the relay into bench/results/; summarise with `tsx bench/profile-summary.ts`).
@@ -33,7 +40,7 @@ const wallStart = Date.now();
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const n = intFromEnv('BENCH_N', quick ? 2_000 : 20_000);
 const hardTimeoutS = intFromEnv('BENCH_TIMEOUT_S', 600);
-const ALL_PHASES = ['fastify-bare', 'bullmq-ceiling', 'minimal-relay', 'relay', 'click'] as const;
+const ALL_PHASES = ['fastify-bare', 'bullmq-ceiling', 'minimal-relay', 'relay', 'click', 'open-loop', 'memory'] as const;
 type PhaseName = (typeof ALL_PHASES)[number];
 const phases = (process.env.BENCH_PHASES?.split(',').map((name) => name.trim()) ?? [...ALL_PHASES]) as PhaseName[];
 for (const phase of phases) {
@@ -51,6 +58,14 @@ const settings: BenchSettings = {
   // Generous (a floor of 100 deliveries/s), but finite: a relay slower than that is broken, not slow.
   deliveryTimeoutMs: Math.max(120_000, n * 10),
   maxErrorRatio: 0.001,
+  open: {
+    ratePerSec: intFromEnv('BENCH_RATE', 3_000),
+    seconds: intFromEnv('BENCH_OPEN_S', quick ? 5 : 10),
+    maxOutstanding: intFromEnv('BENCH_OPEN_MAX_OUTSTANDING', 2_000),
+    connections: intFromEnv('BENCH_OPEN_CONNECTIONS', 256),
+    baseline: process.env.BENCH_OPEN_BASELINE !== '0',
+  },
+  memoryN: intFromEnv('BENCH_MEMORY_N', n),
   tmpDir,
 };
 
@@ -85,6 +100,8 @@ const results: {
   minimalRelay?: RelayLikeFigures;
   relay?: RelayResult;
   click?: ClickResult;
+  openLoop?: OpenLoopResult;
+  memory?: MemoryResult;
 } = {};
 const problems: string[] = [];
 const warnings: string[] = [];
@@ -104,6 +121,9 @@ for (const phase of phases) {
     if (phase === 'minimal-relay') results.minimalRelay = await leastNoisy(() => runMinimalRelay(settings));
     if (phase === 'relay') results.relay = await leastNoisy(() => runRelay(settings));
     if (phase === 'click') results.click = await leastNoisy(() => runClick(settings));
+    if (phase === 'open-loop') results.openLoop = await leastNoisy(() => runOpenLoop(settings));
+    // Bytes, not time: a busy machine does not skew them, so no repeat.
+    if (phase === 'memory') results.memory = await runMemory(settings);
   } catch (error) {
     problems.push(`${phase}: ${(error as Error).message}`);
     log(`  failed: ${(error as Error).message}`);
@@ -120,6 +140,7 @@ for (const [name, noise] of [
   ['minimal-relay', results.minimalRelay?.noise],
   ['relay', results.relay?.noise],
   ['click', results.click?.noise],
+  ['open-loop', results.openLoop?.noise],
 ] as const) {
   if (noise && noise.othersPercent + noise.stealPercent > NOISY_PERCENT) {
     warnings.push(
@@ -147,7 +168,49 @@ if (results.click) {
   else if (shutdown.code !== 0) warnings.push(`click: the relay exited with code ${shutdown.code} (signal ${shutdown.signal}) after SIGTERM`);
 }
 
-const { fastifyBare, bullmqCeiling, minimalRelay, relay, click } = results;
+if (results.openLoop) {
+  const o = results.openLoop;
+  for (const [name, figures] of [
+    ['open-loop relay', o.relay],
+    ['open-loop minimal relay', o.minimalRelay],
+  ] as const) {
+    if (!figures) continue;
+    const e = figures.e2e;
+    if (e.wrongTxid > 0) problems.push(`${name}: ${e.wrongTxid} pings carried a txid other than the accepted id`);
+    if (e.wrongPayout > 0) problems.push(`${name}: ${e.wrongPayout} pings carried a payout other than 1.50`);
+    if (e.unexpected > 0) problems.push(`${name}: ${e.unexpected} pings for postbacks that were not accepted`);
+    if (figures.drainError) problems.push(`${name}: ${e.undelivered} accepted postbacks not delivered: ${figures.drainError}`);
+    if (e.duplicates > 0) warnings.push(`${name}: ${e.duplicates} duplicate pings (at-least-once allows them)`);
+    // Overload is what this phase looks for: refusals and drops are findings, not bench failures.
+    if (figures.dropped > 0) {
+      warnings.push(
+        `${name}: ${figures.dropped} of ${figures.offered} scheduled postbacks dropped (${o.maxOutstanding} unanswered already): ` +
+          `it did not keep up with ${o.ratePerSec}/s`,
+      );
+    }
+    if (figures.errors > 0) warnings.push(`${name}: ${figures.errors} of ${figures.sent} sent postbacks not accepted: ${JSON.stringify(figures.errorKinds)}`);
+    if (figures.sendLagP99Ms > 5) {
+      warnings.push(`${name}: the load generator sent late (p99 ${figures.sendLagP99Ms.toFixed(1)} ms after the due time); latencies include it`);
+    }
+  }
+  if (o.warnLines > 0) warnings.push(`open-loop: the relay logged ${o.warnLines} lines at warn or above, e.g.:\n    ${o.warnSamples.join('\n    ')}`);
+  if (o.shutdown.forced) problems.push('open-loop: the relay did not exit within 30 s of SIGTERM (killed)');
+  else if (o.shutdown.code !== 0) warnings.push(`open-loop: the relay exited with code ${o.shutdown.code} (signal ${o.shutdown.signal}) after SIGTERM`);
+}
+if (results.memory) {
+  for (const v of [results.memory.queued, results.memory.retrying, results.memory.delivered]) {
+    if (v.items < v.sent) warnings.push(`memory ${v.variant}: ${v.sent - v.items} of ${v.sent} postbacks not accepted`);
+    if (v.variant !== 'queued' && v.attempts < v.items) problems.push(`memory ${v.variant}: ${v.items} accepted but only ${v.attempts} pings`);
+    if (v.warnLines > 0) warnings.push(`memory ${v.variant}: the relay logged ${v.warnLines} lines at warn or above, e.g.:\n    ${v.warnSamples.join('\n    ')}`);
+    if (v.shutdown.forced) problems.push(`memory ${v.variant}: the relay did not exit within 30 s of SIGTERM (killed)`);
+    else if (v.shutdown.code !== 0) warnings.push(`memory ${v.variant}: the relay exited with code ${v.shutdown.code} (signal ${v.shutdown.signal}) after SIGTERM`);
+  }
+}
+
+const { fastifyBare, bullmqCeiling, minimalRelay, relay, click, openLoop, memory } = results;
+const open = openLoop?.relay;
+const openMinimal = openLoop?.minimalRelay;
+const openLabel = `open loop ${settings.open.ratePerSec}/s`;
 const rows: ComparisonRow[] = [
   row('accepted/s', 'higher', 0, relay?.accept.perSec, 'Fastify bare', fastifyBare?.accept.perSec),
   row('accepted/s', 'higher', 0, relay?.accept.perSec, 'minimal relay', minimalRelay?.accept.perSec),
@@ -168,6 +231,18 @@ const rows: ComparisonRow[] = [
   row('clicks/s', 'higher', 0, click?.clicks.perSec, 'Fastify bare', fastifyBare?.accept.perSec),
   row('click p99 ms', 'lower', 2, click?.clicks.p99Ms, 'Fastify bare', fastifyBare?.accept.p99Ms),
   row('Redis bytes per click', 'lower', 0, click?.redis.bytesPerClick, '(no baseline)', undefined),
+  row(`${openLabel}: sent/s`, 'higher', 0, open?.sentPerSec, 'offered rate', openLoop?.ratePerSec),
+  row(`${openLabel}: accept p50 ms`, 'lower', 2, open?.accept.p50Ms, 'minimal relay (open loop)', openMinimal?.accept.p50Ms),
+  row(`${openLabel}: accept p99 ms`, 'lower', 2, open?.accept.p99Ms, 'target (issue 5)', openLoop ? OPEN_LOOP_TARGETS.acceptP99Ms : undefined),
+  row(`${openLabel}: accept p99 ms`, 'lower', 2, open?.accept.p99Ms, 'minimal relay (open loop)', openMinimal?.accept.p99Ms),
+  row(`${openLabel}: e2e p50 ms`, 'lower', 1, open?.e2e.p50Ms, 'minimal relay (open loop)', openMinimal?.e2e.p50Ms),
+  row(`${openLabel}: e2e p99 ms`, 'lower', 1, open?.e2e.p99Ms, 'target (issue 5)', openLoop ? OPEN_LOOP_TARGETS.e2eP99Ms : undefined),
+  row(`${openLabel}: e2e p99 ms`, 'lower', 1, open?.e2e.p99Ms, 'minimal relay (open loop)', openMinimal?.e2e.p99Ms),
+  row(`${openLabel}: deliveries/s`, 'higher', 0, open?.deliveriesPerSec, 'minimal relay (open loop)', openMinimal?.deliveriesPerSec),
+  row(`${openLabel}: backlog at end`, 'lower', 0, open?.backlogAtEnd, 'minimal relay (open loop)', openMinimal?.backlogAtEnd),
+  row('Redis B per queued delivery', 'lower', 0, memory?.queued.bytesPerItem, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerQueuedDelivery : undefined),
+  row('Redis B per retrying delivery', 'lower', 0, memory?.retrying.bytesPerItem, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerQueuedDelivery : undefined),
+  row('Redis B per audit attempt (delivered)', 'lower', 0, memory?.delivered.bytesPerAttempt, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerAuditAttempt : undefined),
 ];
 
 const loadAfter = loadavg();
@@ -323,12 +398,53 @@ function describePhase(phase: PhaseName): void {
     const counters = Object.entries(c.counters).map(([name, value]) => `    ${name.replace('postback_relay_', '')} ${value}`);
     if (counters.length) lines.push('  relay counters (warm-up included):', ...counters);
   }
+  if (phase === 'open-loop' && results.openLoop) {
+    const o = results.openLoop;
+    const openLines = (label: string, r: OpenLoopFigures) => [
+      `  ${label}: sent ${r.sent}/${r.offered} at ${f(r.sentPerSec)}/s (${r.dropped} dropped, ${r.errors} not accepted${r.errors ? ` ${JSON.stringify(r.errorKinds)}` : ''}; ` +
+        `peak ${r.peakOutstanding} unanswered, generator lag p99 ${f(r.sendLagP99Ms, 2)} ms)`,
+      `    accept (from due time) p50 ${f(r.accept.p50Ms, 2)} ms, p99 ${f(r.accept.p99Ms, 2)} ms, max ${f(r.accept.maxMs, 1)} ms`,
+      `    delivered ${r.e2e.delivered}/${r.accepted} (${r.e2e.duplicates} duplicates), e2e p50 ${f(r.e2e.p50Ms, 1)} ms, p99 ${f(r.e2e.p99Ms, 1)} ms, ` +
+        `max ${f(r.e2e.maxMs, 1)} ms`,
+      `    ${f(r.deliveriesPerSec)} deliveries/s during the schedule (${f(r.deliveriesPerSecOverall)}/s to the last); backlog at the end ` +
+        `${r.backlogAtEnd} (${f(r.backlogSeconds, 2)} s of load), drained ${f(r.drainMs)} ms later: ${r.keptUp ? 'kept up' : 'did NOT keep up'}`,
+      `    CPU s/1000: process ${f(r.cpu.processSecPer1k, 3)}, redis ${f(r.cpu.redisSecPer1k, 3)}, total ${f(r.cpu.totalSecPer1k, 3)}; ` +
+        `cores busy during the schedule: process ${f(r.cpu.processCores, 2)}, redis ${f(r.cpu.redisCores, 2)}`,
+    ];
+    lines.push(
+      `  ${o.ratePerSec}/s for ${o.seconds} s, at most ${o.maxOutstanding} unanswered, ${o.connections} connections`,
+      ...openLines('relay', o.relay),
+      ...(o.minimalRelay ? openLines('minimal relay', o.minimalRelay) : []),
+      `  relay shutdown ${o.shutdown.ms} ms (code ${o.shutdown.code}), warn+ log lines ${o.warnLines}`,
+    );
+  }
+  if (phase === 'memory' && results.memory) {
+    const memoryLines = (v: MemoryVariant, target: number) => [
+      `  ${v.variant}: ${f(v.bytesPerItem)} B per ${v.item} (target ${target} B: ${f(v.bytesPerItem / target, 2)}×); ` +
+        `${v.items}/${v.sent} accepted, ${v.attempts} attempts, used_memory ${v.usedMemoryBefore} → ${v.usedMemoryAfter}, ` +
+        `${f(v.keysPerItem, 2)} keys each; ${f(v.eventStreamBytesPerItem)} B of it in BullMQ's capped event streams`,
+      `    MEMORY USAGE by key kind, B per item: ` +
+        v.breakdown
+          .slice(0, 8)
+          .map((k) => `${k.kind} ${f(k.bytesPerItem)}${k.keys ? ` (+${k.keys} keys)` : ''}`)
+          .join(', '),
+    ];
+    const m = results.memory;
+    lines.push(
+      ...memoryLines(m.queued, MEMORY_TARGETS.bytesPerQueuedDelivery),
+      ...memoryLines(m.retrying, MEMORY_TARGETS.bytesPerQueuedDelivery),
+      ...memoryLines(m.delivered, MEMORY_TARGETS.bytesPerAuditAttempt),
+      `  per retained audit attempt: ${f(m.delivered.bytesPerAttempt)} B (${f(m.delivered.attempts / m.delivered.items, 2)} attempts per delivered conversion)`,
+    );
+  }
   const noise = {
     'fastify-bare': results.fastifyBare,
     'bullmq-ceiling': results.bullmqCeiling,
     'minimal-relay': results.minimalRelay,
     relay: results.relay,
     click: results.click,
+    'open-loop': results.openLoop,
+    memory: undefined,
   }[phase]?.noise;
   if (noise) lines.push(`  machine: other processes ${f(noise.othersPercent)}%, steal ${f(noise.stealPercent)}% of the CPUs`);
   for (const line of lines) log(line);

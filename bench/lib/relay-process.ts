@@ -50,10 +50,17 @@ export async function startRelayProcess(
   name: string,
   redis: BenchRedis,
   settings: BenchSettings,
-  options: { nodeArgs?: string[] } = {},
+  options: {
+    nodeArgs?: string[];
+    /** Merged into the config file (top-level sections replaced whole, except `audit`, whose log stays off). */
+    config?: Record<string, unknown>;
+    /** Contract variables on top of the bench's (RELAY_ROLE, DELIVERY_RETRY_DELAYS_MS, …). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<RelayProcess> {
   const configPath = join(settings.tmpDir, `${name.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '')}-config.json`);
-  writeFileSync(configPath, JSON.stringify({ audit: { log: 'off' } }));
+  const audit = (options.config?.audit ?? {}) as Record<string, unknown>;
+  writeFileSync(configPath, JSON.stringify({ ...options.config, audit: { ...audit, log: 'off' } }));
   const port = await freePort();
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -68,6 +75,7 @@ export async function startRelayProcess(
     LOG_LEVEL: 'warn',
     RELAY_CONFIG: configPath,
     NODE_ENV: 'production',
+    ...options.env,
   });
   const child = startNode(name, 'src/main.ts', { env, inheritEnv: false, nodeArgs: options.nodeArgs ?? [] });
   const warn = { lines: 0, samples: [] as string[] };

@@ -4,10 +4,11 @@ import { nowMs } from './clock.js';
 import { announceReady, serveIpc } from './ipc.js';
 
 /**
- * The downstream tracker: answers every `/pb` ping 200 "OK" and records when
- * it arrived. It runs in a process of its own so its CPU is never charged to
- * the relay, and it does as little as possible per hit so it is never the
- * bottleneck being measured.
+ * The downstream tracker: answers every `/pb` ping 200 "OK" (or the status
+ * in BENCH_TRACKER_STATUS, body "ERR") and records when it arrived. It runs
+ * in a process of its own so its CPU is never charged to the relay, and it
+ * does as little as possible per hit so it is never the bottleneck being
+ * measured.
  *
  * Hits are grouped by run tag (the click id up to its last '-'), so a warm-up
  * and the measured run never mix and nothing needs resetting between them.
@@ -19,6 +20,10 @@ interface TagHits {
   payout: Map<string, string>;
   total: number;
 }
+
+/** BENCH_TRACKER_STATUS: the status every ping is answered with (200 by default; 500 makes every attempt a retry). */
+const STATUS = Number(process.env.BENCH_TRACKER_STATUS ?? '200');
+const BODY = STATUS === 200 ? 'OK' : 'ERR';
 
 const byTag = new Map<string, TagHits>();
 let malformed = 0;
@@ -50,8 +55,8 @@ const server = createServer((req, res) => {
         hits.payout.set(cid, query.get('payout') ?? '');
       }
     }
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
-    res.end('OK');
+    res.writeHead(STATUS, { 'content-type': 'text/plain', 'content-length': String(BODY.length) });
+    res.end(BODY);
     return;
   }
   res.writeHead(404, { 'content-length': '0' });

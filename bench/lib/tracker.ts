@@ -25,9 +25,11 @@ export interface BenchTracker {
   stop(): Promise<void>;
 }
 
-export async function startTracker(name: string): Promise<BenchTracker> {
+/** `status`: what every ping is answered with (default 200; 500 makes the relay schedule a retry). */
+export async function startTracker(name: string, options: { status?: number } = {}): Promise<BenchTracker> {
   const child = startNode(`tracker (${name})`, fileURLToPath(new URL('./tracker-child.ts', import.meta.url)), {
     ipc: true,
+    env: { BENCH_TRACKER_STATUS: String(options.status ?? 200) },
   });
   const { port } = await waitForReady<{ port: number }>(child);
   const ipc = new IpcClient(child);
