@@ -41,6 +41,9 @@ export async function findOrStartLocalRedis(
       '--appendonly', 'yes',
       '--appendfsync', 'everysec',
       '--maxmemory-policy', 'noeviction',
+      // Job and delivery hashes carry values (URLs, JSON) over the default 64-byte
+      // listpack limit; a compact encoding saves ~20 % of Redis memory per conversion.
+      '--hash-max-listpack-value', '2048',
       '--save', '',
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },

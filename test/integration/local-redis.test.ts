@@ -18,6 +18,7 @@ describe('REDIS_URL unset', () => {
       await client.set('probe', '1');
       expect(await client.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
       expect(await client.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
+      expect(await client.config('GET', 'hash-max-listpack-value')).toEqual(['hash-max-listpack-value', '2048']);
       client.disconnect();
     } finally {
       await local.stop();
