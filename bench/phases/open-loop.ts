@@ -1,18 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { guard, startNode, type ManagedChild } from '../lib/children.js';
-import { waitForReady } from '../lib/ipc.js';
+import { guard } from '../lib/children.js';
 import { acceptedId, postbackPath, runLoad } from '../lib/load.js';
 import { cpuOf, per1k, type RelayLikeTarget } from '../lib/measure.js';
 import { startNoiseMeter, type Noise } from '../lib/noise.js';
 import { runOpenLoad, type OpenLoadResult } from '../lib/open-load.js';
 import { waitForQuietCpu } from '../lib/proc-cpu.js';
-import { queueDepth } from '../lib/queue-depth.js';
-import { startRedis } from '../lib/redis-server.js';
-import { startRelayProcess, type RelayProcess, type RelayShutdown } from '../lib/relay-process.js';
+import type { RelayShutdown } from '../lib/relay-process.js';
+import { withMinimalRelay, withRelay } from '../lib/targets.js';
 import type { BenchSettings } from '../lib/settings.js';
 import { percentile, summarize } from '../lib/stats.js';
-import { startTracker } from '../lib/tracker.js';
 import { waitForCount } from '../lib/wait.js';
 
 /** The issue's targets at a steady offered load. */
@@ -91,7 +87,6 @@ export interface OpenLoopResult {
   shutdown: RelayShutdown;
 }
 
-const MINIMAL_RELAY = fileURLToPath(new URL('../baselines/minimal-relay.ts', import.meta.url));
 
 /**
  * Steady offered load: the relay (and then the minimal relay, each with a
@@ -121,74 +116,12 @@ export async function runOpenLoop(settings: BenchSettings): Promise<OpenLoopResu
   };
 }
 
-async function openLoopOnRelay(settings: BenchSettings) {
-  const redis = await startRedis('open-loop-relay', settings.tmpDir);
-  const children: ManagedChild[] = [];
-  let relay: RelayProcess | undefined;
-  try {
-    const tracker = await startTracker('open-loop relay');
-    children.push(tracker.child);
-    relay = await startRelayProcess('relay (open loop)', redis, settings);
-    await relay.adminPut('/v1/sources/bench', { key: 'bench-key-123', default_account: 'acct' });
-    await relay.adminPut('/v1/accounts/acct', { postback: { url: tracker.postbackTemplate } });
-    const running = relay;
-    const figures = await measureOpenLoop(
-      {
-        name: 'relay (open loop)',
-        origin: relay.origin,
-        cpuPids: [relay.child.pid],
-        redis,
-        tracker,
-        guards: [relay.child, tracker.child, redis.child],
-        diagnose: async () =>
-          [
-            'relay counters:',
-            ...Object.entries(await running.readCounters().catch(() => ({}))).map(([k, v]) => `  ${k} ${v}`),
-            `relay output (last lines):\n${running.outputTail()}`,
-          ].join('\n'),
-      },
-      settings,
-    );
-    const counters = await relay.readCounters();
-    const shutdown = await relay.stop();
-    const { warn } = relay;
-    relay = undefined;
-    return { figures, counters, warn, shutdown };
-  } finally {
-    if (relay) await relay.child.stop(3_000);
-    await Promise.all(children.map((child) => child.stop()));
-    await redis.stop();
-  }
+function openLoopOnRelay(settings: BenchSettings) {
+  return withRelay('relay (open loop)', settings, (target) => measureOpenLoop(target, settings));
 }
 
-async function openLoopOnMinimalRelay(settings: BenchSettings): Promise<OpenLoopFigures> {
-  const redis = await startRedis('open-loop-minimal-relay', settings.tmpDir);
-  const children: ManagedChild[] = [];
-  try {
-    const tracker = await startTracker('open-loop minimal relay');
-    children.push(tracker.child);
-    const server = startNode('minimal relay (open loop)', MINIMAL_RELAY, {
-      ipc: true,
-      env: { BENCH_REDIS_SOCKET: redis.socketPath, BENCH_POSTBACK_TEMPLATE: tracker.postbackTemplate },
-    });
-    children.push(server);
-    const { port } = await waitForReady<{ port: number }>(server);
-    return await measureOpenLoop(
-      {
-        name: 'minimal relay (open loop)',
-        origin: `http://127.0.0.1:${port}`,
-        cpuPids: [server.pid],
-        redis,
-        tracker,
-        guards: [server, tracker.child, redis.child],
-        diagnose: async () => [await queueDepth(redis.socketPath, 'postbacks'), server.output()].join('\n'),
-      },
-      settings,
-    );
-  } finally {
-    await Promise.all(children.map((child) => child.stop()));
-    await redis.stop();
-  }
+function openLoopOnMinimalRelay(settings: BenchSettings): Promise<OpenLoopFigures> {
+  return withMinimalRelay('minimal relay (open loop)', settings, (target) => measureOpenLoop(target, settings));
 }
 
 async function measureOpenLoop(target: RelayLikeTarget, settings: BenchSettings): Promise<OpenLoopFigures> {
