@@ -196,23 +196,18 @@ export class Ledger {
   }
 
   /**
-   * Newest change first. The cursor is the last item's score and id; paging
-   * resumes from the item's rank, or from its score if it has since moved.
+   * Newest change first, paged by `pageOfIndex`.
    */
   async listDeliveries(filter: { state: DeliveryState; account?: string; limit: number; cursor?: string }): Promise<DeliveryPage> {
     const indexKey = filter.account
       ? this.keys.deliveriesByAccountState(filter.account, filter.state)
       : this.keys.deliveriesByState(filter.state);
-    const start = filter.cursor ? await this.rankAfter(indexKey, filter.cursor) : 0;
-    const ids = await this.redis.zrevrange(indexKey, start, start + filter.limit - 1, 'WITHSCORES');
-    const pairs: Array<[string, string]> = [];
-    for (let i = 0; i + 1 < ids.length; i += 2) pairs.push([ids[i]!, ids[i + 1]!]);
-    const deliveries = await this.getDeliveries(pairs.map(([id]) => id));
-    const last = pairs[pairs.length - 1];
+    const page = await this.pageOfIndex(indexKey, filter.limit, filter.cursor);
+    const deliveries = await this.getDeliveries(page.ids);
     return {
       // The index is written apart from the records: trust each record's own state.
       deliveries: deliveries.filter((delivery) => delivery.state === filter.state),
-      ...(pairs.length === filter.limit && last ? { cursor: encodeCursor(last[1], last[0]) } : {}),
+      ...(page.cursor ? { cursor: page.cursor } : {}),
     };
   }
 
@@ -222,23 +217,14 @@ export class Ledger {
     return this.redis.zrangebyscore(indexKey, sinceMs, '+inf', 'LIMIT', 0, limit);
   }
 
-  async listConversionIds(routing: RoutingState, limit: number): Promise<string[]> {
-    return this.redis.zrevrange(this.keys.conversionsByState(routing), 0, limit - 1);
-  }
-
   /** Conversions recorded with a routing state, newest first, paged like deliveries. */
   async listConversions(filter: { routing: RoutingState; limit: number; cursor?: string }): Promise<{ records: ConversionRecord[]; cursor?: string }> {
-    const indexKey = this.keys.conversionsByState(filter.routing);
-    const start = filter.cursor ? await this.rankAfter(indexKey, filter.cursor) : 0;
-    const flat = await this.redis.zrevrange(indexKey, start, start + filter.limit - 1, 'WITHSCORES');
-    const pairs: Array<[string, string]> = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
-    const records = await Promise.all(pairs.map(([id]) => this.getConversion(id)));
-    const last = pairs[pairs.length - 1];
+    const page = await this.pageOfIndex(this.keys.conversionsByState(filter.routing), filter.limit, filter.cursor);
+    const records = await Promise.all(page.ids.map((id) => this.getConversion(id)));
     return {
       // An entry whose record expired, or that was routed since, is skipped rather than shown stale.
       records: records.filter((r): r is ConversionRecord => r !== null && r.routing === filter.routing),
-      ...(pairs.length === filter.limit && last ? { cursor: encodeCursor(last[1], last[0]) } : {}),
+      ...(page.cursor ? { cursor: page.cursor } : {}),
     };
   }
 
@@ -248,6 +234,23 @@ export class Ledger {
       this.redis.zrem(this.keys.conversionsByState('unattributed'), id),
       this.redis.hdel(this.keys.conversion(id), 'reason'),
     ]);
+  }
+
+  /**
+   * One page of an index, newest first. The cursor is the last item's score
+   * and id; paging resumes from the item's rank, or from its score if it has
+   * since moved. A full page carries the cursor of the next.
+   */
+  private async pageOfIndex(indexKey: string, limit: number, cursor: string | undefined): Promise<{ ids: string[]; cursor?: string }> {
+    const start = cursor ? await this.rankAfter(indexKey, cursor) : 0;
+    const flat = await this.redis.zrevrange(indexKey, start, start + limit - 1, 'WITHSCORES');
+    const ids: string[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) ids.push(flat[i]!);
+    const lastId = ids[ids.length - 1];
+    return {
+      ids,
+      ...(ids.length === limit && lastId !== undefined ? { cursor: encodeCursor(flat[flat.length - 1]!, lastId) } : {}),
+    };
   }
 
   private async rankAfter(indexKey: string, cursor: string): Promise<number> {
