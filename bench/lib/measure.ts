@@ -6,7 +6,7 @@ import { startNoiseMeter, type Noise } from './noise.js';
 import type { BenchRedis } from './redis-server.js';
 import type { BenchSettings } from './settings.js';
 import { perSecond, summarize } from './stats.js';
-import type { BenchTracker } from './tracker.js';
+import type { BenchTracker, TrackerDump } from './tracker.js';
 import { waitForCount } from './wait.js';
 
 export interface AcceptFigures {
@@ -222,25 +222,44 @@ export function commandDelta(before: CommandStats, after: CommandStats, conversi
   };
 }
 
-async function e2eFigures(tracker: BenchTracker, runTag: string, run: LoadResult): Promise<E2eFigures> {
-  const dump = await tracker.dump(runTag);
-  const latency: number[] = [];
-  let lastAt = Number.NEGATIVE_INFINITY;
-  let wrongTxid = 0;
-  let wrongPayout = 0;
-  let unexpected = 0;
+/** What the tracker received, matched against what was accepted: one entry per delivered postback. */
+export interface MatchedHits {
+  /** Tracker receive time minus the request's start time, per delivered postback. */
+  latency: number[];
+  /** Tracker receive times of the delivered postbacks. */
+  arrivals: number[];
+  lastAt: number;
+  wrongTxid: number;
+  wrongPayout: number;
+  /** Hits whose click id names no accepted postback. */
+  unexpected: number;
+}
+
+/**
+ * Matches the tracker's hits to the accepted postbacks by the index in their
+ * click id, checking each carried the conversion's id and the payout as sent.
+ */
+export function matchHits(dump: TrackerDump, ids: ReadonlyArray<string | undefined>, startedAt: ArrayLike<number>): MatchedHits {
+  const matched: MatchedHits = { latency: [], arrivals: [], lastAt: Number.NEGATIVE_INFINITY, wrongTxid: 0, wrongPayout: 0, unexpected: 0 };
   for (const [clickId, at, txid, payout] of dump.hits) {
     const index = Number(clickId.slice(clickId.lastIndexOf('-') + 1));
-    const id = run.ids[index];
+    const id = ids[index];
     if (id === undefined) {
-      unexpected += 1;
+      matched.unexpected += 1;
       continue;
     }
-    latency.push(at - run.sentAt[index]!);
-    lastAt = Math.max(lastAt, at);
-    if (txid !== id) wrongTxid += 1;
-    if (payout !== '1.50') wrongPayout += 1;
+    matched.latency.push(at - startedAt[index]!);
+    matched.arrivals.push(at);
+    matched.lastAt = Math.max(matched.lastAt, at);
+    if (txid !== id) matched.wrongTxid += 1;
+    if (payout !== '1.50') matched.wrongPayout += 1;
   }
+  return matched;
+}
+
+async function e2eFigures(tracker: BenchTracker, runTag: string, run: LoadResult): Promise<E2eFigures> {
+  const dump = await tracker.dump(runTag);
+  const { latency, lastAt, wrongTxid, wrongPayout, unexpected } = matchHits(dump, run.ids, run.sentAt);
   const summary = summarize(latency);
   return {
     delivered: latency.length,

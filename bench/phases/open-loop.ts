@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { guard } from '../lib/children.js';
 import { acceptedId, postbackPath, runLoad } from '../lib/load.js';
-import { cpuOf, per1k, type RelayLikeTarget } from '../lib/measure.js';
+import { cpuOf, matchHits, per1k, type RelayLikeTarget } from '../lib/measure.js';
 import { startNoiseMeter, type Noise } from '../lib/noise.js';
 import { runOpenLoad, type OpenLoadResult } from '../lib/open-load.js';
 import { waitForQuietCpu } from '../lib/proc-cpu.js';
@@ -192,25 +192,8 @@ async function measureOpenLoop(target: RelayLikeTarget, settings: BenchSettings)
   const endCpu = atScheduleEnd ? await atScheduleEnd : undefined;
 
   const dump = await target.tracker.dump(runTag);
-  const e2eLatency: number[] = [];
-  let wrongTxid = 0;
-  let wrongPayout = 0;
-  let unexpected = 0;
-  let deliveredByEnd = 0;
-  let lastAt = Number.NEGATIVE_INFINITY;
-  for (const [clickId, at, txid, payout] of dump.hits) {
-    const index = Number(clickId.slice(clickId.lastIndexOf('-') + 1));
-    const id = run.ids[index];
-    if (id === undefined) {
-      unexpected += 1;
-      continue;
-    }
-    e2eLatency.push(at - run.scheduledAt[index]!);
-    lastAt = Math.max(lastAt, at);
-    if (at <= run.scheduleEndAt) deliveredByEnd += 1;
-    if (txid !== id) wrongTxid += 1;
-    if (payout !== '1.50') wrongPayout += 1;
-  }
+  const { latency: e2eLatency, arrivals, lastAt, wrongTxid, wrongPayout, unexpected } = matchHits(dump, run.ids, run.scheduledAt);
+  const deliveredByEnd = arrivals.filter((at) => at <= run.scheduleEndAt).length;
   const deliveredCount = e2eLatency.length;
   const undelivered = Math.max(0, run.ok - deliveredCount);
   // Missing deliveries sort last: a percentile that reaches them is unknown (n/a), not flattering.
