@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { guard, startProgram, type ManagedChild } from './children.js';
-import { sleep } from './clock.js';
+import { waitForRedis } from '../../src/redis/local-redis.js';
 
 export interface BenchRedis {
   name: string;
@@ -43,7 +42,7 @@ export async function startRedis(name: string, parentDir: string): Promise<Bench
     '--maxmemory-policy', 'noeviction',
     '--loglevel', 'warning',
   ]);
-  await guard(waitForPing(socketPath, 10_000), [child]);
+  await guard(waitForRedis({ path: socketPath }, 10_000), [child]);
   const client = new Redis({ path: socketPath, maxRetriesPerRequest: 1, lazyConnect: true });
   // A server stopped under the client is expected at the end of a phase; commands still fail loudly.
   client.on('error', () => {});
@@ -81,22 +80,4 @@ export async function startRedis(name: string, parentDir: string): Promise<Bench
       await child.stop(3_000);
     },
   };
-}
-
-async function waitForPing(path: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((done) => {
-      const socket = createConnection({ path });
-      socket.once('error', () => done(false));
-      socket.once('connect', () => socket.write('PING\r\n'));
-      socket.once('data', (chunk) => {
-        socket.destroy();
-        done(chunk.toString().startsWith('+PONG'));
-      });
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`redis-server did not answer on ${path} within ${timeoutMs} ms`);
 }

@@ -50,7 +50,7 @@ export async function findOrStartLocalRedis(
   );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
-  await Promise.race([waitForSocket(socketPath, 10_000), spawnError]);
+  await Promise.race([waitForRedis({ path: socketPath }, 10_000), spawnError]);
   logger.info({ socketPath, dir }, 'REDIS_URL unset: started redis-server with AOF in the data directory');
   return {
     url: `unix://${socketPath}`,
@@ -64,17 +64,21 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
   await exited;
 }
 
-async function waitForSocket(path: string, timeoutMs: number): Promise<void> {
+type RedisTarget = { host: string; port: number } | { path: string };
+
+/** Resolves once a Redis answers PING at `target` (a just-started server); the tests and bench use it too. */
+export async function waitForRedis(target: RedisTarget, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await answersPing({ path })) return;
+    if (await answersPing(target)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`redis-server did not answer on ${path} within ${timeoutMs} ms`);
+  const where = 'path' in target ? target.path : `${target.host}:${target.port}`;
+  throw new Error(`redis-server did not answer on ${where} within ${timeoutMs} ms`);
 }
 
 /** A raw PING, so probing does not need a client that would retry and log. */
-function answersPing(target: { host: string; port: number } | { path: string }): Promise<boolean> {
+function answersPing(target: RedisTarget): Promise<boolean> {
   return new Promise((done) => {
     const socket = createConnection(target as never);
     const finish = (ok: boolean): void => {

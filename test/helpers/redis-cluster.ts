@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './relay-process.js';
+import { waitForRedis } from '../../src/redis/local-redis.js';
 
 export interface TestRedisCluster {
   /** `redis-cluster://127.0.0.1:p1,…` for the relay. */
@@ -49,7 +50,7 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (const port of ports) await waitForPing(port);
+    for (const port of ports) await waitForRedis({ host: '127.0.0.1', port }, 10_000);
     const created = spawnSync(
       'redis-cli',
       ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'],
@@ -64,14 +65,6 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
   return { url: `redis-cluster://${ports.map((port) => `127.0.0.1:${port}`).join(',')}`, ports, stop };
 }
 
-async function waitForPing(port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (spawnSync('redis-cli', ['-p', String(port), 'PING'], { encoding: 'utf8' }).stdout.trim() === 'PONG') return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`redis-server on ${port} did not start`);
-}
 
 async function waitForClusterOk(port: number): Promise<void> {
   const deadline = Date.now() + 20_000;

@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitForRedis } from '../../src/redis/local-redis.js';
 
 export interface TestRedisServer {
   url: string;
@@ -39,7 +39,7 @@ export async function startRedisServer(options: { appendonly?: boolean } = {}): 
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
     child = spawn('redis-server', args, { stdio: 'ignore' });
-    await waitForPing(socketPath, 10_000);
+    await waitForRedis({ path: socketPath }, 10_000);
   };
   await launch();
   const server: TestRedisServer = {
@@ -60,22 +60,4 @@ export async function startRedisServer(options: { appendonly?: boolean } = {}): 
     },
   };
   return server;
-}
-
-async function waitForPing(path: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((done) => {
-      const socket = createConnection({ path });
-      socket.once('error', () => done(false));
-      socket.once('connect', () => socket.write('PING\r\n'));
-      socket.once('data', (chunk) => {
-        socket.destroy();
-        done(chunk.toString().startsWith('+PONG'));
-      });
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`redis-server did not answer on ${path}`);
 }
