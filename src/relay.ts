@@ -119,11 +119,13 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
 
   const ledgerForApi = new Ledger(requestRedis, keys, ledgerOptions);
   // One client for worker deliveries and admin test postbacks alike: a test meets the same address policy.
+  // One policy for the client and for saving templates: what is refused when sent is refused when saved.
+  const addressPolicy = createAddressPolicy({ allowCidrs: config.delivery.allowCidrs });
   const client: DeliveryClient = createDeliveryClient({
     timeoutMs: config.delivery.timeoutMs,
     maxRedirects: config.delivery.maxRedirects,
     bodySnippetBytes: config.delivery.bodySnippetBytes,
-    addressPolicy: createAddressPolicy({ allowCidrs: config.delivery.allowCidrs }),
+    addressPolicy,
     userAgent: config.delivery.userAgent,
     connections: config.delivery.connectionsPerOrigin,
   });
@@ -146,7 +148,7 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
       registerSourceRoutes(admin, { sources });
       registerAccountRoutes(admin, {
         accounts: accountsForApi,
-        addressPolicy: createAddressPolicy({ allowCidrs: config.delivery.allowCidrs }),
+        addressPolicy,
       });
       registerConversionRoutes(admin, {
         ledger: ledgerForApi,

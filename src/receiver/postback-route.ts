@@ -9,7 +9,7 @@ import { enqueueConversion } from '../queue/enqueue-conversion.js';
 import type { RelayMetrics } from '../health/metrics.js';
 import { ForbiddenError, UnauthorizedError, UnavailableError, ValidationError } from '../errors.js';
 import { mapParams, parseConversionInput, dedupeKey } from './index.js';
-import { keyMatches, createAllowListCache } from './source-auth.js';
+import { bearerToken, keyMatches, createAllowListCache } from './source-auth.js';
 import type { ClickStore } from '../tracking/click-store.js';
 import { attributeFromClick, needsClickLookup, UNKNOWN_CLICK_REASON } from '../tracking/attribution.js';
 
@@ -120,8 +120,8 @@ function rawParams(request: PostbackRequest): Record<string, unknown> {
 }
 
 function presentedKey(request: FastifyRequest, raw: Record<string, unknown>): string | undefined {
-  const authorization = request.headers.authorization;
-  if (authorization?.startsWith('Bearer ')) return authorization.slice('Bearer '.length).trim();
+  const bearer = bearerToken(request.headers.authorization);
+  if (bearer !== undefined) return bearer;
   const header = request.headers['x-relay-key'];
   if (typeof header === 'string' && header) return header;
   const fromParams = raw.key;

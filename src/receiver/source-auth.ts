@@ -5,6 +5,11 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/** The token of an `Authorization: Bearer …` header, or undefined. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : undefined;
+}
+
 /** Compares digests, not keys, so the comparison takes the same time whatever the key's length. */
 export function keyMatches(presented: string, storedSha256: string): boolean {
   const expected = Buffer.from(storedSha256, 'hex');

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { adminTokenMatcher } from '../admin/admin-auth.js';
+import { bearerToken } from '../receiver/source-auth.js';
 
 const REALM = 'postback-relay dashboard';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -7,7 +8,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The password of HTTP basic auth (any user name), or a bearer token for scripts. */
 function presentedToken(request: FastifyRequest): string {
   const header = request.headers.authorization ?? '';
-  if (header.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+  const bearer = bearerToken(header);
+  if (bearer !== undefined) return bearer;
   if (!header.startsWith('Basic ')) return '';
   const decoded = Buffer.from(header.slice('Basic '.length).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
