@@ -10,6 +10,7 @@ import { StatusLinks } from './store/status-links.js';
 import { RecordStore } from './store/record-store.js';
 import { Ledger } from './store/ledger.js';
 import { createQueues, type RelayQueues } from './queue/queues.js';
+import { createIntake, ownItems } from './queue/intake.js';
 import { createMetrics, type RelayMetrics } from './health/metrics.js';
 import { registerHealthRoutes } from './health/health-routes.js';
 import { installErrorHandler } from './http/error-handler.js';
@@ -25,6 +26,7 @@ import { createDeliveryAttempter } from './worker/delivery-attempt.js';
 import { createConversionProcessor } from './worker/conversion-processor.js';
 import { createRetryProcessor } from './worker/retry-processor.js';
 import { createDeliveryRunner } from './worker/delivery-runner.js';
+import { createSlots } from './worker/slots.js';
 import { HostGate } from './delivery/host-gate.js';
 import { startWorkers, type RelayWorkers } from './worker/workers.js';
 import { catalogRoutes } from './docs/route-catalog.js';
@@ -135,11 +137,16 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     const clicks = new ClickStore(requestRedis, keys.click);
     const offers = new RecordStore<OfferConfig>(requestRedis, keys.offer, keys.offerIds);
     const offerCache = createRecordCache((id) => offers.get(id), { ttlMs: config.tracking.offerCacheMs, maxEntries: 10_000 });
+    const intake = createIntake(requestQueues.conversions, {
+      windowMs: config.receiver.dedupeWindowMs,
+      maxBatch: config.receiver.maxBatch,
+      dedupeKey: keys.dedupe,
+    });
+    closers.unshift(() => intake.drain());
     registerPostbackRoute(app, {
       sources: sourceCache,
-      conversions: requestQueues.conversions,
+      intake,
       metrics,
-      dedupeWindowMs: config.receiver.dedupeWindowMs,
       clicks,
     });
     registerClickRoute(app, { offers: offerCache, clicks, metrics, defaultWindowDays: config.tracking.attributionWindowDays });
@@ -190,7 +197,8 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     workerQueueRedis.on('error', (error) => logger.debug({ err: error }, 'redis (worker queues) error'));
     const workerQueues = createQueues(workerQueueRedis, keys.queuePrefix);
     closers.push(() => workerQueues.close());
-    const ledger = new Ledger(backgroundRedis, keys, ledgerOptions);
+    const workerRedis = backgroundRedis;
+    const ledger = new Ledger(workerRedis, keys, ledgerOptions);
     const accountsForWorker = new RecordStore<AccountConfig>(backgroundRedis, keys.account, keys.accountIds);
     const accountCache = createRecordCache((id) => accountsForWorker.get(id), {
       ttlMs: config.worker.accountCacheMs,
@@ -231,6 +239,8 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
         // As long as the audit keeps the records: networks re-fire on a status change days after the
         // first report, well past the dedupe window, and a link to an expired record shows nothing.
         statusLinks: new StatusLinks(backgroundRedis, keys.conversionLatest, config.audit.retentionMs),
+        slots: createSlots(config.worker.concurrency),
+        ownItems: (items) => ownItems(workerRedis, keys.dedupe, items),
       }),
       processRetry: createRetryProcessor({ ledger, runner }),
     });

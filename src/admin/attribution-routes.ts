@@ -8,7 +8,7 @@ import type { RecordStore } from '../store/record-store.js';
 import type { ClickStore } from '../tracking/click-store.js';
 import { attributeFromClick } from '../tracking/attribution.js';
 import { looksLikeTransactionId } from '../tracking/transaction-id.js';
-import { REATTRIBUTE_JOB_PREFIX, type ConversionJob } from '../queue/queues.js';
+import { REATTRIBUTE_JOB_PREFIX, findQueuedConversion, type ConversionJob } from '../queue/queues.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { attributeInputSchema, conversionListQuerySchema } from './attribution-schemas.js';
 import { parseInput } from './parse-input.js';
@@ -54,8 +54,7 @@ export function registerAttributionRoutes(app: FastifyInstance, deps: Attributio
     const input = parseInput(attributeInputSchema, request.body, 'invalid_attribution');
     const record = await deps.ledger.getConversion(id);
     if (!record) {
-      const queued = await deps.conversions.getJob(id);
-      if (queued?.data?.conversion) {
+      if (await findQueuedConversion(deps.conversions, id)) {
         throw new ConflictError('not_processed', `conversion ${id} is still queued; try again in a moment`);
       }
       throw new NotFoundError(`conversion ${id}`);
@@ -88,7 +87,7 @@ export function registerAttributionRoutes(app: FastifyInstance, deps: Attributio
       },
       click,
     );
-    await deps.conversions.add('reattribute', { conversion, reattribute: true }, { jobId });
+    await deps.conversions.add('reattribute', { items: [{ conversion }], reattribute: true }, { jobId });
     return reply.status(202).send({
       id,
       status: 'requeued',

@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import type { Ledger, DeliveryRecord } from '../store/ledger.js';
 import type { Conversion, ConversionState } from '../domain/conversion.js';
 import { conversionState } from '../store/ledger.js';
-import type { ConversionJob } from '../queue/queues.js';
+import { findQueuedConversion, type ConversionJob } from '../queue/queues.js';
 import { NotFoundError, ConflictError, ValidationError } from '../errors.js';
 import { redactUrl } from '../audit/redact-url.js';
 import { isValidCursor } from '../store/ledger.js';
@@ -81,9 +81,9 @@ export function registerConversionRoutes(app: FastifyInstance, deps: ConversionR
     const record = await deps.ledger.getConversion(id);
     if (!record) {
       // Accepted but not yet picked up by a worker: the queue holds it.
-      const job = await deps.conversions.getJob(id);
-      if (!job?.data?.conversion) throw new NotFoundError(`conversion ${id}`);
-      const { conversion, unattributed } = job.data;
+      const queued = await findQueuedConversion(deps.conversions, id);
+      if (!queued) throw new NotFoundError(`conversion ${id}`);
+      const { conversion, unattributed } = queued;
       return {
         ...conversion,
         received_at: new Date(conversion.received_at).toISOString(),

@@ -48,6 +48,11 @@ export const configSchema = z.object({
        * through another process shows after at most this long (0: no cache).
        */
       sourceCacheMs: z.number().int().min(0).default(1_000),
+      /**
+       * Most conversions in one queue job. The conversions received in one turn
+       * of the event loop share a job; this bounds how much one job holds.
+       */
+      maxBatch: z.number().int().positive().max(1_000).default(64),
     })
     .prefault({}),
   tracking: z

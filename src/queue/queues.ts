@@ -9,15 +9,47 @@ export const CONVERSIONS_QUEUE = 'conversions';
  */
 export const RETRIES_QUEUE = 'retries';
 
-export interface ConversionJob {
+/** One received conversion as the queue carries it. */
+export interface ConversionItem {
   conversion: Conversion;
   /** Set by the receiver when it already knows the conversion cannot be attributed. */
   unattributed?: string;
+  /**
+   * Its dedupe digest. A duplicate can share a batch with the report it
+   * repeats (both were written in one transaction); the worker routes only
+   * the item the dedupe key names.
+   */
+  dedupe?: string;
+}
+
+/**
+ * A conversions job: the conversions one receiver took in during one turn of
+ * its event loop, or one re-attributed conversion. Batching spreads a
+ * queue's add, fetch and completion over many conversions.
+ */
+export interface ConversionJob {
+  items: ConversionItem[];
   /**
    * An operator attributed this (recorded, unattributed) conversion: route it
    * again with the fields carried here instead of keeping the recorded outcome.
    */
   reattribute?: boolean;
+}
+
+/** A conversion's id is `<batch job id>-<index in the batch>`: a queued conversion is found through its job. */
+export function conversionIdOf(batchId: string, index: number): string {
+  return `${batchId}-${index}`;
+}
+
+export function batchIdOf(conversionId: string): string {
+  const cut = conversionId.lastIndexOf('-');
+  return cut > 0 ? conversionId.slice(0, cut) : conversionId;
+}
+
+/** The conversion with this id while it is still queued (accepted, not yet picked up by a worker). */
+export async function findQueuedConversion(queue: Queue<ConversionJob>, id: string): Promise<ConversionItem | undefined> {
+  const job = await queue.getJob(batchIdOf(id));
+  return job?.data?.items?.find((item) => item.conversion.id === id);
 }
 
 /** Job id prefix of re-attributions: the conversion's own id is taken by its first job. */

@@ -1,11 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Queue } from 'bullmq';
 import type { SourceConfig } from '../domain/source.js';
 import { DEFAULT_EVENT, type Conversion } from '../domain/conversion.js';
 import type { RecordStore } from '../store/record-store.js';
-import type { ConversionJob } from '../queue/queues.js';
-import { enqueueConversion } from '../queue/enqueue-conversion.js';
+import type { Intake } from '../queue/intake.js';
 import type { RelayMetrics } from '../health/metrics.js';
 import { ForbiddenError, UnauthorizedError, UnavailableError, ValidationError } from '../errors.js';
 import { mapParams, parseConversionInput, dedupeKey } from './index.js';
@@ -15,9 +12,8 @@ import { attributeFromClick, needsClickLookup, UNKNOWN_CLICK_REASON } from '../t
 
 export interface PostbackRouteDeps {
   sources: Pick<RecordStore<SourceConfig>, 'get'>;
-  conversions: Queue<ConversionJob>;
+  intake: Pick<Intake, 'submit'>;
   metrics: RelayMetrics;
-  dedupeWindowMs: number;
   /** Tracking-link clicks, to attribute a conversion that carries only its transaction id. */
   clicks?: Pick<ClickStore, 'get'>;
 }
@@ -60,10 +56,9 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
     // Contract precedence: the conversion's own fields, else the click's, else the source's default account.
     const fields = attributeFromClick(parsed.fields, click);
     const account = fields.account ?? source.default_account;
-    const conversion: Conversion = {
+    const conversion: Omit<Conversion, 'id'> = {
       ...fields,
       ...(account ? { account } : {}),
-      id: randomUUID(),
       source: sourceId,
       event: fields.event ?? DEFAULT_EVENT,
       received_at: Date.now(),
@@ -76,12 +71,7 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
         ? 'no account: the postback names none and the source has no default account'
         : undefined;
     const result = await withRedis(() =>
-      enqueueConversion(
-        deps.conversions,
-        { conversion, ...(unattributed ? { unattributed } : {}) },
-        dedupeKey(sourceId, fields),
-        deps.dedupeWindowMs,
-      ),
+      deps.intake.submit({ conversion, ...(unattributed ? { unattributed } : {}) }, dedupeKey(sourceId, fields)),
     );
     if (result.duplicate) {
       deps.metrics.conversionsReceived.inc({ outcome: 'duplicate' });

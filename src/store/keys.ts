@@ -33,6 +33,8 @@ export function createKeys(prefix: string) {
     deliveriesByState: (state: DeliveryState) => `${control}:ix:dlv:${state}`,
     deliveriesByAccountState: (account: string, state: DeliveryState) => `${control}:ix:dlv:${state}:acct:${account}`,
     conversionsByState: (state: string) => `${control}:ix:conv:${state}`,
+    /** The first conversion id of a dedupe identity, for the dedupe window; beside the queue so one transaction writes both. */
+    dedupe: (digest: string) => `${control}:dd:${digest}`,
     /** A tracking-link click by its transaction id; expires with the attribution window. */
     click: (transactionId: string) => `${prefix}:click:${transactionId}`,
     /** The latest conversion id of one conversion identity (status changes link through it); see status-links.ts. */

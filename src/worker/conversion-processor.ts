@@ -7,7 +7,8 @@ import type { RelayMetrics } from '../health/metrics.js';
 import { resolvePostback, renderTemplate, macroValuesOf, withStatusMap } from '../templates/index.js';
 import { conversionIdentity } from '../receiver/dedupe-key.js';
 import type { StatusLinks } from '../store/status-links.js';
-import { scheduleRetry, type ConversionJob, type RetryJob } from '../queue/queues.js';
+import { scheduleRetry, type ConversionItem, type ConversionJob, type RetryJob } from '../queue/queues.js';
+import type { Slots } from './slots.js';
 import type { DeliveryRunner, RunOutcome } from './delivery-runner.js';
 
 export interface ConversionProcessorDeps {
@@ -18,23 +19,33 @@ export interface ConversionProcessorDeps {
   metrics: RelayMetrics;
   /** Links a status change to the earlier report of the same conversion (`previous_id`); off when absent. */
   statusLinks?: StatusLinks;
+  /** Bounds the conversions routed at once across all the jobs this process holds. */
+  slots: Slots;
+  /** The items of a job that are not duplicates of another (see `ownItems`). */
+  ownItems(items: ConversionItem[]): Promise<ConversionItem[]>;
   now?: () => number;
 }
 
 /**
- * Turns a queued conversion into deliveries and gives each its first attempt
- * right away (no second queue hop on the common path). Safe to re-run: a
- * conversion already routed keeps its deliveries, and only those not yet
- * settled are attempted again.
+ * Turns the conversions of a queue job into deliveries and gives each its
+ * first attempt right away (no second queue hop on the common path). Safe to
+ * re-run: a conversion already routed keeps its deliveries, and only those
+ * not yet settled are attempted again.
  */
 export function createConversionProcessor(deps: ConversionProcessorDeps) {
   const now = deps.now ?? Date.now;
 
-  return async function processConversion(job: Job<ConversionJob>): Promise<void> {
-    const { conversion, unattributed, reattribute } = job.data;
+  return async function processConversions(job: Job<ConversionJob>): Promise<void> {
+    const { items, reattribute } = job.data;
     // A first run has nothing recorded yet; only a re-run (after a crash or an
     // infrastructure failure) or a re-attribution needs to look.
     const mayExist = reattribute === true || job.attemptsStarted !== 1;
+    const own = await deps.ownItems(items);
+    await Promise.all(own.map((item) => deps.slots.run(() => processConversion(item, mayExist, reattribute === true))));
+  };
+
+  async function processConversion(item: ConversionItem, mayExist: boolean, reattribute: boolean): Promise<void> {
+    const { conversion, unattributed } = item;
     const existing = mayExist ? await deps.ledger.getConversion(conversion.id) : null;
     if (existing) {
       if (existing.routing === 'routed') await resume(await deps.ledger.getDeliveries(existing.deliveryIds));
@@ -52,7 +63,7 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
       return;
     }
     await route(conversion);
-  };
+  }
 
   /** Resolves, renders and gives each delivery its first attempt, then records it all at once. */
   async function route(received: Conversion): Promise<void> {

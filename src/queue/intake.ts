@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { Job, type Queue } from 'bullmq';
+import type { Conversion } from '../domain/conversion.js';
+import type { RedisClient } from '../redis/connection.js';
+import { conversionIdOf, type ConversionItem, type ConversionJob } from './queues.js';
+
+export interface EnqueueResult {
+  /** The id the sender should keep: the new conversion's, or the first one's for a duplicate. */
+  id: string;
+  duplicate: boolean;
+}
+
+/** What the receiver hands over: a conversion still without its id (the batch assigns it). */
+export interface ConversionDraft {
+  conversion: Omit<Conversion, 'id'>;
+  unattributed?: string;
+}
+
+export interface IntakeOptions {
+  /** How long a dedupe key holds its first conversion id. */
+  windowMs: number;
+  /** Most conversions per job; a fuller turn of the event loop makes several jobs. */
+  maxBatch: number;
+  /** The Redis key of a dedupe digest (in the queue's slot: one transaction writes both). */
+  dedupeKey: (digest: string) => string;
+}
+
+// For each dedupe key: the id it already holds, or, when free, the new id
+// it now holds for the window. Keys of one batch are checked in order, so a
+// duplicate inside the batch answers the first one's id too.
+const CLAIM = `
+local window = ARGV[1]
+local out = {}
+for i = 1, #KEYS do
+  local first = redis.call('GET', KEYS[i])
+  if first then
+    out[i] = first
+  else
+    redis.call('SET', KEYS[i], ARGV[i + 1], 'PX', window)
+    out[i] = ARGV[i + 1]
+  end
+end
+return out
+`;
+
+interface Pending {
+  draft: ConversionDraft;
+  digest: string;
+  resolve(result: EnqueueResult): void;
+  reject(error: unknown): void;
+}
+
+type Transaction = ReturnType<RedisClient['multi']> & {
+  relayClaimDedupe(numberOfKeys: number, ...keysAndArgs: Array<string | number>): unknown;
+};
+
+type BackendTransaction = Parameters<Queue<ConversionJob>['backend']['addJobToTransaction']>[0];
+
+/**
+ * The receiver's way into the queue. The conversions of one turn of the
+ * event loop go in together: one transaction claims their dedupe keys and
+ * adds one job holding them all. Answers wait for that transaction, so a 200
+ * still means "in Redis", and a failed transaction wrote nothing (503 to all).
+ * Under load a turn gathers many requests; a lone request goes alone, at
+ * the cost of one transaction, as before.
+ */
+export function createIntake(queue: Queue<ConversionJob>, options: IntakeOptions) {
+  let pending: Pending[] = [];
+  let scheduled = false;
+  let defined: Promise<RedisClient> | undefined;
+  const inFlight = new Set<Promise<void>>();
+
+  function client(): Promise<RedisClient> {
+    return (defined ??= queue.backend.client.then((redis) => {
+      const scripted = redis as unknown as RedisClient;
+      if (!('relayClaimDedupe' in scripted)) scripted.defineCommand('relayClaimDedupe', { lua: CLAIM });
+      return scripted;
+    }));
+  }
+
+  function submit(draft: ConversionDraft, dedupeDigest: string): Promise<EnqueueResult> {
+    return new Promise((resolve, reject) => {
+      pending.push({ draft, digest: dedupeDigest, resolve, reject });
+      if (pending.length >= options.maxBatch) flushNow();
+      else if (!scheduled) {
+        scheduled = true;
+        // After the I/O callbacks of this turn: every request read in it joins the batch.
+        setImmediate(flushNow);
+      }
+    });
+  }
+
+  function flushNow(): void {
+    scheduled = false;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    const writing = write(batch).finally(() => inFlight.delete(writing));
+    inFlight.add(writing);
+  }
+
+  async function write(batch: Pending[]): Promise<void> {
+    try {
+      const batchId = randomBytes(12).toString('base64url');
+      const items: ConversionItem[] = batch.map(({ draft, digest }, index) => ({
+        conversion: { ...draft.conversion, id: conversionIdOf(batchId, index) },
+        ...(draft.unattributed ? { unattributed: draft.unattributed } : {}),
+        dedupe: digest,
+      }));
+      const redis = await client();
+      const transaction = redis.multi() as Transaction;
+      transaction.relayClaimDedupe(
+        items.length,
+        ...items.map((item) => options.dedupeKey(item.dedupe!)),
+        options.windowMs,
+        ...items.map((item) => item.conversion.id),
+      );
+      const job = new Job<ConversionJob>(queue, 'conversions', { items }, { ...queue.defaultJobOptions, jobId: batchId }, batchId);
+      // The Redis backend's own hook for a job inside a caller's transaction (BullMQ's flows use it);
+      // the command is queued synchronously, the promise settles with the transaction.
+      void queue.backend.addJobToTransaction(transaction as unknown as BackendTransaction, job.asJSON(), batchId);
+      const results = (await transaction.exec()) ?? [];
+      const failure = results.find(([error]) => error)?.[0];
+      if (results.length !== 2 || failure) throw failure ?? new Error('queue transaction was discarded');
+      const firstIds = results[0]![1] as string[];
+      batch.forEach((entry, index) => {
+        const id = firstIds[index]!;
+        entry.resolve({ id, duplicate: id !== items[index]!.conversion.id });
+      });
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
+  }
+
+  return {
+    submit,
+    /** Resolves once every submitted conversion has been written or refused. */
+    async drain(): Promise<void> {
+      flushNow();
+      await Promise.all([...inFlight]);
+    },
+  };
+}
+
+export type Intake = ReturnType<typeof createIntake>;
+
+/**
+ * The items of a job the worker should route: those whose dedupe key still
+ * names them. A duplicate shares a job with its original only when both
+ * came in one turn; a key gone since (window over) counts as the item's own.
+ */
+export async function ownItems(
+  redis: RedisClient,
+  dedupeKey: (digest: string) => string,
+  items: ConversionItem[],
+): Promise<ConversionItem[]> {
+  const keyed = items.filter((item) => item.dedupe !== undefined);
+  if (keyed.length === 0) return items;
+  const holders = await redis.mget(...keyed.map((item) => dedupeKey(item.dedupe!)));
+  const lost = new Set(keyed.filter((item, index) => holders[index] && holders[index] !== item.conversion.id));
+  return lost.size === 0 ? items : items.filter((item) => !lost.has(item));
+}
