@@ -9,9 +9,8 @@ import type { DeliveryState } from '../domain/conversion.js';
  * written in one transaction or script:
  * - `{prefix}`: the control slot: BullMQ's queues, operator records (sources,
  *   accounts, offers) with their id sets, and the listing indexes.
- * - `{conversion id}`: a conversion, its deliveries and their attempts, so
- *   one MULTI records an attempt and its delivery's new state; conversions
- *   spread over the cluster.
+ * - `{conversion id}`: a conversion's record (its deliveries and their
+ *   attempts are fields of it); conversions spread over the cluster.
  * - `{host}`: a tracker host's leases, circuit and parked set (one script).
  * Single-key records (clicks, status links, test results) need no tag.
  */
@@ -27,8 +26,6 @@ export function createKeys(prefix: string) {
     offer: (id: string) => `${control}:offer:${id}`,
     offerIds: `${control}:offers`,
     conversion: (id: string) => `${prefix}:conv:{${id}}`,
-    delivery: (deliveryId: string) => `${prefix}:dlv:${conversionTagged(deliveryId)}`,
-    attempts: (deliveryId: string) => `${prefix}:att:${conversionTagged(deliveryId)}`,
     /** Deliveries by state, newest change first (score: unix ms of the change). */
     deliveriesByState: (state: DeliveryState) => `${control}:ix:dlv:${state}`,
     deliveriesByAccountState: (account: string, state: DeliveryState) => `${control}:ix:dlv:${state}:acct:${account}`,
@@ -47,12 +44,6 @@ export function createKeys(prefix: string) {
     hostCircuit: (host: string) => `${prefix}:host:{${host}}:circuit`,
     hostParked: (host: string) => `${prefix}:host:{${host}}:parked`,
   };
-}
-
-/** A delivery id is `<conversion id>.<index>`: tag it with its conversion's id. */
-function conversionTagged(deliveryId: string): string {
-  const dot = deliveryId.lastIndexOf('.');
-  return dot < 0 ? `{${deliveryId}}` : `{${deliveryId.slice(0, dot)}}${deliveryId.slice(dot)}`;
 }
 
 export type RelayKeys = ReturnType<typeof createKeys>;

@@ -1,8 +1,8 @@
-import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../redis/connection.js';
 import type { Conversion, ConversionState, DeliveryState } from '../domain/conversion.js';
 import type { TemplateLevel } from '../domain/account.js';
 import type { RelayKeys } from './keys.js';
+import { redactUrl } from '../audit/redact-url.js';
 
 /** What the worker decided for a conversion before any delivery settled. */
 export type RoutingState = 'unattributed' | 'suppressed' | 'no_postback' | 'routed';
@@ -59,140 +59,180 @@ export interface LedgerOptions {
   maxIndexEntries: number;
 }
 
+// One hash per conversion holds everything about it, so a change is one
+// atomic write, a delivery's whole story is one read, and cluster slots
+// follow conversions. Fields: `c` the conversion with its routing, `d<i>`
+// delivery i, `a<i>` its attempts as JSON lines (newest last).
+//
+// WRITE sets fields, appends attempt lines (keeping the newest ARGV[2]) and
+// renews the expiry, in one script so a record never lacks one.
+// ARGV: ttl ms, attempts kept, number of field/value pairs, the pairs, then
+// (attempts field, line) pairs to append.
+const WRITE = `
+local key = KEYS[1]
+local pairs = tonumber(ARGV[3])
+if pairs > 0 then redis.call('HSET', key, unpack(ARGV, 4, 3 + 2 * pairs)) end
+local keep = tonumber(ARGV[2])
+for i = 4 + 2 * pairs, #ARGV, 2 do
+  local lines = redis.call('HGET', key, ARGV[i])
+  lines = lines and (lines .. '\\n' .. ARGV[i + 1]) or ARGV[i + 1]
+  local count = 1
+  for _ in string.gmatch(lines, '\\n') do count = count + 1 end
+  while count > keep do
+    lines = string.sub(lines, string.find(lines, '\\n', 1, true) + 1)
+    count = count - 1
+  end
+  redis.call('HSET', key, ARGV[i], lines)
+end
+redis.call('PEXPIRE', key, ARGV[1])
+return 1
+`;
+
+type Scripted = RedisClient & {
+  relayLedgerWrite(key: string, ...args: Array<string | number>): Promise<number>;
+};
+
+/** What the `c` field holds. */
+interface StoredConversion {
+  conversion: Conversion;
+  routing: RoutingState;
+  reason?: string;
+  level?: TemplateLevel;
+  /** Deliveries `<id>.0` … `<id>.<n-1>`. */
+  deliveries: number;
+}
+
 /**
  * The durable record of what happened to each conversion and delivery:
  * the source of truth for the admin API and for redrives. Each change is one
- * MULTI, so a reader never sees a delivery in two states at once.
+ * script call on the conversion's hash, so a reader never sees a delivery in
+ * two states at once. The listing indexes are written beside it.
  */
 export class Ledger {
+  private readonly redis: Scripted;
+  private readonly expiryRenewedAt = new Map<string, number>();
+
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly keys: RelayKeys,
     private readonly options: LedgerOptions,
-  ) {}
+  ) {
+    redis.defineCommand('relayLedgerWrite', { numberOfKeys: 1, lua: WRITE });
+    this.redis = redis as Scripted;
+  }
 
   /** Records a conversion that will not be delivered (unattributed, suppressed, no postback). */
   async saveUndelivered(conversion: Conversion, routing: Exclude<RoutingState, 'routed'>, reason?: string): Promise<void> {
-    const key = this.keys.conversion(conversion.id);
-    const record = this.redis.multi();
-    record.hset(key, { data: JSON.stringify(conversion), routing, ...(reason ? { reason } : {}), deliveries: '[]' });
-    record.pexpire(key, this.options.retentionMs);
-    const index = this.redis.multi();
-    this.addToIndex(index, this.keys.conversionsByState(routing), conversion.id, conversion.received_at);
-    await Promise.all([record.exec(), index.exec()]);
+    const stored: StoredConversion = { conversion, routing, ...(reason ? { reason } : {}), deliveries: 0 };
+    await Promise.all([
+      this.write(conversion.id, ['c', JSON.stringify(stored)]),
+      this.addToIndex(this.keys.conversionsByState(routing), conversion.id, conversion.received_at),
+    ]);
   }
 
   /**
-   * Records the conversion with its deliveries in one transaction: as they
-   * stand after their first attempts (or pending, when parked). The worker
-   * calls it only when no record exists yet, so a re-run after a crash keeps
-   * the progress the first run made; a crash before it only repeats pings.
+   * Records the conversion with its deliveries in one write: as they stand
+   * after their first attempts (or pending, when parked). The worker calls
+   * it only when no record exists yet, so a re-run after a crash keeps the
+   * progress the first run made; a crash before it only repeats pings.
    */
   async saveRouted(
     conversion: Conversion,
     level: TemplateLevel,
     deliveries: DeliveryRecord[],
-    /** First attempts already made, by delivery id: written in the same transaction as their deliveries. */
+    /** First attempts already made, by delivery id: written with their deliveries. */
     attempts: ReadonlyMap<string, AttemptRecord> = new Map(),
   ): Promise<void> {
-    const key = this.keys.conversion(conversion.id);
-    const record = this.redis.multi();
-    record.hset(key, {
-      data: JSON.stringify(conversion),
-      routing: 'routed',
-      level,
-      deliveries: JSON.stringify(deliveries.map((d) => d.id)),
-    });
-    record.pexpire(key, this.options.retentionMs);
-    const index = this.redis.multi();
-    for (const delivery of deliveries) {
-      const deliveryKey = this.keys.delivery(delivery.id);
-      record.hset(deliveryKey, serializeDelivery(delivery));
-      record.pexpire(deliveryKey, this.options.retentionMs);
+    const stored: StoredConversion = { conversion, routing: 'routed', level, deliveries: deliveries.length };
+    const fields = ['c', JSON.stringify(stored)];
+    deliveries.forEach((delivery, index) => {
+      fields.push(`d${index}`, serializeDelivery(delivery));
       const attempt = attempts.get(delivery.id);
-      if (attempt) {
-        const attemptsKey = this.keys.attempts(delivery.id);
-        record.rpush(attemptsKey, JSON.stringify(attempt));
-        record.pexpire(attemptsKey, this.options.retentionMs);
-      }
-      this.indexState(index, delivery, undefined, delivery.updatedAt);
-    }
-    await Promise.all([record.exec(), index.exec()]);
+      if (attempt) fields.push(`a${index}`, serializeAttempt(attempt));
+    });
+    await Promise.all([
+      this.write(conversion.id, fields),
+      ...deliveries.map((delivery) => this.indexState(delivery, undefined, delivery.updatedAt)),
+    ]);
   }
 
   async getConversion(id: string): Promise<ConversionRecord | null> {
-    const hash = await this.redis.hgetall(this.keys.conversion(id));
-    if (!hash.data || !hash.routing) return null;
+    const text = await this.redis.hget(this.keys.conversion(id), 'c');
+    if (!text) return null;
+    const stored = JSON.parse(text) as StoredConversion;
     return {
-      conversion: JSON.parse(hash.data) as Conversion,
-      routing: hash.routing as RoutingState,
-      ...(hash.reason ? { reason: hash.reason } : {}),
-      ...(hash.level ? { level: hash.level as TemplateLevel } : {}),
-      deliveryIds: hash.deliveries ? (JSON.parse(hash.deliveries) as string[]) : [],
+      conversion: stored.conversion,
+      routing: stored.routing,
+      ...(stored.reason ? { reason: stored.reason } : {}),
+      ...(stored.level ? { level: stored.level } : {}),
+      deliveryIds: Array.from({ length: stored.deliveries }, (_, index) => `${id}.${index}`),
     };
   }
 
   async getDelivery(id: string): Promise<DeliveryRecord | null> {
-    const hash = await this.redis.hgetall(this.keys.delivery(id));
-    return hash.state ? parseDelivery(hash) : null;
+    const { conversionId, index } = splitDeliveryId(id);
+    const text = await this.redis.hget(this.keys.conversion(conversionId), `d${index}`);
+    return text ? parseDelivery(id, conversionId, text) : null;
   }
 
   async getDeliveries(ids: string[]): Promise<DeliveryRecord[]> {
-    if (ids.length === 0) return [];
-    // One read per delivery: they live in their conversions' slots. Auto-pipelining batches them.
-    const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.delivery(id))));
-    return hashes.flatMap((hash) => (hash.state ? [parseDelivery(hash)] : []));
+    // One read per delivery, in its conversion's slot; auto-pipelining sends them together.
+    const found = await Promise.all(ids.map((id) => this.getDelivery(id)));
+    return found.filter((delivery): delivery is DeliveryRecord => delivery !== null);
   }
 
   async getAttempts(deliveryId: string): Promise<AttemptRecord[]> {
-    const items = await this.redis.lrange(this.keys.attempts(deliveryId), 0, -1);
-    return items.map((item) => JSON.parse(item) as AttemptRecord);
+    const { conversionId, index } = splitDeliveryId(deliveryId);
+    const [delivery, lines] = await this.redis.hmget(this.keys.conversion(conversionId), `d${index}`, `a${index}`);
+    if (!delivery || !lines) return [];
+    const url = redactUrl(parseDelivery(deliveryId, conversionId, delivery).url);
+    return lines.split('\n').map((line) => parseAttempt(line, url));
   }
 
-  /** Appends an attempt and moves the delivery to its new state in one transaction. */
+  /** Appends an attempt and moves the delivery to its new state in one write. */
   async recordAttempt(
     delivery: DeliveryRecord,
     attempt: AttemptRecord,
     next: AttemptTransition,
   ): Promise<DeliveryRecord> {
     const updated = applyAttempt(delivery, attempt, next);
-    const attemptsKey = this.keys.attempts(delivery.id);
-    const deliveryKey = this.keys.delivery(delivery.id);
-    const record = this.redis.multi();
-    record.rpush(attemptsKey, JSON.stringify(attempt));
-    record.ltrim(attemptsKey, -this.options.maxAttemptsPerDelivery, -1);
-    record.pexpire(attemptsKey, this.options.retentionMs);
-    record.hset(deliveryKey, serializeDelivery(updated));
-    if (updated.nextAttemptAt === undefined) record.hdel(deliveryKey, 'nextAttemptAt');
-    record.hdel(deliveryKey, 'parked');
-    record.pexpire(deliveryKey, this.options.retentionMs);
-    record.pexpire(this.keys.conversion(delivery.conversionId), this.options.retentionMs);
-    const index = this.redis.multi();
-    this.indexState(index, updated, delivery.state, next.at);
-    await Promise.all([record.exec(), index.exec()]);
+    const { index } = splitDeliveryId(delivery.id);
+    await Promise.all([
+      this.write(delivery.conversionId, [`d${index}`, serializeDelivery(updated)], [`a${index}`, serializeAttempt(attempt)]),
+      this.indexState(updated, delivery.state, next.at),
+    ]);
     return updated;
   }
 
   /** Notes that a delivery waits for its host (no attempt spent) and when it is rechecked at the latest. */
   async markParked(delivery: DeliveryRecord, reason: string, recheckAt: number): Promise<DeliveryRecord> {
     if (delivery.parked === reason && delivery.nextAttemptAt === recheckAt) return delivery;
-    await this.redis.hset(this.keys.delivery(delivery.id), { parked: reason, nextAttemptAt: String(recheckAt) });
-    return parkedDelivery(delivery, reason, recheckAt);
+    const parked = parkedDelivery(delivery, reason, recheckAt);
+    await this.saveDelivery(parked);
+    return parked;
   }
 
   /** Puts a failed delivery back to pending with a fresh retry schedule. */
   async markRedriven(delivery: DeliveryRecord, at: number): Promise<DeliveryRecord> {
     const updated: DeliveryRecord = { ...delivery, state: 'pending', roundAttempts: 0, updatedAt: at };
     delete updated.nextAttemptAt;
-    const deliveryKey = this.keys.delivery(delivery.id);
-    const record = this.redis.multi();
-    record.hset(deliveryKey, serializeDelivery(updated));
-    record.hdel(deliveryKey, 'nextAttemptAt');
-    record.pexpire(deliveryKey, this.options.retentionMs);
-    const index = this.redis.multi();
-    this.indexState(index, updated, delivery.state, at);
-    await Promise.all([record.exec(), index.exec()]);
+    await Promise.all([this.saveDelivery(updated), this.indexState(updated, delivery.state, at)]);
     return updated;
+  }
+
+  private async saveDelivery(delivery: DeliveryRecord): Promise<void> {
+    await this.write(delivery.conversionId, [`d${splitDeliveryId(delivery.id).index}`, serializeDelivery(delivery)]);
+  }
+
+  private async write(conversionId: string, fields: string[], appends: string[] = []): Promise<void> {
+    await this.redis.relayLedgerWrite(
+      this.keys.conversion(conversionId),
+      this.options.retentionMs,
+      this.options.maxAttemptsPerDelivery,
+      fields.length / 2,
+      ...fields,
+      ...appends,
+    );
   }
 
   /**
@@ -230,10 +270,13 @@ export class Ledger {
 
   /** Takes an unattributed conversion out of its listing before it is routed again (re-attribution). */
   async forgetUnattributed(id: string): Promise<void> {
-    await Promise.all([
-      this.redis.zrem(this.keys.conversionsByState('unattributed'), id),
-      this.redis.hdel(this.keys.conversion(id), 'reason'),
-    ]);
+    const record = await this.getConversion(id);
+    const writes: Array<Promise<unknown>> = [this.redis.zrem(this.keys.conversionsByState('unattributed'), id)];
+    if (record) {
+      const stored: StoredConversion = { conversion: record.conversion, routing: record.routing, deliveries: record.deliveryIds.length };
+      writes.push(this.write(id, ['c', JSON.stringify(stored)]));
+    }
+    await Promise.all(writes);
   }
 
   /**
@@ -263,32 +306,41 @@ export class Ledger {
 
   /**
    * Moves a delivery between the state indexes. They live in the control
-   * slot, apart from the records, so they are written in a transaction of
-   * their own; readers check each record's actual state. `pending` is not
-   * indexed: it is not a listing the API offers, and skipping it saves the
-   * busiest write of all.
+   * slot, apart from the records, so they are written on their own; readers
+   * check each record's actual state. `pending` is not indexed: it is not a
+   * listing the API offers, and skipping it saves the busiest write of all.
    */
-  private indexState(tx: ChainableCommander, delivery: DeliveryRecord, previous: DeliveryState | undefined, at: number): void {
+  private async indexState(delivery: DeliveryRecord, previous: DeliveryState | undefined, at: number): Promise<void> {
+    const writes: Array<Promise<unknown>> = [];
     if (previous !== undefined && previous !== 'pending' && previous !== delivery.state) {
-      tx.zrem(this.keys.deliveriesByState(previous), delivery.id);
-      tx.zrem(this.keys.deliveriesByAccountState(delivery.account, previous), delivery.id);
+      writes.push(this.redis.zrem(this.keys.deliveriesByState(previous), delivery.id));
+      writes.push(this.redis.zrem(this.keys.deliveriesByAccountState(delivery.account, previous), delivery.id));
     }
-    if (delivery.state === 'pending') return;
-    this.addToIndex(tx, this.keys.deliveriesByState(delivery.state), delivery.id, at);
-    this.addToIndex(tx, this.keys.deliveriesByAccountState(delivery.account, delivery.state), delivery.id, at);
+    if (delivery.state !== 'pending') {
+      writes.push(this.addToIndex(this.keys.deliveriesByState(delivery.state), delivery.id, at));
+      writes.push(this.addToIndex(this.keys.deliveriesByAccountState(delivery.account, delivery.state), delivery.id, at));
+    }
+    await Promise.all(writes);
   }
 
   /**
-   * Indexes are trimmed by age and count as they are written. Trimming on one
-   * write in TRIM_EVERY keeps them bounded (within that many entries) at a
-   * fraction of the cost of trimming on each.
+   * Indexes are trimmed by age and count as they are written. Trimming on
+   * one write in TRIM_EVERY keeps them bounded (within that many entries) at
+   * a fraction of the cost of trimming on each; the key's expiry (for an
+   * index no longer written) is renewed at most once a second per process.
    */
-  private addToIndex(tx: ChainableCommander, key: string, member: string, score: number): void {
-    tx.zadd(key, score, member);
-    tx.pexpire(key, this.options.retentionMs);
-    if (Math.random() * TRIM_EVERY >= 1) return;
-    tx.zremrangebyscore(key, '-inf', score - this.options.retentionMs);
-    tx.zremrangebyrank(key, 0, -this.options.maxIndexEntries - 1);
+  private async addToIndex(key: string, member: string, score: number): Promise<void> {
+    const writes: Array<Promise<unknown>> = [this.redis.zadd(key, score, member)];
+    const now = Date.now();
+    if (now - (this.expiryRenewedAt.get(key) ?? 0) >= 1_000) {
+      this.expiryRenewedAt.set(key, now);
+      writes.push(this.redis.pexpire(key, this.options.retentionMs));
+    }
+    if (Math.random() * TRIM_EVERY < 1) {
+      writes.push(this.redis.zremrangebyscore(key, '-inf', score - this.options.retentionMs));
+      writes.push(this.redis.zremrangebyrank(key, 0, -this.options.maxIndexEntries - 1));
+    }
+    await Promise.all(writes);
   }
 }
 
@@ -345,39 +397,29 @@ export function isValidCursor(cursor: string): boolean {
   return decodeCursor(cursor) !== null;
 }
 
-function serializeDelivery(delivery: DeliveryRecord): Record<string, string> {
-  const out: Record<string, string> = {
-    id: delivery.id,
-    conversionId: delivery.conversionId,
-    account: delivery.account,
-    url: delivery.url,
-    host: delivery.host,
-    state: delivery.state,
-    attempts: String(delivery.attempts),
-    roundAttempts: String(delivery.roundAttempts),
-    createdAt: String(delivery.createdAt),
-    updatedAt: String(delivery.updatedAt),
-  };
-  if (delivery.nextAttemptAt !== undefined) out.nextAttemptAt = String(delivery.nextAttemptAt);
-  if (delivery.lastError !== undefined) out.lastError = delivery.lastError;
-  if (delivery.parked !== undefined) out.parked = delivery.parked;
-  return out;
+/** A delivery id is `<conversion id>.<index>`. */
+function splitDeliveryId(id: string): { conversionId: string; index: string } {
+  const dot = id.lastIndexOf('.');
+  return dot < 0 ? { conversionId: id, index: '0' } : { conversionId: id.slice(0, dot), index: id.slice(dot + 1) };
 }
 
-function parseDelivery(hash: Record<string, string>): DeliveryRecord {
-  return {
-    id: hash.id ?? '',
-    conversionId: hash.conversionId ?? '',
-    account: hash.account ?? '',
-    url: hash.url ?? '',
-    host: hash.host ?? '',
-    state: hash.state as DeliveryState,
-    attempts: Number(hash.attempts ?? 0),
-    roundAttempts: Number(hash.roundAttempts ?? 0),
-    createdAt: Number(hash.createdAt ?? 0),
-    updatedAt: Number(hash.updatedAt ?? 0),
-    ...(hash.nextAttemptAt ? { nextAttemptAt: Number(hash.nextAttemptAt) } : {}),
-    ...(hash.lastError ? { lastError: hash.lastError } : {}),
-    ...(hash.parked ? { parked: hash.parked } : {}),
-  };
+/** The delivery as stored: its id and conversion id are the record's own. */
+function serializeDelivery(delivery: DeliveryRecord): string {
+  const { id: _id, conversionId: _conversionId, ...stored } = delivery;
+  return JSON.stringify(stored);
+}
+
+function parseDelivery(id: string, conversionId: string, text: string): DeliveryRecord {
+  return { id, conversionId, ...(JSON.parse(text) as Omit<DeliveryRecord, 'id' | 'conversionId'>) };
+}
+
+/** An attempt as stored: its URL is its delivery's, redacted, and is put back when read. */
+function serializeAttempt(attempt: AttemptRecord): string {
+  const { url: _url, ...stored } = attempt;
+  return JSON.stringify(stored);
+}
+
+function parseAttempt(line: string, url: string): AttemptRecord {
+  const stored = JSON.parse(line) as Omit<AttemptRecord, 'url'>;
+  return { ...stored, url };
 }
