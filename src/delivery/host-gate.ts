@@ -1,5 +1,6 @@
 import type { RedisClient } from '../redis/connection.js';
 import type { RelayKeys } from '../store/keys.js';
+import { createTickBatcher } from '../redis/tick-batcher.js';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 export type ParkReason = 'host_busy' | 'circuit_open' | 'paused';
@@ -37,74 +38,95 @@ export interface HostGateOptions {
   leaseMs: number;
 }
 
-// Admission: expire dead leases, then grant a slot if the host is not paused,
-// its circuit lets this attempt through and it is under its concurrency cap.
-// Otherwise the delivery joins the parked set (FIFO by first park time).
+// Admission of each (delivery, time, park flag) in ARGV, in order: expire
+// dead leases, then grant a slot if the host is not paused, its circuit lets
+// this attempt through and it is under its concurrency cap. Otherwise the
+// delivery joins the parked set (FIFO by first park time). ARGV[1], ARGV[2]:
+// lease length and cap; answers a (verdict, probe time) pair per delivery.
 const ACQUIRE = `
 local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
-local id, now, expiry, cap, park = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
-if redis.call('ZSCORE', leases, id) then return {'granted', 0} end
-if redis.call('HGET', circuit, 'paused') == '1' then
-  redis.call('ZADD', parked, 'NX', now, id)
-  return {'paused', 0}
-end
-local state = redis.call('HGET', circuit, 'state') or 'closed'
-if state == 'open' then
-  local probeAt = tonumber(redis.call('HGET', circuit, 'probe_at') or '0')
-  if now < probeAt then
+local leaseMs, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
+
+local function admit(id, now, park)
+  local expiry = now + leaseMs
+  redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+  if redis.call('ZSCORE', leases, id) then return 'granted', 0 end
+  if redis.call('HGET', circuit, 'paused') == '1' then
     redis.call('ZADD', parked, 'NX', now, id)
-    return {'circuit_open', probeAt}
+    return 'paused', 0
   end
-  -- Cooldown over: this attempt is the single half-open probe.
-  redis.call('HSET', circuit, 'state', 'half_open')
-  state = 'half_open'
-  redis.call('ZADD', leases, expiry, id)
-  redis.call('ZREM', parked, id)
-  return {'granted', 0}
-end
-if state == 'half_open' then
-  if redis.call('ZCARD', leases) == 0 then
-    -- The probe's lease expired (its worker died): let this attempt probe instead.
+  local state = redis.call('HGET', circuit, 'state') or 'closed'
+  if state == 'open' then
+    local probeAt = tonumber(redis.call('HGET', circuit, 'probe_at') or '0')
+    if now < probeAt then
+      redis.call('ZADD', parked, 'NX', now, id)
+      return 'circuit_open', probeAt
+    end
+    -- Cooldown over: this attempt is the single half-open probe.
+    redis.call('HSET', circuit, 'state', 'half_open')
     redis.call('ZADD', leases, expiry, id)
     redis.call('ZREM', parked, id)
-    return {'granted', 0}
+    return 'granted', 0
   end
-  redis.call('ZADD', parked, 'NX', now, id)
-  return {'circuit_open', tonumber(redis.call('HGET', circuit, 'probe_at') or '0')}
+  if state == 'half_open' then
+    if redis.call('ZCARD', leases) == 0 then
+      -- The probe's lease expired (its worker died): let this attempt probe instead.
+      redis.call('ZADD', leases, expiry, id)
+      redis.call('ZREM', parked, id)
+      return 'granted', 0
+    end
+    redis.call('ZADD', parked, 'NX', now, id)
+    return 'circuit_open', tonumber(redis.call('HGET', circuit, 'probe_at') or '0')
+  end
+  if redis.call('ZCARD', leases) >= cap then
+    -- A caller that will ask again shortly is not parked: a wake-up spent on it would be lost.
+    if park == '1' then redis.call('ZADD', parked, 'NX', now, id) end
+    return 'host_busy', 0
+  end
+  redis.call('ZADD', leases, expiry, id)
+  redis.call('ZREM', parked, id)
+  return 'granted', 0
 end
-if redis.call('ZCARD', leases) >= cap then
-  -- A caller that will ask again shortly is not parked: a wake-up spent on it would be lost.
-  if park == '1' then redis.call('ZADD', parked, 'NX', now, id) end
-  return {'host_busy', 0}
+
+local out = {}
+for i = 3, #ARGV, 3 do
+  local verdict, probeAt = admit(ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2])
+  out[#out + 1] = verdict
+  out[#out + 1] = probeAt
 end
-redis.call('ZADD', leases, expiry, id)
-redis.call('ZREM', parked, id)
-return {'granted', 0}
+return out
 `;
 
-// Release: free the slot, move the circuit (success closes it; enough
-// consecutive failures, or a failed probe, open it), and hand back as many
-// parked deliveries as there are free slots so they run without polling.
+// Release of each (delivery, time, outcome, error) in ARGV, in order: free
+// the slot and move the circuit (success closes it; enough consecutive
+// failures, or a failed probe, open it). Then hand back as many parked
+// deliveries as there are free slots so they run without polling. ARGV[1..3]:
+// failure threshold, cooldown, cap. Answers the circuit's state, when a
+// release opened it the probe time, and the deliveries to wake.
 const RELEASE = `
 local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
-local id, now, outcome, threshold, cooldown, cap, err =
-  ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
-redis.call('ZREM', leases, id)
+local threshold, cooldown, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local state = redis.call('HGET', circuit, 'state') or 'closed'
 local openedUntil = 0
-if outcome == 'ok' then
-  redis.call('HSET', circuit, 'failures', 0, 'state', 'closed')
-  state = 'closed'
-elseif outcome == 'fail' then
-  local failures = redis.call('HINCRBY', circuit, 'failures', 1)
-  redis.call('HSET', circuit, 'last_error', err, 'last_error_at', now)
-  if state == 'half_open' or (state == 'closed' and failures >= threshold) then
-    openedUntil = now + cooldown
-    redis.call('HSET', circuit, 'state', 'open', 'probe_at', openedUntil, 'opened_at', now)
-    state = 'open'
+local now = 0
+for i = 4, #ARGV, 4 do
+  local id, outcome, err = ARGV[i], ARGV[i + 2], ARGV[i + 3]
+  now = tonumber(ARGV[i + 1])
+  redis.call('ZREM', leases, id)
+  if outcome == 'ok' then
+    redis.call('HSET', circuit, 'failures', 0, 'state', 'closed')
+    state = 'closed'
+  elseif outcome == 'fail' then
+    local failures = redis.call('HINCRBY', circuit, 'failures', 1)
+    redis.call('HSET', circuit, 'last_error', err, 'last_error_at', now)
+    if state == 'half_open' or (state == 'closed' and failures >= threshold) then
+      openedUntil = now + cooldown
+      redis.call('HSET', circuit, 'state', 'open', 'probe_at', openedUntil, 'opened_at', now)
+      state = 'open'
+    end
   end
 end
+if state ~= 'open' then openedUntil = 0 end
 local wake = {}
 if state == 'closed' and redis.call('HGET', circuit, 'paused') ~= '1' then
   redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
@@ -125,7 +147,7 @@ return wake
 `;
 
 type Scripted = RedisClient & {
-  relayHostAcquire(leases: string, circuit: string, parked: string, ...args: Array<string | number>): Promise<[string, number]>;
+  relayHostAcquire(leases: string, circuit: string, parked: string, ...args: Array<string | number>): Promise<Array<string | number>>;
   relayHostRelease(leases: string, circuit: string, parked: string, ...args: Array<string | number>): Promise<[string, number, string[]]>;
   relayHostTakeParked(parked: string, count: number): Promise<string[]>;
 };
@@ -154,42 +176,63 @@ export class HostGate {
   /**
    * `park: false` (a caller that will retry in a moment) leaves a busy host's
    * delivery out of the parked set; closed circuits and pauses always park.
+   * Admissions asked for in one turn of the event loop share one script call per host.
    */
   async acquire(host: string, deliveryId: string, now = Date.now(), options: { park?: boolean } = {}): Promise<Admission> {
     if (!this.knownHosts.has(host)) {
       await this.redis.sadd(this.keys.hosts, host);
       this.knownHosts.add(host);
     }
-    const [verdict, probeAt] = await this.redis.relayHostAcquire(
-      ...this.hostKeys(host),
-      deliveryId,
-      now,
-      now + this.options.leaseMs,
-      this.options.concurrency,
-      options.park === false ? '0' : '1',
-    );
-    if (verdict === 'granted') return { granted: true };
-    return { granted: false, reason: verdict as ParkReason, ...(probeAt ? { probeAt: Number(probeAt) } : {}) };
+    return this.acquireBatched(host, { deliveryId, now, park: options.park !== false });
   }
+
+  private readonly acquireBatched = createTickBatcher<{ deliveryId: string; now: number; park: boolean }, Admission>(
+    async (host, asks) => {
+      const flat = await this.redis.relayHostAcquire(
+        ...this.hostKeys(host),
+        this.options.leaseMs,
+        this.options.concurrency,
+        ...asks.flatMap((ask) => [ask.deliveryId, ask.now, ask.park ? '1' : '0']),
+      );
+      return asks.map((_, index): Admission => {
+        const verdict = String(flat[index * 2]);
+        const probeAt = Number(flat[index * 2 + 1]);
+        if (verdict === 'granted') return { granted: true };
+        return { granted: false, reason: verdict as ParkReason, ...(probeAt ? { probeAt } : {}) };
+      });
+    },
+  );
 
   /**
    * `ok`: the host answered (any status that is not retryable); `fail`: a
    * retryable failure (timeout, 5xx, refused); `neutral`: nothing was learnt
    * about the host (e.g. the address was refused before connecting).
+   * Releases in one turn share one script call per host: each learns the
+   * circuit's state; the first also gets the deliveries to wake and, when the
+   * batch opened the circuit, the probe time (so they are acted on once).
    */
-  async release(host: string, deliveryId: string, outcome: 'ok' | 'fail' | 'neutral', error = '', now = Date.now()): Promise<ReleaseResult> {
+  release(host: string, deliveryId: string, outcome: 'ok' | 'fail' | 'neutral', error = '', now = Date.now()): Promise<ReleaseResult> {
+    return this.releaseBatched(host, { deliveryId, outcome, error: error.slice(0, 200), now });
+  }
+
+  private readonly releaseBatched = createTickBatcher<
+    { deliveryId: string; outcome: 'ok' | 'fail' | 'neutral'; error: string; now: number },
+    ReleaseResult
+  >(async (host, releases) => {
     const [state, openedUntil, wake] = await this.redis.relayHostRelease(
       ...this.hostKeys(host),
-      deliveryId,
-      now,
-      outcome,
       this.options.failureThreshold,
       this.options.cooldownMs,
       this.options.concurrency,
-      error.slice(0, 200),
+      ...releases.flatMap((release) => [release.deliveryId, release.now, release.outcome, release.error]),
     );
-    return { state: state as CircuitState, ...(Number(openedUntil) > 0 ? { openedUntil: Number(openedUntil) } : {}), wake };
-  }
+    const first: ReleaseResult = {
+      state: state as CircuitState,
+      ...(Number(openedUntil) > 0 ? { openedUntil: Number(openedUntil) } : {}),
+      wake,
+    };
+    return releases.map((_, index) => (index === 0 ? first : { state: first.state, wake: [] }));
+  });
 
   /** Removes and returns up to `count` of the oldest parked deliveries of a host. */
   takeParked(host: string, count: number): Promise<string[]> {

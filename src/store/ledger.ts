@@ -3,6 +3,7 @@ import type { Conversion, ConversionState, DeliveryState } from '../domain/conve
 import type { TemplateLevel } from '../domain/account.js';
 import type { RelayKeys } from './keys.js';
 import { redactUrl } from '../audit/redact-url.js';
+import { createTickBatcher } from '../redis/tick-batcher.js';
 
 /** What the worker decided for a conversion before any delivery settled. */
 export type RoutingState = 'unattributed' | 'suppressed' | 'no_postback' | 'routed';
@@ -323,25 +324,32 @@ export class Ledger {
     await Promise.all(writes);
   }
 
+  private addToIndex(key: string, member: string, score: number): Promise<void> {
+    return this.indexBatched(key, { member, score });
+  }
+
   /**
-   * Indexes are trimmed by age and count as they are written. Trimming on
-   * one write in TRIM_EVERY keeps them bounded (within that many entries) at
-   * a fraction of the cost of trimming on each; the key's expiry (for an
-   * index no longer written) is renewed at most once a second per process.
+   * Entries added to one index in one turn of the event loop go in one ZADD.
+   * Indexes are trimmed by age and count as they are written; trimming on one
+   * batch in TRIM_EVERY keeps them bounded (within that many entries) at a
+   * fraction of the cost, and the key's expiry (for an index no longer
+   * written) is renewed at most once a second per process.
    */
-  private async addToIndex(key: string, member: string, score: number): Promise<void> {
-    const writes: Array<Promise<unknown>> = [this.redis.zadd(key, score, member)];
+  private readonly indexBatched = createTickBatcher<{ member: string; score: number }, void>(async (key, entries) => {
+    const writes: Array<Promise<unknown>> = [this.redis.zadd(key, ...entries.flatMap((entry) => [entry.score, entry.member]))];
     const now = Date.now();
     if (now - (this.expiryRenewedAt.get(key) ?? 0) >= 1_000) {
       this.expiryRenewedAt.set(key, now);
       writes.push(this.redis.pexpire(key, this.options.retentionMs));
     }
     if (Math.random() * TRIM_EVERY < 1) {
-      writes.push(this.redis.zremrangebyscore(key, '-inf', score - this.options.retentionMs));
+      const newest = Math.max(...entries.map((entry) => entry.score));
+      writes.push(this.redis.zremrangebyscore(key, '-inf', newest - this.options.retentionMs));
       writes.push(this.redis.zremrangebyrank(key, 0, -this.options.maxIndexEntries - 1));
     }
     await Promise.all(writes);
-  }
+    return entries.map(() => undefined);
+  });
 }
 
 const TRIM_EVERY = 32;

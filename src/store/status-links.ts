@@ -1,31 +1,43 @@
 import type { RedisClient } from '../redis/connection.js';
+import { createTickBatcher } from '../redis/tick-batcher.js';
 
 // One key per conversion identity holding "<latest id>\n<the id before it>".
-// Swapping in the new id and reading the one it replaces is one round trip,
-// and a re-run for the same conversion (the worker crashed after linking,
-// before recording) finds itself as the latest and answers the id it was
-// linked to the first time instead of linking to itself. One key per call, so
-// it stays valid on Redis Cluster.
+// For each identity key (KEYS) and new conversion id (ARGV[i + 1]): swap in
+// the new id and answer the one it replaces. A re-run for the same
+// conversion (the worker crashed after linking, before recording) finds
+// itself as the latest and answers the id it was linked to the first time
+// instead of linking to itself. On Redis Cluster each call holds one key.
 const LINK = `
-local value = redis.call('GET', KEYS[1])
-local latest = ''
-local before = ''
-if value then
-  local cut = string.find(value, '\\n', 1, true)
-  if cut then
-    latest = string.sub(value, 1, cut - 1)
-    before = string.sub(value, cut + 1)
-  else
-    latest = value
+local out = {}
+for i = 1, #KEYS do
+  local id = ARGV[i + 1]
+  local value = redis.call('GET', KEYS[i])
+  local latest = ''
+  local before = ''
+  local relinked = false
+  if value then
+    local cut = string.find(value, '\\n', 1, true)
+    if cut then
+      latest = string.sub(value, 1, cut - 1)
+      before = string.sub(value, cut + 1)
+    else
+      latest = value
+    end
+    if latest == id then
+      out[i] = before
+      relinked = true
+    end
   end
-  if latest == ARGV[1] then return before end
+  if not relinked then
+    redis.call('SET', KEYS[i], id .. '\\n' .. latest, 'PX', ARGV[1])
+    out[i] = latest
+  end
 end
-redis.call('SET', KEYS[1], ARGV[1] .. '\\n' .. latest, 'PX', ARGV[2])
-return latest
+return out
 `;
 
 type Scripted = RedisClient & {
-  relayLinkConversion(key: string, conversionId: string, ttlMs: number): Promise<string>;
+  relayLinkConversions(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<string[]>;
 };
 
 /**
@@ -42,13 +54,27 @@ export class StatusLinks {
     /** How long an identity remembers its latest conversion. */
     private readonly ttlMs: number,
   ) {
-    redis.defineCommand('relayLinkConversion', { numberOfKeys: 1, lua: LINK });
+    redis.defineCommand('relayLinkConversions', { lua: LINK });
     this.redis = redis as Scripted;
+    this.cluster = 'isCluster' in redis && redis.isCluster === true;
   }
+
+  private readonly cluster: boolean;
+
+  /** Links asked for in one turn go in one script call (one per key on a cluster, where keys spread over slots). */
+  private readonly linkBatched = createTickBatcher<{ key: string; conversionId: string }, string>(async (_group, links) =>
+    this.redis.relayLinkConversions(
+      links.length,
+      ...links.map((link) => link.key),
+      this.ttlMs,
+      ...links.map((link) => link.conversionId),
+    ),
+  );
 
   /** Makes `conversionId` the latest of `identity`; answers the id it follows, if any. */
   async link(identity: string, conversionId: string): Promise<string | undefined> {
-    const previous = await this.redis.relayLinkConversion(this.keyOf(identity), conversionId, this.ttlMs);
+    const key = this.keyOf(identity);
+    const previous = await this.linkBatched(this.cluster ? key : '', { key, conversionId });
     return previous ? previous : undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import { HostGate } from '../../src/delivery/host-gate.js';
 import { createKeys } from '../../src/store/keys.js';
@@ -95,5 +95,45 @@ describe('HostGate', () => {
     expect(await g.takeParked(HOST, 5)).toEqual(['p1']);
     expect(await g.acquire(HOST, 'p1', 2)).toEqual({ granted: true });
     expect(await g.listHosts()).toEqual([HOST]);
+  });
+
+  it('serves the admissions and releases of one event-loop turn in one script call each, in order', async () => {
+    const g = gate({ concurrency: 2 });
+    // The scripts are defined on the client the gate was given: count the calls made through it.
+    const scripted = redis as unknown as Record<'relayHostAcquire' | 'relayHostRelease', (...args: unknown[]) => Promise<unknown>>;
+    const acquireCalls = vi.spyOn(scripted, 'relayHostAcquire');
+    const releaseCalls = vi.spyOn(scripted, 'relayHostRelease');
+    await g.acquire(HOST, 'warm', 0); // the host is known before counting
+    await g.release(HOST, 'warm', 'ok', '', 0);
+    acquireCalls.mockClear();
+    releaseCalls.mockClear();
+    const admissions = await Promise.all(['b1', 'b2', 'b3', 'b4'].map((id) => g.acquire(HOST, id, 1)));
+    expect(admissions).toEqual([
+      { granted: true },
+      { granted: true },
+      { granted: false, reason: 'host_busy' },
+      { granted: false, reason: 'host_busy' },
+    ]);
+    const releases = await Promise.all(['b1', 'b2'].map((id) => g.release(HOST, id, 'ok', '', 2)));
+    // The first release of the batch carries the wake-ups, once: both parked deliveries, oldest first.
+    expect(releases).toEqual([
+      { state: 'closed', wake: ['b3', 'b4'] },
+      { state: 'closed', wake: [] },
+    ]);
+    expect(acquireCalls).toHaveBeenCalledTimes(1);
+    expect(releaseCalls).toHaveBeenCalledTimes(1);
+    acquireCalls.mockRestore();
+    releaseCalls.mockRestore();
+  });
+
+  it('opens the circuit from failures released together, and reports the probe time once', async () => {
+    const g = gate({ concurrency: 5, failureThreshold: 3 });
+    await Promise.all(['x1', 'x2', 'x3'].map((id) => g.acquire(HOST, id, 0)));
+    const releases = await Promise.all(['x1', 'x2', 'x3'].map((id) => g.release(HOST, id, 'fail', 'HTTP 502', 10)));
+    expect(releases).toEqual([
+      { state: 'open', openedUntil: 1_010, wake: [] },
+      { state: 'open', wake: [] },
+      { state: 'open', wake: [] },
+    ]);
   });
 });

@@ -233,4 +233,13 @@ describe('StatusLinks', () => {
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(await short.link('i3', 'y')).toBeUndefined();
   });
+
+  it('links the reports of one turn in order, as if they came one by one', async () => {
+    const prefix = uniquePrefix();
+    const links = new StatusLinks(redis, (identity) => `${prefix}:latest:${identity}`, 60_000);
+    const together = await Promise.all([links.link('j', 'a'), links.link('j', 'b'), links.link('k', 'c'), links.link('j', 'b')]);
+    // The repeated b is a re-run: it keeps the link it got, not itself.
+    expect(together).toEqual([undefined, 'a', undefined, 'a']);
+    expect(await links.link('j', 'd')).toBe('b');
+  });
 });

@@ -1,0 +1,40 @@
+/**
+ * Gathers the calls made during one turn of the event loop and serves them
+ * with one call of `run` per group, after the turn's I/O callbacks. Under
+ * load a turn holds many deliveries, so a Redis script that would run once
+ * per delivery runs once per turn and group (a tracker host, an index key).
+ *
+ * `run` answers one output per input, in order; if it throws, every call of
+ * the batch rejects with its error.
+ */
+export function createTickBatcher<I, O>(run: (group: string, inputs: I[]) => Promise<O[]>) {
+  const pending = new Map<string, Array<{ input: I; resolve(output: O): void; reject(error: unknown): void }>>();
+  let scheduled = false;
+
+  function flush(): void {
+    scheduled = false;
+    const groups = [...pending];
+    pending.clear();
+    for (const [group, calls] of groups) {
+      run(
+        group,
+        calls.map((call) => call.input),
+      ).then(
+        (outputs) => calls.forEach((call, index) => call.resolve(outputs[index]!)),
+        (error: unknown) => calls.forEach((call) => call.reject(error)),
+      );
+    }
+  }
+
+  return function call(group: string, input: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      const calls = pending.get(group);
+      if (calls) calls.push({ input, resolve, reject });
+      else pending.set(group, [{ input, resolve, reject }]);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    });
+  };
+}

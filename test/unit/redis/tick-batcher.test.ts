@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { createTickBatcher } from '../../../src/redis/tick-batcher.js';
+
+describe('createTickBatcher', () => {
+  it('serves the calls of one turn with one run per group, answering each call with its own output', async () => {
+    const runs: Array<[string, number[]]> = [];
+    const call = createTickBatcher<number, string>(async (group, inputs) => {
+      runs.push([group, inputs]);
+      return inputs.map((input) => `${group}:${input * 10}`);
+    });
+    const answers = await Promise.all([call('a', 1), call('b', 2), call('a', 3)]);
+    expect(answers).toEqual(['a:10', 'b:20', 'a:30']);
+    expect(runs).toEqual([
+      ['a', [1, 3]],
+      ['b', [2]],
+    ]);
+    // A later turn is a new batch.
+    expect(await call('a', 4)).toBe('a:40');
+    expect(runs).toHaveLength(3);
+  });
+
+  it('rejects every call of a failed batch, and only those', async () => {
+    const call = createTickBatcher<number, number>(async (group, inputs) => {
+      if (group === 'bad') throw new Error('redis away');
+      return inputs;
+    });
+    const results = await Promise.allSettled([call('bad', 1), call('bad', 2), call('good', 3)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+    expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(Error);
+  });
+});
