@@ -82,7 +82,10 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
   // defined script onto each MULTI and auto-pipeline it builds: our own transactions on a
   // shared client paid for that on every write (12 % of the relay's CPU in a profile).
   // So the queues get clients of their own.
-  const requestQueueRedis = connectRedis(deps.redisUrl, 'request', { commandTimeoutMs: config.redis.commandTimeoutMs });
+  const requestQueueRedis = connectRedis(deps.redisUrl, 'request', {
+    commandTimeoutMs: config.redis.commandTimeoutMs,
+    autoPipelining: false,
+  });
   requestQueueRedis.on('error', (error) => logger.debug({ err: error }, 'redis (request queues) error'));
   const requestQueues = createQueues(requestQueueRedis, keys.queuePrefix);
   metrics.setQueueDepthSource(queueDepthOf(requestQueues));
@@ -193,7 +196,10 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
   if (serves('worker')) {
     backgroundRedis = connectRedis(deps.redisUrl, 'background', { commandTimeoutMs: config.redis.commandTimeoutMs });
     backgroundRedis.on('error', (error) => logger.debug({ err: error }, 'redis (worker) error'));
-    workerQueueRedis = connectRedis(deps.redisUrl, 'background', { commandTimeoutMs: config.redis.commandTimeoutMs });
+    workerQueueRedis = connectRedis(deps.redisUrl, 'background', {
+      commandTimeoutMs: config.redis.commandTimeoutMs,
+      autoPipelining: false,
+    });
     workerQueueRedis.on('error', (error) => logger.debug({ err: error }, 'redis (worker queues) error'));
     const workerQueues = createQueues(workerQueueRedis, keys.queuePrefix);
     closers.push(() => workerQueues.close());

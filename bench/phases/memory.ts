@@ -196,7 +196,8 @@ async function measureVariant(variant: MemoryVariantName, settings: BenchSetting
 async function settledCount(variant: MemoryVariantName, redis: BenchRedis): Promise<number> {
   const c = redis.client;
   const q = (queue: string, key: string) => `${CONTROL}:q:${queue}:${key}`;
-  if (variant === 'queued') return c.llen(q('conversions', 'wait'));
+  // A job holds the conversions one receiver took in during one turn: count them.
+  if (variant === 'queued') return queuedConversions(redis, q('conversions', 'wait'), q('conversions', ''));
   const [waiting, active, retryWaiting, retryActive] = await Promise.all([
     c.llen(q('conversions', 'wait')),
     c.llen(q('conversions', 'active')),
@@ -209,6 +210,12 @@ async function settledCount(variant: MemoryVariantName, redis: BenchRedis): Prom
   // Retrying: attempted once, recorded, and its retry job delayed (a parked one is delayed too, but not yet in the index).
   const [retrying, delayed] = await Promise.all([c.zcard(`${CONTROL}:ix:dlv:retrying`), c.zcard(q('retries', 'delayed'))]);
   return Math.min(retrying, delayed);
+}
+
+async function queuedConversions(redis: BenchRedis, waitKey: string, jobKeyPrefix: string): Promise<number> {
+  const ids = await redis.client.lrange(waitKey, 0, -1);
+  const data = await Promise.all(ids.map((id) => redis.client.hget(`${jobKeyPrefix}${id}`, 'data')));
+  return data.reduce((sum, text) => sum + (text ? (JSON.parse(text) as { items: unknown[] }).items.length : 0), 0);
 }
 
 async function describeState(redis: BenchRedis): Promise<string> {
@@ -256,10 +263,13 @@ async function keyKinds(redis: BenchRedis): Promise<Map<string, [number, number]
   return kinds;
 }
 
+/** Ids elided: a job (batch) id is 16 base64url characters, a conversion's `<job id>-<n>`, a delivery's `<conversion id>.<n>`. */
 function kindOf(key: string): string {
   return key
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
     .replace(/[0-9a-f]{64}/g, '<hash>')
+    .replace(/[A-Za-z0-9_-]{16}-\d+\.\d+$/, '<delivery id>')
+    .replace(/\{[A-Za-z0-9_-]{16}-\d+\}/g, '{<conversion id>}')
+    .replace(/:[A-Za-z0-9_-]{16}$/, ':<job id>')
     .replace(/:(?:\d+)$/, ':<n>');
 }
 
