@@ -140,7 +140,11 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     const clicks = new ClickStore(requestRedis, keys.click);
     const offers = new RecordStore<OfferConfig>(requestRedis, keys.offer, keys.offerIds);
     const offerCache = createRecordCache((id) => offers.get(id), { ttlMs: config.tracking.offerCacheMs, maxEntries: 10_000 });
-    const intake = createIntake(requestQueues.conversions, {
+    const intakeRedis = connectRedis(deps.redisUrl, 'request', { commandTimeoutMs: config.redis.commandTimeoutMs });
+    intakeRedis.on('error', (error) => logger.debug({ err: error }, 'redis (intake) error'));
+    closers.push(() => intakeRedis.quit().catch(() => {}));
+    await waitUntilReady(intakeRedis, 15_000);
+    const intake = createIntake(requestQueues.conversions, intakeRedis, {
       windowMs: config.receiver.dedupeWindowMs,
       maxBatch: config.receiver.maxBatch,
       dedupeKey: keys.dedupe,
