@@ -52,7 +52,7 @@ export async function startRelayProcess(
   settings: BenchSettings,
   options: {
     nodeArgs?: string[];
-    /** Merged into the config file (top-level sections replaced whole, except `audit`, whose log stays off). */
+    /** Merged into the config file (top-level sections replaced whole, except `audit`, whose log goes to a file in the bench's temp dir). */
     config?: Record<string, unknown>;
     /** Contract variables on top of the bench's (RELAY_ROLE, DELIVERY_RETRY_DELAYS_MS, …). */
     env?: Record<string, string>;
@@ -60,7 +60,9 @@ export async function startRelayProcess(
 ): Promise<RelayProcess> {
   const configPath = join(settings.tmpDir, `${name.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '')}-config.json`);
   const audit = (options.config?.audit ?? {}) as Record<string, unknown>;
-  writeFileSync(configPath, JSON.stringify({ ...options.config, audit: { ...audit, log: 'off' } }));
+  // The audit log is on, as operators run it: JSON lines to a file of the bench's.
+  const auditLog = configPath.replace(/-config\.json$/, '-audit.jsonl');
+  writeFileSync(configPath, JSON.stringify({ ...options.config, audit: { ...audit, log: auditLog } }));
   const port = await freePort();
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
