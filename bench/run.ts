@@ -13,7 +13,7 @@ import { round } from './lib/stats.js';
 import { runBullmqCeiling, type BullmqCeilingResult } from './phases/bullmq-ceiling.js';
 import { runClick, type ClickResult } from './phases/click.js';
 import { runFastifyBare, type FastifyBareResult } from './phases/fastify-bare.js';
-import { MEMORY_TARGETS, runMemory, type MemoryResult, type MemoryVariant } from './phases/memory.js';
+import { FAILED_VARIANT_ATTEMPTS, MEMORY_TARGETS, runMemory, type MemoryResult, type MemoryVariant } from './phases/memory.js';
 import { runMinimalRelay } from './phases/minimal-relay.js';
 import { OPEN_LOOP_TARGETS, runOpenLoop, type OpenLoopFigures, type OpenLoopResult } from './phases/open-loop.js';
 import { runRelay, type RelayResult } from './phases/relay.js';
@@ -198,9 +198,10 @@ if (results.openLoop) {
   else if (o.shutdown.code !== 0) warnings.push(`open-loop: the relay exited with code ${o.shutdown.code} (signal ${o.shutdown.signal}) after SIGTERM`);
 }
 if (results.memory) {
-  for (const v of [results.memory.queued, results.memory.retrying, results.memory.delivered]) {
+  for (const v of [results.memory.queued, results.memory.retrying, results.memory.delivered, results.memory.failed]) {
     if (v.items < v.sent) warnings.push(`memory ${v.variant}: ${v.sent - v.items} of ${v.sent} postbacks not accepted`);
-    if (v.variant !== 'queued' && v.attempts < v.items) problems.push(`memory ${v.variant}: ${v.items} accepted but only ${v.attempts} pings`);
+    const expectedAttempts = v.variant === 'queued' ? 0 : v.variant === 'failed' ? FAILED_VARIANT_ATTEMPTS * v.items : v.items;
+    if (v.attempts < expectedAttempts) problems.push(`memory ${v.variant}: ${v.items} accepted but only ${v.attempts} pings (expected ${expectedAttempts})`);
     if (v.warnLines > 0) warnings.push(`memory ${v.variant}: the relay logged ${v.warnLines} lines at warn or above, e.g.:\n    ${v.warnSamples.join('\n    ')}`);
     if (v.shutdown.forced) problems.push(`memory ${v.variant}: the relay did not exit within 30 s of SIGTERM (killed)`);
     else if (v.shutdown.code !== 0) warnings.push(`memory ${v.variant}: the relay exited with code ${v.shutdown.code} (signal ${v.shutdown.signal}) after SIGTERM`);
@@ -242,7 +243,8 @@ const rows: ComparisonRow[] = [
   row(`${openLabel}: backlog at end`, 'lower', 0, open?.backlogAtEnd, 'minimal relay (open loop)', openMinimal?.backlogAtEnd),
   row('Redis B per queued delivery', 'lower', 0, memory?.queued.bytesPerItem, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerQueuedDelivery : undefined),
   row('Redis B per retrying delivery', 'lower', 0, memory?.retrying.bytesPerItem, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerQueuedDelivery : undefined),
-  row('Redis B per audit attempt (delivered)', 'lower', 0, memory?.delivered.bytesPerAttempt, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerAuditAttempt : undefined),
+  row('Redis B per retained audit attempt', 'lower', 0, memory?.bytesPerExtraAttempt, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerAuditAttempt : undefined),
+  row('Redis B per delivered conversion (record, indexes, keys)', 'lower', 0, memory?.delivered.bytesPerItem, '(no baseline)', undefined),
 ];
 
 const loadAfter = loadavg();
@@ -434,7 +436,9 @@ function describePhase(phase: PhaseName): void {
       ...memoryLines(m.queued, MEMORY_TARGETS.bytesPerQueuedDelivery),
       ...memoryLines(m.retrying, MEMORY_TARGETS.bytesPerQueuedDelivery),
       ...memoryLines(m.delivered, MEMORY_TARGETS.bytesPerAuditAttempt),
-      `  per retained audit attempt: ${f(m.delivered.bytesPerAttempt)} B (${f(m.delivered.attempts / m.delivered.items, 2)} attempts per delivered conversion)`,
+      ...memoryLines(m.failed, MEMORY_TARGETS.bytesPerAuditAttempt),
+      `  per retained audit attempt: ${f(m.bytesPerExtraAttempt)} B (failed minus delivered, ÷ ${FAILED_VARIANT_ATTEMPTS - 1} more attempts; ` +
+        `target ${MEMORY_TARGETS.bytesPerAuditAttempt} B: ${f(m.bytesPerExtraAttempt / MEMORY_TARGETS.bytesPerAuditAttempt, 2)}×)`,
     );
   }
   const noise = {

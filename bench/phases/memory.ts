@@ -13,7 +13,7 @@ import { waitForCount } from '../lib/wait.js';
 /** The issue's targets: Redis memory per queued delivery and per retained audit attempt. */
 export const MEMORY_TARGETS = { bytesPerQueuedDelivery: 1024, bytesPerAuditAttempt: 300 } as const;
 
-export type MemoryVariantName = 'queued' | 'retrying' | 'delivered';
+export type MemoryVariantName = 'queued' | 'retrying' | 'delivered' | 'failed';
 
 export interface KeyKindDelta {
   /** The key with ids elided: `relay:dlv:{<id>}.0`, `{relay}:q:conversions:de:<hash>`, … */
@@ -63,7 +63,17 @@ export interface MemoryResult {
   queued: MemoryVariant;
   retrying: MemoryVariant;
   delivered: MemoryVariant;
+  failed: MemoryVariant;
+  /**
+   * What each retained attempt adds: (failed − delivered) bytes per
+   * conversion ÷ the attempts it has beyond the first. The rest of a
+   * conversion's bytes are its record and indexes, kept whatever the attempts.
+   */
+  bytesPerExtraAttempt: number;
 }
+
+/** Attempts of each delivery in the failed variant: the first and the retries of its schedule. */
+export const FAILED_VARIANT_ATTEMPTS = 5;
 
 /** The retry delay of the retrying variant: long enough that nothing is retried while it is measured. */
 const RETRY_DELAY_MS = 3_600_000;
@@ -80,14 +90,24 @@ const CONTROL = `{${PREFIX}}`;
  *   its ledger records (conversion, delivery, one attempt, index entries);
  * - delivered: a tracker answering 200, so every conversion is delivered on
  *   its first attempt and only what the relay retains remains (ledger,
- *   dedupe key, status link): per retained audit attempt.
+ *   dedupe key, status link);
+ * - failed: a tracker answering 500 and a schedule of quick retries, so every
+ *   delivery ends failed after FAILED_VARIANT_ATTEMPTS attempts, all retained.
+ *   Against `delivered`, the bytes each retained audit attempt adds.
  */
 export async function runMemory(settings: BenchSettings): Promise<MemoryResult> {
+  const queued = await measureVariant('queued', settings);
+  const retrying = await measureVariant('retrying', settings);
+  const delivered = await measureVariant('delivered', settings);
+  const failed = await measureVariant('failed', settings);
+  const extraAttempts = failed.attempts / failed.items - delivered.attempts / delivered.items;
   return {
     n: settings.memoryN,
-    queued: await measureVariant('queued', settings),
-    retrying: await measureVariant('retrying', settings),
-    delivered: await measureVariant('delivered', settings),
+    queued,
+    retrying,
+    delivered,
+    failed,
+    bytesPerExtraAttempt: (failed.bytesPerItem - delivered.bytesPerItem) / extraAttempts,
   };
 }
 
@@ -97,13 +117,17 @@ async function measureVariant(variant: MemoryVariantName, settings: BenchSetting
   const children: ManagedChild[] = [];
   let relay: RelayProcess | undefined;
   try {
-    const tracker = await startTracker(`memory ${variant}`, { status: variant === 'retrying' ? 500 : 200 });
+    const failing = variant === 'retrying' || variant === 'failed';
+    const tracker = await startTracker(`memory ${variant}`, { status: failing ? 500 : 200 });
     children.push(tracker.child);
     relay = await startRelayProcess(`relay (memory ${variant})`, redis, settings, {
       config: {
         redis: { keyPrefix: PREFIX },
-        // Every delivery gets its attempt: a host failing every time must not open its circuit and park the rest unattempted.
+        // Every delivery gets its attempts: a host failing every time must not open its circuit and park the rest unattempted.
         ...(variant === 'retrying' ? { delivery: { retryDelaysMs: [RETRY_DELAY_MS], circuitFailureThreshold: 1_000_000_000 } } : {}),
+        ...(variant === 'failed'
+          ? { delivery: { retryDelaysMs: Array(FAILED_VARIANT_ATTEMPTS - 1).fill(1), retryJitterRatio: 0, circuitFailureThreshold: 1_000_000_000 } }
+          : {}),
       },
       env: variant === 'queued' ? { RELAY_ROLE: 'receiver' } : {},
     });
@@ -170,6 +194,7 @@ async function measureVariant(variant: MemoryVariantName, settings: BenchSetting
         queued: 'accepted conversion waiting in the conversions queue, no worker running',
         retrying: 'delivery after a failed first attempt, waiting 1 h in the retries queue',
         delivered: 'conversion delivered on its first attempt, as retained',
+        failed: `conversion failed after ${FAILED_VARIANT_ATTEMPTS} attempts, as retained`,
       }[variant],
       sent: run.n,
       items,
@@ -207,6 +232,7 @@ async function settledCount(variant: MemoryVariantName, redis: BenchRedis): Prom
   // Anything still moving: not settled, whatever the indexes say.
   if (waiting + active + retryWaiting + retryActive > 0) return 0;
   if (variant === 'delivered') return c.zcard(`${CONTROL}:ix:dlv:delivered`);
+  if (variant === 'failed') return c.zcard(`${CONTROL}:ix:dlv:failed`);
   // Retrying: attempted once, recorded, and its retry job delayed (a parked one is delayed too, but not yet in the index).
   const [retrying, delayed] = await Promise.all([c.zcard(`${CONTROL}:ix:dlv:retrying`), c.zcard(q('retries', 'delayed'))]);
   return Math.min(retrying, delayed);
