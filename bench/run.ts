@@ -26,7 +26,8 @@ import { runRelay, type RelayResult } from './phases/relay.js';
  *
  * Environment: BENCH_N (20000), BENCH_QUICK=1 or --quick (N=2000), BENCH_CONCURRENCY (64),
  * BENCH_WARMUP, BENCH_PACED_N (250) and BENCH_PACED_RATE (50/s) for the unsaturated latency run,
- * BENCH_PHASES (comma list of fastify-bare, bullmq-ceiling, minimal-relay, relay, click: tracking-link redirects,
+ * BENCH_PHASES (comma list of fastify-bare, bullmq-ceiling, minimal-relay, relay, relay-split: a receiver process and a
+ * worker process instead of one, click: tracking-link redirects,
  * open-loop: a steady offered load on the relay and on the minimal relay, memory: Redis bytes per queued,
  * retrying and delivered conversion),
  * BENCH_RATE (3000/s) and BENCH_OPEN_S (10; 5 when quick) for the open-loop run, BENCH_OPEN_MAX_OUTSTANDING (2000:
@@ -40,7 +41,7 @@ const wallStart = Date.now();
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const n = intFromEnv('BENCH_N', quick ? 2_000 : 20_000);
 const hardTimeoutS = intFromEnv('BENCH_TIMEOUT_S', 600);
-const ALL_PHASES = ['fastify-bare', 'bullmq-ceiling', 'minimal-relay', 'relay', 'click', 'open-loop', 'memory'] as const;
+const ALL_PHASES = ['fastify-bare', 'bullmq-ceiling', 'minimal-relay', 'relay', 'relay-split', 'click', 'open-loop', 'memory'] as const;
 type PhaseName = (typeof ALL_PHASES)[number];
 const phases = (process.env.BENCH_PHASES?.split(',').map((name) => name.trim()) ?? [...ALL_PHASES]) as PhaseName[];
 for (const phase of phases) {
@@ -99,6 +100,8 @@ const results: {
   bullmqCeiling?: BullmqCeilingResult;
   minimalRelay?: RelayLikeFigures;
   relay?: RelayResult;
+  /** The relay as a receiver process and a worker process. */
+  relaySplit?: RelayResult;
   click?: ClickResult;
   openLoop?: OpenLoopResult;
   memory?: MemoryResult;
@@ -120,6 +123,7 @@ for (const phase of phases) {
     if (phase === 'bullmq-ceiling') results.bullmqCeiling = await leastNoisy(() => runBullmqCeiling(settings));
     if (phase === 'minimal-relay') results.minimalRelay = await leastNoisy(() => runMinimalRelay(settings));
     if (phase === 'relay') results.relay = await leastNoisy(() => runRelay(settings));
+    if (phase === 'relay-split') results.relaySplit = await leastNoisy(() => runRelay(settings, { split: true }));
     if (phase === 'click') results.click = await leastNoisy(() => runClick(settings));
     if (phase === 'open-loop') results.openLoop = await leastNoisy(() => runOpenLoop(settings));
     // Bytes, not time: a busy machine does not skew them, so no repeat.
@@ -139,6 +143,7 @@ for (const [name, noise] of [
   ['bullmq-ceiling', results.bullmqCeiling?.noise],
   ['minimal-relay', results.minimalRelay?.noise],
   ['relay', results.relay?.noise],
+  ['relay-split', results.relaySplit?.noise],
   ['click', results.click?.noise],
   ['open-loop', results.openLoop?.noise],
 ] as const) {
@@ -151,12 +156,17 @@ for (const [name, noise] of [
 }
 checkRelayLike('minimal-relay', results.minimalRelay);
 checkRelayLike('relay', results.relay);
-if (results.relay) {
-  const { warnLines, warnSamples, shutdown } = results.relay;
-  if (warnLines > 0) warnings.push(`relay logged ${warnLines} lines at warn or above, e.g.:\n    ${warnSamples.join('\n    ')}`);
-  if (process.env.BENCH_RELAY_CPU_PROF === '1') warnings.push('relay: ran under --cpu-prof; its figures include profiler overhead');
-  if (shutdown.forced) problems.push(`relay: did not exit within 30 s of SIGTERM (killed)`);
-  else if (shutdown.code !== 0) warnings.push(`relay: exited with code ${shutdown.code} (signal ${shutdown.signal}) after SIGTERM`);
+checkRelayLike('relay-split', results.relaySplit);
+for (const [name, result] of [
+  ['relay', results.relay],
+  ['relay-split', results.relaySplit],
+] as const) {
+  if (!result) continue;
+  const { warnLines, warnSamples, shutdown } = result;
+  if (warnLines > 0) warnings.push(`${name} logged ${warnLines} lines at warn or above, e.g.:\n    ${warnSamples.join('\n    ')}`);
+  if (process.env.BENCH_RELAY_CPU_PROF === '1') warnings.push(`${name}: ran under --cpu-prof; its figures include profiler overhead`);
+  if (shutdown.forced) problems.push(`${name}: did not exit within 30 s of SIGTERM (killed)`);
+  else if (shutdown.code !== 0) warnings.push(`${name}: exited with code ${shutdown.code} (signal ${shutdown.signal}) after SIGTERM`);
 }
 if (results.click) {
   const { clicks, duplicateIds, redis, warnLines, warnSamples, shutdown } = results.click;
@@ -208,7 +218,7 @@ if (results.memory) {
   }
 }
 
-const { fastifyBare, bullmqCeiling, minimalRelay, relay, click, openLoop, memory } = results;
+const { fastifyBare, bullmqCeiling, minimalRelay, relay, relaySplit, click, openLoop, memory } = results;
 const open = openLoop?.relay;
 const openMinimal = openLoop?.minimalRelay;
 const openLabel = `open loop ${settings.open.ratePerSec}/s`;
@@ -229,6 +239,9 @@ const rows: ComparisonRow[] = [
   row(`paced ${settings.paced.ratePerSec}/s: e2e p50 ms`, 'lower', 1, relay?.paced.e2e.p50Ms, 'minimal relay', minimalRelay?.paced.e2e.p50Ms),
   row(`paced ${settings.paced.ratePerSec}/s: e2e p99 ms`, 'lower', 1, relay?.paced.e2e.p99Ms, 'minimal relay', minimalRelay?.paced.e2e.p99Ms),
   row('Redis commands per conversion', 'lower', 1, relay?.redis.callsPerConversion, 'minimal relay', minimalRelay?.redis.callsPerConversion),
+  row('split roles: e2e deliveries/s', 'higher', 0, relaySplit?.e2e.perSec, 'minimal relay', minimalRelay?.e2e.perSec),
+  row('split roles: CPU s/1000, relay + Redis', 'lower', 3, relaySplit?.cpu.totalSecPer1k, 'minimal relay', minimalRelay?.cpu.totalSecPer1k),
+  row('split roles: e2e p99 ms', 'lower', 1, relaySplit?.e2e.p99Ms, 'minimal relay', minimalRelay?.e2e.p99Ms),
   row('clicks/s', 'higher', 0, click?.clicks.perSec, 'Fastify bare', fastifyBare?.accept.perSec),
   row('click p99 ms', 'lower', 2, click?.clicks.p99Ms, 'Fastify bare', fastifyBare?.accept.p99Ms),
   row('Redis bytes per click', 'lower', 0, click?.redis.bytesPerClick, '(no baseline)', undefined),
@@ -380,8 +393,9 @@ function describePhase(phase: PhaseName): void {
     );
   }
   if (phase === 'minimal-relay' && results.minimalRelay) lines.push(...relayLike(results.minimalRelay));
-  if (phase === 'relay' && results.relay) {
-    const r = results.relay;
+  const relayResult = phase === 'relay' ? results.relay : phase === 'relay-split' ? results.relaySplit : undefined;
+  if (relayResult) {
+    const r = relayResult;
     lines.push(...relayLike(r), `  shutdown ${r.shutdown.ms} ms (code ${r.shutdown.code}), warn+ log lines ${r.warnLines}`);
     const counters = Object.entries(r.counters).map(([name, value]) => `    ${name.replace('postback_relay_', '')} ${value}`);
     if (counters.length) lines.push('  relay counters (warm-up included):', ...counters);
@@ -446,6 +460,7 @@ function describePhase(phase: PhaseName): void {
     'bullmq-ceiling': results.bullmqCeiling,
     'minimal-relay': results.minimalRelay,
     relay: results.relay,
+    'relay-split': results.relaySplit,
     click: results.click,
     'open-loop': results.openLoop,
     memory: undefined,

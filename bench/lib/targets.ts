@@ -27,42 +27,70 @@ export async function withRelay<F>(
   name: string,
   settings: BenchSettings,
   measure: (target: RelayLikeTarget) => Promise<F>,
-  options: { nodeArgs?: string[] } = {},
+  options: {
+    nodeArgs?: string[];
+    /**
+     * Scaled out on one machine: a receiver process (`RELAY_ROLE=receiver`)
+     * and a worker process (`RELAY_ROLE=worker`) instead of one doing both.
+     * The CPU of both counts as the relay's.
+     */
+    split?: boolean;
+  } = {},
 ): Promise<RelayRun<F>> {
   const redis = await startRedis(name.replace(/[^A-Za-z0-9]+/g, '-'), settings.tmpDir);
   const children: ManagedChild[] = [];
-  let relay: RelayProcess | undefined;
+  const relays: RelayProcess[] = [];
   try {
     const tracker = await startTracker(name);
     children.push(tracker.child);
-    relay = await startRelayProcess(name, redis, settings, options);
-    await relay.adminPut('/v1/sources/bench', { key: 'bench-key-123', default_account: 'acct' });
-    await relay.adminPut('/v1/accounts/acct', { postback: { url: tracker.postbackTemplate } });
-    const running = relay;
+    const role = (suffix: string, relayRole: string) =>
+      startRelayProcess(`${name} ${suffix}`, redis, settings, { ...options, env: { RELAY_ROLE: relayRole } });
+    relays.push(options.split ? await role('receiver', 'receiver') : await startRelayProcess(name, redis, settings, options));
+    if (options.split) relays.push(await role('worker', 'worker'));
+    const front = relays[0]!;
+    await front.adminPut('/v1/sources/bench', { key: 'bench-key-123', default_account: 'acct' });
+    await front.adminPut('/v1/accounts/acct', { postback: { url: tracker.postbackTemplate } });
+    const counters = async () => Object.assign({}, ...(await Promise.all(relays.map((relay) => relay.readCounters()))));
     const figures = await measure({
       name,
-      origin: relay.origin,
-      cpuPids: [relay.child.pid],
+      origin: front.origin,
+      cpuPids: relays.map((relay) => relay.child.pid),
       redis,
       tracker,
-      guards: [relay.child, tracker.child, redis.child],
+      guards: [...relays.map((relay) => relay.child), tracker.child, redis.child],
       diagnose: async () =>
         [
           'relay counters:',
-          ...Object.entries(await running.readCounters().catch(() => ({}))).map(([k, v]) => `  ${k} ${v}`),
-          `relay output (last lines):\n${running.outputTail()}`,
+          ...Object.entries(await counters().catch(() => ({}))).map(([k, v]) => `  ${k} ${v}`),
+          ...relays.map((relay) => `relay output (last lines):\n${relay.outputTail()}`),
         ].join('\n'),
     });
-    const counters = await relay.readCounters();
-    const shutdown = await relay.stop();
-    const { warn } = relay;
-    relay = undefined;
-    return { figures, counters, warn, shutdown };
+    const finalCounters = await counters();
+    const stopped = relays.splice(0);
+    const shutdowns: RelayShutdown[] = [];
+    for (const relay of stopped) shutdowns.push(await relay.stop());
+    return {
+      figures,
+      counters: finalCounters,
+      warn: { lines: sum(stopped.map((relay) => relay.warn.lines)), samples: stopped.flatMap((relay) => relay.warn.samples).slice(0, 5) },
+      shutdown: shutdowns.reduce(worseShutdown),
+    };
   } finally {
-    if (relay) await relay.child.stop(3_000);
+    await Promise.all(relays.map((relay) => relay.child.stop(3_000)));
     await Promise.all(children.map((child) => child.stop()));
     await redis.stop();
   }
+}
+
+/** The shutdown to report of several: a forced exit over a failed one over a clean one, else the slowest. */
+function worseShutdown(a: RelayShutdown, b: RelayShutdown): RelayShutdown {
+  const badness = (s: RelayShutdown): number => (s.forced ? 2 : s.code !== 0 ? 1 : 0);
+  if (badness(a) !== badness(b)) return badness(a) > badness(b) ? a : b;
+  return a.ms >= b.ms ? a : b;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
 }
 
 /** The minimal relay baseline (bench/baselines/minimal-relay.ts), set up the same way. */
