@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createAuditLog } from '../../src/audit/audit-log.js';
+import { eventually } from '../helpers/relay-harness.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'audit-log-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const linesOf = (file: string): Array<Record<string, unknown>> => {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  } catch {
+    return [];
+  }
+};
+
+describe('audit log file', () => {
+  it('writes a lone line within the flush interval, though it is less than a block', async () => {
+    const file = join(dir, 'lone.jsonl');
+    createAuditLog(file).info({ delivery_id: 'd1' }, 'attempt');
+    const lines = await eventually(async () => (linesOf(file).length === 1 ? linesOf(file) : undefined), 3_000, "the audit line");
+    expect(lines[0]).toMatchObject({ log: 'audit', event: 'attempt', delivery_id: 'd1' });
+  });
+
+  it('writes every buffered line when the process exits', () => {
+    const file = join(dir, 'exit.jsonl');
+    execFileSync(process.execPath, ['--import', 'tsx', 'test/fixtures/audit-writer.ts', file, '25']);
+    expect(linesOf(file).map((line) => line.attempt)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+  });
+});
