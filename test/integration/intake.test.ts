@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { createQueues, batchIdOf, findQueuedConversion, type RelayQueues } from '../../src/queue/queues.js';
+import { createIntake, ownItems } from '../../src/queue/intake.js';
+import { createKeys } from '../../src/store/keys.js';
+import type { ConversionDraft } from '../../src/queue/intake.js';
+import { uniquePrefix } from '../helpers/relay-harness.js';
+
+/** The receiver's intake against real Redis and a real BullMQ queue (no worker: jobs stay waiting). */
+let redis: Redis;
+let queueRedis: Redis;
+let queues: RelayQueues;
+const keys = createKeys(uniquePrefix());
+
+beforeAll(() => {
+  const path = inject('redisUrl').slice('unix://'.length);
+  redis = new Redis({ path });
+  queueRedis = new Redis({ path, maxRetriesPerRequest: null });
+  queues = createQueues(queueRedis, keys.queuePrefix);
+});
+afterAll(async () => {
+  await queues.close();
+  redis.disconnect();
+  queueRedis.disconnect();
+});
+
+const draft = (clickId: string): ConversionDraft => ({
+  conversion: { click_id: clickId, source: 'net', event: 'conversion', received_at: Date.now() },
+});
+
+describe('intake', () => {
+  it('puts the conversions of one turn in one job, each with its own id, and answers duplicates with the first id', async () => {
+    const intake = createIntake(queues.conversions, redis, { windowMs: 60_000, maxBatch: 64, dedupeKey: keys.dedupe });
+    const answers = await Promise.all([
+      intake.submit(draft('a'), 'digest-a'),
+      intake.submit(draft('b'), 'digest-b'),
+      intake.submit(draft('a again'), 'digest-a'),
+    ]);
+    const [a, b, again] = answers;
+    expect(a!.duplicate).toBe(false);
+    expect(b!.duplicate).toBe(false);
+    expect(again).toEqual({ id: a!.id, duplicate: true });
+    expect(batchIdOf(a!.id)).toBe(batchIdOf(b!.id));
+
+    const job = await queues.conversions.getJob(batchIdOf(a!.id));
+    expect(job?.data.items.map((item) => item.conversion.click_id)).toEqual(['a', 'b', 'a again']);
+    // The worker routes only the items their dedupe keys name.
+    const own = await ownItems(redis, keys.dedupe, job!.data.items);
+    expect(own.map((item) => item.conversion.click_id)).toEqual(['a', 'b']);
+    expect((await findQueuedConversion(queues.conversions, b!.id))?.conversion.click_id).toBe('b');
+
+    // A later turn is a later job, and still sees the earlier dedupe key.
+    const later = await intake.submit(draft('b later'), 'digest-b');
+    expect(later).toEqual({ id: b!.id, duplicate: true });
+  });
+
+  it('splits a turn larger than maxBatch into several jobs', async () => {
+    const intake = createIntake(queues.conversions, redis, { windowMs: 60_000, maxBatch: 2, dedupeKey: keys.dedupe });
+    const answers = await Promise.all(['x1', 'x2', 'x3', 'x4', 'x5'].map((id) => intake.submit(draft(id), `digest-${id}`)));
+    const jobs = new Set(answers.map((answer) => batchIdOf(answer.id)));
+    expect(jobs.size).toBe(3);
+    for (const jobId of jobs) expect((await queues.conversions.getJob(jobId))!.data.items.length).toBeLessThanOrEqual(2);
+  });
+
+  it('refuses every conversion of a turn when Redis refuses the transaction, and writes none of them', async () => {
+    const broken = new Redis({ path: inject('redisUrl').slice('unix://'.length), enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    await new Promise((resolve) => broken.once('ready', resolve));
+    const intake = createIntake(queues.conversions, broken, { windowMs: 60_000, maxBatch: 64, dedupeKey: keys.dedupe });
+    broken.disconnect();
+    const results = await Promise.allSettled([intake.submit(draft('lost-1'), 'digest-lost-1'), intake.submit(draft('lost-2'), 'digest-lost-2')]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await redis.exists(keys.dedupe('digest-lost-1'), keys.dedupe('digest-lost-2'))).toBe(0);
+  });
+});
