@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { guard, startNode, type ManagedChild } from './children.js';
@@ -41,6 +42,8 @@ export interface RelayProcess {
   stop(): Promise<RelayShutdown>;
 }
 
+const PROFILE_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
 /**
  * The relay as an operator runs it: `node --import tsx src/main.ts`,
  * configured through env only (no leaked shell variables), on a free
@@ -79,7 +82,9 @@ export async function startRelayProcess(
     NODE_ENV: 'production',
     ...options.env,
   });
-  const child = startNode(name, 'src/main.ts', { env, inheritEnv: false, nodeArgs: options.nodeArgs ?? [] });
+  // BENCH_RELAY_CPU_PROF=1: a V8 profile of every relay process, written when it exits (summarise with bench/profile-summary.ts).
+  const profile = process.env.BENCH_RELAY_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const child = startNode(name, 'src/main.ts', { env, inheritEnv: false, nodeArgs: [...profile, ...(options.nodeArgs ?? [])] });
   const warn = { lines: 0, samples: [] as string[] };
   watchWarnings(child, warn);
   const origin = `http://127.0.0.1:${port}`;

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { measureRelayLike, type RelayLikeFigures } from '../lib/measure.js';
 import type { RelayShutdown } from '../lib/relay-process.js';
 import type { BenchSettings } from '../lib/settings.js';
@@ -13,16 +12,12 @@ export interface RelayResult extends RelayLikeFigures {
   shutdown: RelayShutdown;
 }
 
-export const PROFILE_DIR = fileURLToPath(new URL('../results/', import.meta.url));
-
 /**
  * The relay as an operator runs it: `node --import tsx src/main.ts`, configured through env and the admin API.
  * `split`: as one scales it out, a receiver process and a worker process (RELAY_ROLE) on the one machine.
  */
 export async function runRelay(settings: BenchSettings, options: { split?: boolean } = {}): Promise<RelayResult> {
-  // BENCH_RELAY_CPU_PROF=1: a V8 profile of the relay, written when it exits (summarise with bench/profile-summary.ts).
-  const nodeArgs = process.env.BENCH_RELAY_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   const name = options.split ? 'relay-split' : 'relay';
-  const run = await withRelay(name, settings, (target) => measureRelayLike(target, settings), { nodeArgs, split: options.split === true });
+  const run = await withRelay(name, settings, (target) => measureRelayLike(target, settings), { split: options.split === true });
   return { ...run.figures, counters: run.counters, warnLines: run.warn.lines, warnSamples: run.warn.samples, shutdown: run.shutdown };
 }

@@ -1,3 +1,5 @@
+import type { RedisClient } from './connection.js';
+
 /**
  * Gathers the calls made during one turn of the event loop and serves them
  * with one call of `run` per group, after the turn's I/O callbacks. Under
@@ -37,4 +39,14 @@ export function createTickBatcher<I, O>(run: (group: string, inputs: I[]) => Pro
       }
     });
   };
+}
+
+/**
+ * How to group calls whose keys one script may touch together: all of them
+ * on a single server; on a cluster, where keys spread over slots, each key
+ * alone (its calls in one turn still share a script call).
+ */
+export function batchGroupFor(redis: RedisClient): (key: string) => string {
+  const cluster = 'isCluster' in redis && redis.isCluster === true;
+  return cluster ? (key) => key : () => '';
 }

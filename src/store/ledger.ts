@@ -3,7 +3,7 @@ import type { Conversion, ConversionState, DeliveryState } from '../domain/conve
 import type { TemplateLevel } from '../domain/account.js';
 import type { RelayKeys } from './keys.js';
 import { redactUrl } from '../audit/redact-url.js';
-import { createTickBatcher } from '../redis/tick-batcher.js';
+import { batchGroupFor, createTickBatcher } from '../redis/tick-batcher.js';
 
 /** What the worker decided for a conversion before any delivery settled. */
 export type RoutingState = 'unattributed' | 'suppressed' | 'no_postback' | 'routed';
@@ -65,33 +65,48 @@ export interface LedgerOptions {
 // follow conversions. Fields: `c` the conversion with its routing, `d<i>`
 // delivery i, `a<i>` its attempts as JSON lines (newest last).
 //
-// WRITE sets fields, appends attempt lines (keeping the newest ARGV[2]) and
-// renews the expiry, in one script so a record never lacks one.
-// ARGV: ttl ms, attempts kept, number of field/value pairs, the pairs, then
-// (attempts field, line) pairs to append.
+// WRITE, for each record in KEYS: sets fields, appends attempt lines
+// (keeping the newest ARGV[2]) and renews the expiry, so a record never
+// lacks one. ARGV: ttl ms, attempts kept, then per record: the number of
+// field/value pairs, the number of (attempts field, line) appends, the
+// pairs, the appends. The records written in one turn go in one call.
 const WRITE = `
-local key = KEYS[1]
-local pairs = tonumber(ARGV[3])
-if pairs > 0 then redis.call('HSET', key, unpack(ARGV, 4, 3 + 2 * pairs)) end
-local keep = tonumber(ARGV[2])
-for i = 4 + 2 * pairs, #ARGV, 2 do
-  local lines = redis.call('HGET', key, ARGV[i])
-  lines = lines and (lines .. '\\n' .. ARGV[i + 1]) or ARGV[i + 1]
-  local count = 1
-  for _ in string.gmatch(lines, '\\n') do count = count + 1 end
-  while count > keep do
-    lines = string.sub(lines, string.find(lines, '\\n', 1, true) + 1)
-    count = count - 1
+local ttl, keep = ARGV[1], tonumber(ARGV[2])
+local at = 3
+for k = 1, #KEYS do
+  local key = KEYS[k]
+  local pairs, appends = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
+  at = at + 2
+  if pairs > 0 then redis.call('HSET', key, unpack(ARGV, at, at + 2 * pairs - 1)) end
+  at = at + 2 * pairs
+  for i = at, at + 2 * appends - 1, 2 do
+    local lines = redis.call('HGET', key, ARGV[i])
+    lines = lines and (lines .. '\\n' .. ARGV[i + 1]) or ARGV[i + 1]
+    local count = 1
+    for _ in string.gmatch(lines, '\\n') do count = count + 1 end
+    while count > keep do
+      lines = string.sub(lines, string.find(lines, '\\n', 1, true) + 1)
+      count = count - 1
+    end
+    redis.call('HSET', key, ARGV[i], lines)
   end
-  redis.call('HSET', key, ARGV[i], lines)
+  at = at + 2 * appends
+  redis.call('PEXPIRE', key, ttl)
 end
-redis.call('PEXPIRE', key, ARGV[1])
-return 1
+return #KEYS
 `;
 
 type Scripted = RedisClient & {
-  relayLedgerWrite(key: string, ...args: Array<string | number>): Promise<number>;
+  relayLedgerWrite(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<number>;
 };
+
+interface RecordWrite {
+  key: string;
+  /** Field, value, field, value… */
+  fields: string[];
+  /** Attempts field, line, … */
+  appends: string[];
+}
 
 /** What the `c` field holds. */
 interface StoredConversion {
@@ -118,9 +133,12 @@ export class Ledger {
     private readonly keys: RelayKeys,
     private readonly options: LedgerOptions,
   ) {
-    redis.defineCommand('relayLedgerWrite', { numberOfKeys: 1, lua: WRITE });
+    redis.defineCommand('relayLedgerWrite', { lua: WRITE });
     this.redis = redis as Scripted;
+    this.batchGroup = batchGroupFor(redis);
   }
+
+  private readonly batchGroup: (key: string) => string;
 
   /** Records a conversion that will not be delivered (unattributed, suppressed, no postback). */
   async saveUndelivered(conversion: Conversion, routing: Exclude<RoutingState, 'routed'>, reason?: string): Promise<void> {
@@ -225,16 +243,17 @@ export class Ledger {
     await this.write(delivery.conversionId, [`d${splitDeliveryId(delivery.id).index}`, serializeDelivery(delivery)]);
   }
 
-  private async write(conversionId: string, fields: string[], appends: string[] = []): Promise<void> {
-    await this.redis.relayLedgerWrite(
-      this.keys.conversion(conversionId),
-      this.options.retentionMs,
-      this.options.maxAttemptsPerDelivery,
-      fields.length / 2,
-      ...fields,
-      ...appends,
-    );
+  private write(conversionId: string, fields: string[], appends: string[] = []): Promise<void> {
+    const key = this.keys.conversion(conversionId);
+    return this.writeBatched(this.batchGroup(key), { key, fields, appends });
   }
+
+  private readonly writeBatched = createTickBatcher<RecordWrite, void>(async (_group, writes) => {
+    const args: Array<string | number> = [this.options.retentionMs, this.options.maxAttemptsPerDelivery];
+    for (const write of writes) args.push(write.fields.length / 2, write.appends.length / 2, ...write.fields, ...write.appends);
+    await this.redis.relayLedgerWrite(writes.length, ...writes.map((write) => write.key), ...args);
+    return writes.map(() => undefined);
+  });
 
   /**
    * Newest change first, paged by `pageOfIndex`.

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/connection.js';
-import { createTickBatcher } from '../redis/tick-batcher.js';
+import { batchGroupFor, createTickBatcher } from '../redis/tick-batcher.js';
 
 // One key per conversion identity holding "<latest id>\n<the id before it>".
 // For each identity key (KEYS) and new conversion id (ARGV[i + 1]): swap in
@@ -56,10 +56,10 @@ export class StatusLinks {
   ) {
     redis.defineCommand('relayLinkConversions', { lua: LINK });
     this.redis = redis as Scripted;
-    this.cluster = 'isCluster' in redis && redis.isCluster === true;
+    this.batchGroup = batchGroupFor(redis);
   }
 
-  private readonly cluster: boolean;
+  private readonly batchGroup: (key: string) => string;
 
   /** Links asked for in one turn go in one script call (one per key on a cluster, where keys spread over slots). */
   private readonly linkBatched = createTickBatcher<{ key: string; conversionId: string }, string>(async (_group, links) =>
@@ -74,7 +74,7 @@ export class StatusLinks {
   /** Makes `conversionId` the latest of `identity`; answers the id it follows, if any. */
   async link(identity: string, conversionId: string): Promise<string | undefined> {
     const key = this.keyOf(identity);
-    const previous = await this.linkBatched(this.cluster ? key : '', { key, conversionId });
+    const previous = await this.linkBatched(this.batchGroup(key), { key, conversionId });
     return previous ? previous : undefined;
   }
 }
