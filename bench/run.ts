@@ -375,7 +375,10 @@ function describePhase(phase: PhaseName): void {
   const relayLike = (r: RelayLikeFigures) => [
     acceptLine(r.accept),
     `  delivered ${r.e2e.delivered} (${r.e2e.duplicates} duplicates) ${f(r.e2e.perSec)}/s, e2e p50 ${f(r.e2e.p50Ms, 1)} ms, p99 ${f(r.e2e.p99Ms, 1)} ms, max ${f(r.e2e.maxMs, 1)} ms`,
-    `  CPU s/1000: process ${f(r.cpu.processSecPer1k, 3)}, redis ${f(r.cpu.redisSecPer1k, 3)}, total ${f(r.cpu.totalSecPer1k, 3)}`,
+    `  CPU s/1000: process ${f(r.cpu.processSecPer1k, 3)}, redis ${f(r.cpu.redisSecPer1k, 3)}, total ${f(r.cpu.totalSecPer1k, 3)}` +
+      (r.cpu.harness
+        ? `; the bench's side: load generator ${f(r.cpu.harness.loadGeneratorSecPer1k, 3)}, tracker ${f(r.cpu.harness.trackerSecPer1k, 3)}`
+        : ''),
     `  paced ${r.paced.ratePerSec}/s: accept p50 ${f(r.paced.accept.p50Ms, 2)} ms, p99 ${f(r.paced.accept.p99Ms, 2)} ms; ` +
       `e2e p50 ${f(r.paced.e2e.p50Ms, 1)} ms, p99 ${f(r.paced.e2e.p99Ms, 1)} ms, max ${f(r.paced.e2e.maxMs, 1)} ms`,
     `  Redis commands per conversion (inside scripts included): ${f(r.redis.callsPerConversion, 1)}; most Redis time: ` +

@@ -42,6 +42,12 @@ export interface CpuFigures {
   processSecPer1k: number;
   redisSecPer1k?: number;
   totalSecPer1k?: number;
+  /**
+   * What the bench's own side costs per 1,000 conversions on the same
+   * machine: the load generator (the bench process) and the tracker. On a
+   * small box they bound what any relay can reach end to end.
+   */
+  harness?: { loadGeneratorSecPer1k: number; trackerSecPer1k: number };
 }
 
 export interface RelayLikeFigures {
@@ -168,9 +174,13 @@ export async function measureRelayLike(target: RelayLikeTarget, settings: BenchS
   const cpuBefore = cpuOf(target.cpuPids);
   const redisBefore = await target.redis.cpuSeconds();
   const statsBefore = await target.redis.commandStats();
+  const trackerBefore = cpuOf([target.tracker.child.pid]);
+  const benchBefore = process.cpuUsage();
   const runTag = `m${tag}`;
   const run = await load(runTag, settings.n);
+  const benchUsage = process.cpuUsage(benchBefore);
   await delivered(runTag, run.ok, 'deliveries at the tracker');
+  const trackerSeconds = cpuOf([target.tracker.child.pid]) - trackerBefore;
   const noiseFigures = noise();
   await waitForQuietCpu(target.cpuPids);
   const cpuSeconds = cpuOf(target.cpuPids) - cpuBefore;
@@ -188,6 +198,10 @@ export async function measureRelayLike(target: RelayLikeTarget, settings: BenchS
       processSecPer1k: per1k(cpuSeconds, run.ok),
       redisSecPer1k: per1k(redisSeconds, run.ok),
       totalSecPer1k: per1k(cpuSeconds + redisSeconds, run.ok),
+      harness: {
+        loadGeneratorSecPer1k: per1k((benchUsage.user + benchUsage.system) / 1e6, run.ok),
+        trackerSecPer1k: per1k(trackerSeconds, run.ok),
+      },
     },
     noise: noiseFigures,
     paced: {
