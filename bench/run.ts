@@ -33,7 +33,7 @@ import { runRelay, type RelayResult } from './phases/relay.js';
  * BENCH_RATE (3000/s) and BENCH_OPEN_S (10; 5 when quick) for the open-loop run, BENCH_OPEN_MAX_OUTSTANDING (2000:
  * a request due while this many are unanswered is dropped and counted), BENCH_OPEN_CONNECTIONS (256),
  * BENCH_OPEN_BASELINE=0 (skip the minimal relay's open-loop run), BENCH_MEMORY_N (N: postbacks per memory variant),
- * BENCH_TIMEOUT_S (600, whole run), BENCH_STALL_S (30, no progress), BENCH_NOISY_RETRIES (2:
+ * BENCH_REDIS_ARGS (extra redis-server settings for every phase), BENCH_TIMEOUT_S (600, whole run), BENCH_STALL_S (30, no progress), BENCH_NOISY_RETRIES (2:
  * a measurement during which other processes took over 10% of the CPUs is repeated), BENCH_RELAY_CPU_PROF=1
  * (profile the relay into bench/results/; summarise with `tsx bench/profile-summary.ts`).
  */
@@ -438,8 +438,8 @@ function describePhase(phase: PhaseName): void {
     );
   }
   if (phase === 'memory' && results.memory) {
-    const memoryLines = (v: MemoryVariant, target: number) => [
-      `  ${v.variant}: ${f(v.bytesPerItem)} B per ${v.item} (target ${target} B: ${f(v.bytesPerItem / target, 2)}×); ` +
+    const memoryLines = (v: MemoryVariant, target?: number) => [
+      `  ${v.variant}: ${f(v.bytesPerItem)} B per ${v.item}${target ? ` (target ${target} B: ${f(v.bytesPerItem / target, 2)}×)` : ''}; ` +
         `${v.items}/${v.sent} accepted, ${v.attempts} attempts, used_memory ${v.usedMemoryBefore} → ${v.usedMemoryAfter}, ` +
         `${f(v.keysPerItem, 2)} keys each; ${f(v.eventStreamBytesPerItem)} B of it in BullMQ's capped event streams`,
       `    MEMORY USAGE by key kind, B per item: ` +
@@ -452,8 +452,8 @@ function describePhase(phase: PhaseName): void {
     lines.push(
       ...memoryLines(m.queued, MEMORY_TARGETS.bytesPerQueuedDelivery),
       ...memoryLines(m.retrying, MEMORY_TARGETS.bytesPerQueuedDelivery),
-      ...memoryLines(m.delivered, MEMORY_TARGETS.bytesPerAuditAttempt),
-      ...memoryLines(m.failed, MEMORY_TARGETS.bytesPerAuditAttempt),
+      ...memoryLines(m.delivered),
+      ...memoryLines(m.failed),
       `  per retained audit attempt: ${f(m.bytesPerExtraAttempt)} B (failed minus delivered, ÷ ${FAILED_VARIANT_ATTEMPTS - 1} more attempts; ` +
         `target ${MEMORY_TARGETS.bytesPerAuditAttempt} B: ${f(m.bytesPerExtraAttempt / MEMORY_TARGETS.bytesPerAuditAttempt, 2)}×)`,
     );

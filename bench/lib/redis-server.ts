@@ -41,6 +41,8 @@ export async function startRedis(name: string, parentDir: string): Promise<Bench
     '--appendonly', 'no',
     '--maxmemory-policy', 'noeviction',
     '--loglevel', 'warning',
+    // BENCH_REDIS_ARGS: extra settings for every phase's server, e.g. "--hash-max-listpack-value 2048".
+    ...(process.env.BENCH_REDIS_ARGS?.split(/\s+/).filter(Boolean) ?? []),
   ]);
   await guard(waitForRedis({ path: socketPath }, 10_000), [child]);
   const client = new Redis({ path: socketPath, maxRetriesPerRequest: 1, lazyConnect: true });
