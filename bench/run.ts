@@ -182,6 +182,7 @@ if (results.openLoop) {
   const o = results.openLoop;
   for (const [name, figures] of [
     ['open-loop relay', o.relay],
+    ['open-loop relay split', o.relaySplit],
     ['open-loop minimal relay', o.minimalRelay],
   ] as const) {
     if (!figures) continue;
@@ -221,6 +222,7 @@ if (results.memory) {
 const { fastifyBare, bullmqCeiling, minimalRelay, relay, relaySplit, click, openLoop, memory } = results;
 const open = openLoop?.relay;
 const openMinimal = openLoop?.minimalRelay;
+const openSplit = openLoop?.relaySplit;
 const openLabel = `open loop ${settings.open.ratePerSec}/s`;
 const rows: ComparisonRow[] = [
   row('accepted/s', 'higher', 0, relay?.accept.perSec, 'Fastify bare', fastifyBare?.accept.perSec),
@@ -254,6 +256,8 @@ const rows: ComparisonRow[] = [
   row(`${openLabel}: e2e p99 ms`, 'lower', 1, open?.e2e.p99Ms, 'minimal relay (open loop)', openMinimal?.e2e.p99Ms),
   row(`${openLabel}: deliveries/s`, 'higher', 0, open?.deliveriesPerSec, 'minimal relay (open loop)', openMinimal?.deliveriesPerSec),
   row(`${openLabel}: backlog at end`, 'lower', 0, open?.backlogAtEnd, 'minimal relay (open loop)', openMinimal?.backlogAtEnd),
+  row(`${openLabel}, split roles: accept p99 ms`, 'lower', 2, openSplit?.accept.p99Ms, 'target (issue 5)', openLoop ? OPEN_LOOP_TARGETS.acceptP99Ms : undefined),
+  row(`${openLabel}, split roles: e2e p99 ms`, 'lower', 1, openSplit?.e2e.p99Ms, 'target (issue 5)', openLoop ? OPEN_LOOP_TARGETS.e2eP99Ms : undefined),
   row('Redis B per queued delivery', 'lower', 0, memory?.queued.bytesPerItem, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerQueuedDelivery : undefined),
   row('Redis B per retrying delivery', 'lower', 0, memory?.retrying.bytesPerItem, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerQueuedDelivery : undefined),
   row('Redis B per retained audit attempt', 'lower', 0, memory?.bytesPerExtraAttempt, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerAuditAttempt : undefined),
@@ -433,6 +437,7 @@ function describePhase(phase: PhaseName): void {
     lines.push(
       `  ${o.ratePerSec}/s for ${o.seconds} s, at most ${o.maxOutstanding} unanswered, ${o.connections} connections`,
       ...openLines('relay', o.relay),
+      ...openLines('relay, split roles', o.relaySplit),
       ...(o.minimalRelay ? openLines('minimal relay', o.minimalRelay) : []),
       `  relay shutdown ${o.shutdown.ms} ms (code ${o.shutdown.code}), warn+ log lines ${o.warnLines}`,
     );

@@ -77,6 +77,8 @@ export interface OpenLoopResult {
   maxOutstanding: number;
   connections: number;
   relay: OpenLoopFigures;
+  /** The same load on the relay scaled out on this machine: a receiver process and a worker process. */
+  relaySplit: OpenLoopFigures;
   /** The same load on the minimal relay (absent with BENCH_OPEN_BASELINE=0). */
   minimalRelay?: OpenLoopFigures;
   /** The noisier of the two runs, so the repeat-when-noisy rule covers both sides. */
@@ -89,35 +91,38 @@ export interface OpenLoopResult {
 
 
 /**
- * Steady offered load: the relay (and then the minimal relay, each with a
- * fresh Redis and tracker) takes postbacks at a fixed rate for a fixed time,
+ * Steady offered load: the relay, then the relay as a receiver process and a
+ * worker process, then the minimal relay (each with a fresh Redis and tracker) takes postbacks at a fixed rate for a fixed time,
  * sent on schedule whatever the answers. Latencies run from each request's
  * due time, so a stall shows in every request it delayed.
  */
 export async function runOpenLoop(settings: BenchSettings): Promise<OpenLoopResult> {
   const relayPart = await openLoopOnRelay(settings);
+  const splitPart = await openLoopOnRelay(settings, { split: true });
   const minimalRelay = settings.open.baseline ? await openLoopOnMinimalRelay(settings) : undefined;
-  const noises = [relayPart.figures.noise, ...(minimalRelay ? [minimalRelay.noise] : [])];
+  const noises = [relayPart.figures.noise, splitPart.figures.noise, ...(minimalRelay ? [minimalRelay.noise] : [])];
   return {
     ratePerSec: settings.open.ratePerSec,
     seconds: settings.open.seconds,
     maxOutstanding: settings.open.maxOutstanding,
     connections: settings.open.connections,
     relay: relayPart.figures,
+    relaySplit: splitPart.figures,
     ...(minimalRelay ? { minimalRelay } : {}),
     noise: {
       othersPercent: Math.max(...noises.map((n) => n.othersPercent)),
       stealPercent: Math.max(...noises.map((n) => n.stealPercent)),
     },
     counters: relayPart.counters,
-    warnLines: relayPart.warn.lines,
-    warnSamples: relayPart.warn.samples,
-    shutdown: relayPart.shutdown,
+    warnLines: relayPart.warn.lines + splitPart.warn.lines,
+    warnSamples: [...relayPart.warn.samples, ...splitPart.warn.samples].slice(0, 5),
+    shutdown: relayPart.shutdown.forced || relayPart.shutdown.code !== 0 ? relayPart.shutdown : splitPart.shutdown,
   };
 }
 
-function openLoopOnRelay(settings: BenchSettings) {
-  return withRelay('relay (open loop)', settings, (target) => measureOpenLoop(target, settings));
+function openLoopOnRelay(settings: BenchSettings, options: { split?: boolean } = {}) {
+  const name = options.split ? 'relay split (open loop)' : 'relay (open loop)';
+  return withRelay(name, settings, (target) => measureOpenLoop(target, settings), { split: options.split === true });
 }
 
 function openLoopOnMinimalRelay(settings: BenchSettings): Promise<OpenLoopFigures> {
