@@ -240,8 +240,12 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
       };
     }
 
-    // One budget for every hop, the body snippet included.
-    const signal = AbortSignal.timeout(timeoutMs);
+    // One budget for every hop, the body snippet included. Not AbortSignal.timeout: its
+    // timer cannot be cleared, so each attempt's fired ten seconds later anyway, building
+    // an abort error and running abort listeners (3 % of a worker's CPU in a profile).
+    const controller = new AbortController();
+    const { signal } = controller;
+    const deadline = setTimeout(() => controller.abort(new DOMException(`no complete response within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
     const visited: string[] = [];
     try {
       for (let redirects = 0; ; redirects += 1) {
@@ -295,6 +299,8 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
       const message =
         classified.code === 'timeout' && signal.aborted ? `no complete response within ${timeoutMs} ms` : classified.message;
       return { outcome: classified.outcome, errorCode: classified.code, error: message, latencyMs: elapsed(), body: '' };
+    } finally {
+      clearTimeout(deadline);
     }
   }
 

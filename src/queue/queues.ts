@@ -111,7 +111,9 @@ export async function wakeDeliveries(retries: Queue<RetryJob>, deliveryIds: stri
 
 /** One probe job per host and cooldown, however many deliveries noticed the open circuit. */
 export async function scheduleProbe(retries: Queue<RetryJob>, host: string, atMs: number, nowMs: number): Promise<void> {
-  await retries.add('probe', { probeHost: host }, { jobId: `probe:${host}:${atMs}`, delay: Math.max(0, atMs - nowMs) });
+  // BullMQ refuses ':' in job ids, and a host has one before its port.
+  const jobId = `probe-${encodeURIComponent(host)}-${atMs}`;
+  await retries.add('probe', { probeHost: host }, { jobId, delay: Math.max(0, atMs - nowMs) });
 }
 
 /**

@@ -10,6 +10,15 @@ export type RedisRole =
   | 'background';
 
 /**
+ * The relay's Lua scripts that take a varying number of keys (the count is
+ * their first argument; see the tick batchers in store/ledger.ts,
+ * store/status-links.ts and queue/intake.ts). On a cluster, ioredis's
+ * auto-pipelining routes a call by its first argument, which for these is the
+ * count, not a key: they are sent unpipelined and routed by their real keys.
+ */
+const VARIADIC_SCRIPTS = ['relayLedgerWrite', 'relayLinkConversions', 'relayClaimDedupe'];
+
+/**
  * Opens an ioredis client with the options BullMQ and the request path each
  * need. `redis-cluster://host:port,host:port` connects to a Redis Cluster
  * through the listed seed nodes.
@@ -52,6 +61,7 @@ export function connectRedis(
       redisOptions: { ...common, ...byRole },
       enableOfflineQueue: role !== 'request',
       enableAutoPipelining: autoPipelining,
+      autoPipeliningIgnoredCommands: VARIADIC_SCRIPTS,
       clusterRetryStrategy: (times) => Math.min(times * 200, 2_000),
     });
   }

@@ -61,7 +61,7 @@ export async function startTestRelay(overrides: DeepPartial<RelayConfig> = {}, p
     },
   });
   const relay = await createRelay(config, {
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     auditLog: pino({ base: { log: 'audit' } }, auditStream),
     redisUrl: config.redis.url!,
   });

@@ -93,6 +93,11 @@ describe('per-host isolation', () => {
     expect(waiting.attempt_count).toBe(3);
     const metrics = await relay.request({ url: '/metrics' });
     expect(metrics.text).toContain(`postback_relay_host_circuit_state{host="${new URL(healthy.origin).host}",state="open"} 1`);
+    // The half-open probe is a delayed job of its own, due when the cooldown ends.
+    const redis = new Redis({ path: inject('redisUrl').slice('unix://'.length) });
+    const delayed = await redis.zrange(`${createKeys(relay.config.redis.keyPrefix).queuePrefix}:retries:delayed`, 0, -1);
+    redis.disconnect();
+    expect(delayed.filter((jobId) => jobId.startsWith('probe-'))).toHaveLength(1);
 
     failing = false;
     await eventually(async () => {

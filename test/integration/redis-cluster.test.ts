@@ -76,6 +76,16 @@ describe.skipIf(!available)('on Redis Cluster', () => {
     expect(hitsFor('fan1').map((h) => h.url.split('?')[0]).sort()).toEqual(['/o42a', '/o42b']);
   });
 
+  it('delivers a burst once each: conversions batched per turn, records spread over the masters', async () => {
+    // Sent together, so the receiver's intake, the status links and the record writes each batch several
+    // keys per turn: on a cluster every batch must still touch one slot per call.
+    const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => send(`click_id=burst${i}&payout=1.00`)));
+    expect(answers.every((answer) => answer.status === 'accepted')).toBe(true);
+    expect(new Set(answers.map((answer) => answer.id.slice(0, answer.id.lastIndexOf('-')))).size).toBeLessThan(24);
+    for (const answer of answers) expect((await settled(answer.id)).state).toBe('delivered');
+    for (let i = 0; i < 24; i++) expect(hitsFor(`burst${i}`)).toHaveLength(1);
+  });
+
   it('retries 500 until 200 and audits each attempt', async () => {
     const { id } = await send('click_id=flaky1');
     const done = await settled(id);
