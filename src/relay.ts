@@ -149,7 +149,6 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
       maxBatch: config.receiver.maxBatch,
       dedupeKey: keys.dedupe,
     });
-    closers.unshift(() => intake.drain());
     registerPostbackRoute(app, {
       sources: sourceCache,
       intake,
@@ -198,8 +197,9 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
   let backgroundRedis: RedisClient | undefined;
   let workerQueueRedis: RedisClient | undefined;
   if (serves('worker')) {
-    backgroundRedis = connectRedis(deps.redisUrl, 'background', { commandTimeoutMs: config.redis.commandTimeoutMs });
-    backgroundRedis.on('error', (error) => logger.debug({ err: error }, 'redis (worker) error'));
+    const workerRedis = connectRedis(deps.redisUrl, 'background', { commandTimeoutMs: config.redis.commandTimeoutMs });
+    workerRedis.on('error', (error) => logger.debug({ err: error }, 'redis (worker) error'));
+    backgroundRedis = workerRedis;
     workerQueueRedis = connectRedis(deps.redisUrl, 'background', {
       commandTimeoutMs: config.redis.commandTimeoutMs,
       autoPipelining: false,
@@ -207,9 +207,8 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     workerQueueRedis.on('error', (error) => logger.debug({ err: error }, 'redis (worker queues) error'));
     const workerQueues = createQueues(workerQueueRedis, keys.queuePrefix);
     closers.push(() => workerQueues.close());
-    const workerRedis = backgroundRedis;
     const ledger = new Ledger(workerRedis, keys, ledgerOptions);
-    const accountsForWorker = new RecordStore<AccountConfig>(backgroundRedis, keys.account, keys.accountIds);
+    const accountsForWorker = new RecordStore<AccountConfig>(workerRedis, keys.account, keys.accountIds);
     const accountCache = createRecordCache((id) => accountsForWorker.get(id), {
       ttlMs: config.worker.accountCacheMs,
       maxEntries: 10_000,
@@ -227,7 +226,7 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
       },
     });
     const runner = createDeliveryRunner({
-      gate: new HostGate(backgroundRedis, keys, hostGateOptions(config)),
+      gate: new HostGate(workerRedis, keys, hostGateOptions(config)),
       attempter,
       ledger,
       retries: workerQueues.retries,
@@ -248,7 +247,7 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
         metrics,
         // As long as the audit keeps the records: networks re-fire on a status change days after the
         // first report, well past the dedupe window, and a link to an expired record shows nothing.
-        statusLinks: new StatusLinks(backgroundRedis, keys.conversionLatest, config.audit.retentionMs),
+        statusLinks: new StatusLinks(workerRedis, keys.conversionLatest, config.audit.retentionMs),
         slots: createSlots(config.worker.concurrency),
         ownItems: (items) => ownItems(workerRedis, keys.dedupe, items),
       }),

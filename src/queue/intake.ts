@@ -5,6 +5,7 @@ import { addStandardJob } from 'bullmq/dist/esm/scripts/addStandardJob-9.js';
 import { version as bullmqVersion } from 'bullmq/dist/esm/version.js';
 import type { Conversion } from '../domain/conversion.js';
 import type { RedisClient } from '../redis/connection.js';
+import { createTickBatcher } from '../redis/tick-batcher.js';
 import { conversionIdOf, type ConversionItem, type ConversionJob } from './queues.js';
 
 export interface EnqueueResult {
@@ -46,12 +47,13 @@ end
 return out
 `;
 
-interface Pending {
+interface Submission {
   draft: ConversionDraft;
   digest: string;
-  resolve(result: EnqueueResult): void;
-  reject(error: unknown): void;
 }
+
+/** One submission's outcome: each transaction of a turn succeeds or fails on its own. */
+type Outcome = EnqueueResult | { refused: unknown };
 
 type Transaction = ReturnType<RedisClient['multi']> & {
   relayClaimDedupe(numberOfKeys: number, ...keysAndArgs: Array<string | number>): unknown;
@@ -103,34 +105,25 @@ function defineQueueAdd(redis: RedisClient): void {
  * `defineQueueAdd`.
  */
 export function createIntake(queue: Queue<ConversionJob>, redis: RedisClient, options: IntakeOptions) {
-  let pending: Pending[] = [];
-  let scheduled = false;
-  const inFlight = new Set<Promise<void>>();
   redis.defineCommand('relayClaimDedupe', { lua: CLAIM });
   defineQueueAdd(redis);
 
-  function submit(draft: ConversionDraft, dedupeDigest: string): Promise<EnqueueResult> {
-    return new Promise((resolve, reject) => {
-      pending.push({ draft, digest: dedupeDigest, resolve, reject });
-      if (pending.length >= options.maxBatch) flushNow();
-      else if (!scheduled) {
-        scheduled = true;
-        // After the I/O callbacks of this turn: every request read in it joins the batch.
-        setImmediate(flushNow);
-      }
-    });
+  // A turn larger than maxBatch makes several jobs, each in a transaction of its own.
+  const submitBatched = createTickBatcher<Submission, Outcome>(async (_group, submissions) => {
+    const chunks: Submission[][] = [];
+    for (let start = 0; start < submissions.length; start += options.maxBatch) {
+      chunks.push(submissions.slice(start, start + options.maxBatch));
+    }
+    return (await Promise.all(chunks.map(write))).flat();
+  });
+
+  async function submit(draft: ConversionDraft, dedupeDigest: string): Promise<EnqueueResult> {
+    const outcome = await submitBatched('', { draft, digest: dedupeDigest });
+    if ('refused' in outcome) throw outcome.refused;
+    return outcome;
   }
 
-  function flushNow(): void {
-    scheduled = false;
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
-    const writing = write(batch).finally(() => inFlight.delete(writing));
-    inFlight.add(writing);
-  }
-
-  async function write(batch: Pending[]): Promise<void> {
+  async function write(batch: Submission[]): Promise<Outcome[]> {
     try {
       const batchId = nextBatchId();
       const items: ConversionItem[] = batch.map(({ draft, digest }, index) => ({
@@ -157,23 +150,13 @@ export function createIntake(queue: Queue<ConversionJob>, redis: RedisClient, op
       const failure = results.find(([error]) => error)?.[0];
       if (results.length !== 2 || failure) throw failure ?? new Error('queue transaction was discarded');
       const firstIds = results[0]![1] as string[];
-      batch.forEach((entry, index) => {
-        const id = firstIds[index]!;
-        entry.resolve({ id, duplicate: id !== items[index]!.conversion.id });
-      });
+      return items.map((item, index) => ({ id: firstIds[index]!, duplicate: firstIds[index] !== item.conversion.id }));
     } catch (error) {
-      for (const entry of batch) entry.reject(error);
+      return batch.map(() => ({ refused: error }));
     }
   }
 
-  return {
-    submit,
-    /** Resolves once every submitted conversion has been written or refused. */
-    async drain(): Promise<void> {
-      flushNow();
-      await Promise.all([...inFlight]);
-    },
-  };
+  return { submit };
 }
 
 export type Intake = ReturnType<typeof createIntake>;
