@@ -83,7 +83,7 @@ export async function withRelay<F>(
 }
 
 /** The shutdown to report of several: a forced exit over a failed one over a clean one, else the slowest. */
-function worseShutdown(a: RelayShutdown, b: RelayShutdown): RelayShutdown {
+export function worseShutdown(a: RelayShutdown, b: RelayShutdown): RelayShutdown {
   const badness = (s: RelayShutdown): number => (s.forced ? 2 : s.code !== 0 ? 1 : 0);
   if (badness(a) !== badness(b)) return badness(a) > badness(b) ? a : b;
   return a.ms >= b.ms ? a : b;

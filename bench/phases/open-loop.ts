@@ -6,7 +6,7 @@ import { startNoiseMeter, type Noise } from '../lib/noise.js';
 import { runOpenLoad, type OpenLoadResult } from '../lib/open-load.js';
 import { waitForQuietCpu } from '../lib/proc-cpu.js';
 import type { RelayShutdown } from '../lib/relay-process.js';
-import { withMinimalRelay, withRelay } from '../lib/targets.js';
+import { withMinimalRelay, withRelay, worseShutdown } from '../lib/targets.js';
 import type { BenchSettings } from '../lib/settings.js';
 import { percentile, summarize } from '../lib/stats.js';
 import { waitForCount } from '../lib/wait.js';
@@ -116,7 +116,7 @@ export async function runOpenLoop(settings: BenchSettings): Promise<OpenLoopResu
     counters: relayPart.counters,
     warnLines: relayPart.warn.lines + splitPart.warn.lines,
     warnSamples: [...relayPart.warn.samples, ...splitPart.warn.samples].slice(0, 5),
-    shutdown: relayPart.shutdown.forced || relayPart.shutdown.code !== 0 ? relayPart.shutdown : splitPart.shutdown,
+    shutdown: worseShutdown(relayPart.shutdown, splitPart.shutdown),
   };
 }
 
