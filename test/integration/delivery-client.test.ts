@@ -223,6 +223,23 @@ describe('delivery client: network failures', () => {
     expect(result).toMatchObject({ outcome: 'delivered', status: 200, body: 'partial' });
   });
 
+  it('times out an attempt still queued for a connection, and never sends it late', async () => {
+    const server = await serve((req, res) => {
+      if (req.url !== '/hang') res.end('ok');
+    });
+    // One connection, held by a tracker that never answers: the second attempt waits in undici's queue.
+    const oneConnection = client({ timeoutMs: 300, connections: 1 });
+    const hanging = oneConnection.send(`${server.url}/hang`);
+    const started = Date.now();
+    const queued = await oneConnection.send(`${server.url}/queued`);
+    expect(queued).toMatchObject({ outcome: 'retry', errorCode: 'timeout', error: 'no complete response within 300 ms' });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(await hanging).toMatchObject({ outcome: 'retry', errorCode: 'timeout' });
+    // The connection is free again; a late send of the timed-out attempt would have gone out before this one.
+    expect(await oneConnection.send(`${server.url}/after`)).toMatchObject({ outcome: 'delivered', status: 200 });
+    expect(server.requests.map((req) => req.url)).toEqual(['/hang', '/after']);
+  });
+
   it('retries a refused connection', async () => {
     const server = await serve(() => undefined);
     const url = server.url;
