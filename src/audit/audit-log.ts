@@ -2,11 +2,11 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
  * Lines are written in blocks of this many bytes, and at least this often:
- * a write per attempt cost 4 % of a worker's CPU under load. pino flushes
- * what is buffered when the process exits; the attempts themselves are in
- * Redis before this log sees them.
+ * a write per attempt cost 4 % of a worker's CPU under load, and 4 KB blocks
+ * still 1 %. pino flushes what is buffered when the process exits; the
+ * attempts themselves are in Redis before this log sees them.
  */
-const BLOCK_BYTES = 4096;
+const BLOCK_BYTES = 64 * 1024;
 const FLUSH_EVERY_MS = 1_000;
 
 /**
@@ -18,7 +18,7 @@ export function createAuditLog(destination: string | DestinationStream): Logger 
   if (typeof destination !== 'string') return pino(options, destination);
   if (destination === 'off') return pino({ ...options, enabled: false });
   const dest = destination === 'stdout' ? 1 : destination === 'stderr' ? 2 : destination;
-  const stream = pino.destination({ dest, mkdir: typeof dest === 'string', sync: false, minLength: BLOCK_BYTES });
+  const stream = pino.destination({ dest, mkdir: typeof dest === 'string', sync: false, minLength: BLOCK_BYTES, maxWrite: 2 * BLOCK_BYTES });
   // Not before the file is open: sonic-boom refuses to flush until then.
   stream.once('ready', () => setInterval(() => stream.flush(), FLUSH_EVERY_MS).unref());
   return pino(options, stream);

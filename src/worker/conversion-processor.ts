@@ -53,7 +53,7 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
         // The one case where a recorded outcome is replaced: an operator attributed it. A re-run
         // after a crash finds it routed (resumed above) or still unattributed (routed here).
         await deps.ledger.forgetUnattributed(conversion.id);
-        await route(conversion);
+        await route(conversion, undefined);
       }
       return;
     }
@@ -62,12 +62,15 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
       deps.metrics.conversionsRouted.inc({ result: 'unattributed' });
       return;
     }
-    await route(conversion);
+    await route(conversion, reattribute ? undefined : item.dedupe);
   }
 
-  /** Resolves, renders and gives each delivery its first attempt, then records it all at once. */
-  async function route(received: Conversion): Promise<void> {
-    const conversion = await linked(received);
+  /**
+   * Resolves, renders and gives each delivery its first attempt, then records it all at once.
+   * `dedupeDigest`: the receiver's dedupe digest of these very fields, if known.
+   */
+  async function route(received: Conversion, dedupeDigest: string | undefined): Promise<void> {
+    const conversion = await linked(received, dedupeDigest);
     const accountId = conversion.account ?? '';
     const account = accountId ? await deps.accounts.get(accountId) : null;
     if (!account) {
@@ -121,9 +124,12 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
    * identity was recorded (a status change). Only conversions with a click id
    * are linked: without one the identity is too coarse to mean "the same conversion".
    */
-  async function linked(conversion: Conversion): Promise<Conversion> {
+  async function linked(conversion: Conversion, dedupeDigest: string | undefined): Promise<Conversion> {
     if (!deps.statusLinks || !conversion.click_id) return conversion;
-    const previous = await deps.statusLinks.link(conversionIdentity(conversion.source, conversion), conversion.id);
+    // Without a status the dedupe digest is the identity (see dedupeKey): no second hash.
+    const identity =
+      dedupeDigest !== undefined && conversion.status === undefined ? dedupeDigest : conversionIdentity(conversion.source, conversion);
+    const previous = await deps.statusLinks.link(identity, conversion.id);
     return previous === undefined || previous === conversion.id ? conversion : { ...conversion, previous_id: previous };
   }
 

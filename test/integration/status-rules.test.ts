@@ -133,6 +133,10 @@ describe('status rules end to end', () => {
       ['A', 'x'],
       ['B', 'x'],
     ]);
+
+    // A status arriving after a report without one is a change of that same conversion.
+    const approvedLater = await postback('click_id=c3&order_id=C&account=st2&status=approved');
+    expect((await settled(approvedLater.id)).previous_id).toBe(bare.id);
   });
 
   it('lets the offer level decide with its own rules, the long form of an event entry included', async () => {
