@@ -3,40 +3,46 @@ const SECRET_PARAM = /^(key|api_?key|apikey|token|access_token|auth|secret|passw
 
 /**
  * The URL as it may be shown and logged: secret query values and userinfo
- * replaced by `***`. A URL that does not parse is returned cut short, since it
- * cannot hold a recognisable secret structure.
+ * replaced by `***`, everything else exactly as sent. Done on the text, not
+ * through `URL`: it runs for every attempt, and a URL object re-encodes
+ * values the tracker expects to see as sent. A text that is not an absolute
+ * URL is returned cut short, since it cannot hold a recognisable secret structure.
  */
 export function redactUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return url.slice(0, 2048);
+  const schemeEnd = url.indexOf('://');
+  if (schemeEnd <= 0 || !/^[a-z][a-z0-9+.-]*$/i.test(url.slice(0, schemeEnd))) return url.slice(0, 2048);
+  const authorityStart = schemeEnd + 3;
+  const hashAt = url.indexOf('#', authorityStart);
+  const end = hashAt < 0 ? url.length : hashAt;
+  const queryAt = url.indexOf('?', authorityStart);
+  const query = queryAt >= 0 && queryAt < end ? queryAt : -1;
+  const pathAt = url.indexOf('/', authorityStart);
+  const authorityEnd = Math.min(pathAt < 0 ? end : pathAt, query < 0 ? end : query, end);
+
+  const userinfoEnd = url.lastIndexOf('@', authorityEnd - 1);
+  const authority =
+    userinfoEnd >= authorityStart ? `***${url.slice(userinfoEnd, authorityEnd)}` : url.slice(authorityStart, authorityEnd);
+  const head = `${url.slice(0, authorityStart)}${authority}${url.slice(authorityEnd, query < 0 ? end : query)}`;
+  if (query < 0) return head + url.slice(end);
+  return `${head}?${redactQuery(url.slice(query + 1, end))}${url.slice(end)}`;
+}
+
+function redactQuery(query: string): string {
+  let out = '';
+  let start = 0;
+  for (;;) {
+    const amp = query.indexOf('&', start);
+    const pair = amp < 0 ? query.slice(start) : query.slice(start, amp);
+    const separator = pair.indexOf('=');
+    out += separator >= 0 && SECRET_PARAM.test(decodeURIComponentSafe(pair.slice(0, separator))) ? `${pair.slice(0, separator)}=***` : pair;
+    if (amp < 0) return out;
+    out += '&';
+    start = amp + 1;
   }
-  if (parsed.username || parsed.password) {
-    parsed.username = '***';
-    parsed.password = '';
-  }
-  if (!parsed.search) return parsed.toString();
-  // Rebuild by hand: URLSearchParams would re-encode values the tracker
-  // expects to see exactly as sent.
-  const query = parsed.search
-    .slice(1)
-    .split('&')
-    .map((pair) => {
-      const separator = pair.indexOf('=');
-      if (separator < 0) return pair;
-      const name = decodeURIComponentSafe(pair.slice(0, separator));
-      return SECRET_PARAM.test(name) ? `${pair.slice(0, separator)}=***` : pair;
-    })
-    .join('&');
-  parsed.search = '';
-  const base = parsed.toString();
-  const hashIndex = base.indexOf('#');
-  return hashIndex < 0 ? `${base}?${query}` : `${base.slice(0, hashIndex)}?${query}${base.slice(hashIndex)}`;
 }
 
 function decodeURIComponentSafe(text: string): string {
+  if (!text.includes('%')) return text;
   try {
     return decodeURIComponent(text);
   } catch {

@@ -9,8 +9,19 @@ describe('redactUrl', () => {
     ['https://user:pass@t.example/pb?cid=1', 'https://***@t.example/pb?cid=1'],
     ['https://t.example/pb?cid=a%26b&flag', 'https://t.example/pb?cid=a%26b&flag'],
     ['https://t.example/pb', 'https://t.example/pb'],
+    ['https://t.example?cid=1&token=x', 'https://t.example?cid=1&token=***'],
+    ['https://t.example/pb?%6Bey=abc&cid=1', 'https://t.example/pb?%6Bey=***&cid=1'],
+    ['https://tok@t.example:8443/a@b?x=1', 'https://***@t.example:8443/a@b?x=1'],
+    ['https://t.example/pb#?key=frag-not-query', 'https://t.example/pb#?key=frag-not-query'],
+    ['https://t.example/pb?cid=%E4%B8%AD&key=%zz', 'https://t.example/pb?cid=%E4%B8%AD&key=***'],
+    ['not a url', 'not a url'],
   ])('%s', (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
+  });
+
+  it('keeps the text as sent where there is nothing to hide', () => {
+    const sent = 'https://T.example/p%41th?cid=a+b&payout=1.50&sub1=%7Bx%7D';
+    expect(redactUrl(sent)).toBe(sent);
   });
 
   it('leaves values that only look like secrets in other parameters alone', () => {
