@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { guard, startNode, type ManagedChild } from './children.js';
 import { nowMs } from './clock.js';
@@ -45,7 +45,21 @@ export interface RelayProcess {
 const PROFILE_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
 /**
- * The relay as an operator runs it: `node --import tsx src/main.ts`,
+ * The Node flags `npm start` gives the relay (its `scripts.start` in
+ * package.json), so the bench runs it with whatever runtime tuning it ships with.
+ */
+function startScriptNodeFlags(): string[] {
+  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const words = packageJson.scripts.start.split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'src/main.ts') throw new Error(`unexpected start script: ${packageJson.scripts.start}`);
+  const flags = words.slice(1, -1);
+  const tsx = flags.indexOf('tsx');
+  if (tsx > 0 && flags[tsx - 1] === '--import') flags.splice(tsx - 1, 2);
+  return flags;
+}
+
+/**
+ * The relay as an operator runs it: `npm start`, i.e. `node <flags> --import tsx src/main.ts`,
  * configured through env only (no leaked shell variables), on a free
  * loopback port, against the phase's own Redis; resolves once /readyz answers.
  */
@@ -84,7 +98,7 @@ export async function startRelayProcess(
   });
   // BENCH_RELAY_CPU_PROF=1: a V8 profile of every relay process, written when it exits (summarise with bench/profile-summary.ts).
   const profile = process.env.BENCH_RELAY_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const child = startNode(name, 'src/main.ts', { env, inheritEnv: false, nodeArgs: [...profile, ...(options.nodeArgs ?? [])] });
+  const child = startNode(name, 'src/main.ts', { env, inheritEnv: false, nodeArgs: [...startScriptNodeFlags(), ...profile, ...(options.nodeArgs ?? [])] });
   const warn = { lines: 0, samples: [] as string[] };
   watchWarnings(child, warn);
   const origin = `http://127.0.0.1:${port}`;
