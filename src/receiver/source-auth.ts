@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { CidrSet } from '../net/cidr.js';
 
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** The token of an `Authorization: Bearer …` header, or undefined. */
@@ -13,7 +13,7 @@ export function bearerToken(authorization: string | undefined): string | undefin
 /** Compares digests, not keys, so the comparison takes the same time whatever the key's length. */
 export function keyMatches(presented: string, storedSha256: string): boolean {
   const expected = Buffer.from(storedSha256, 'hex');
-  const actual = createHash('sha256').update(presented).digest();
+  const actual = hash('sha256', presented, 'buffer');
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
