@@ -32,7 +32,8 @@ export function connectRedis(
      * Off for BullMQ's clients: ioredis copies every script defined on a client
      * onto each pipeline it builds, auto-pipelines included, and BullMQ defines
      * some sixty (in a profile, 3 % of the relay's CPU went to copying them for
-     * the worker's fetch and completion calls).
+     * the worker's fetch and completion calls). Off for the worker's own
+     * client too, whose writes are batched per turn already.
      */
     autoPipelining?: boolean;
   },
