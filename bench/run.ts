@@ -16,6 +16,7 @@ import { runFastifyBare, type FastifyBareResult } from './phases/fastify-bare.js
 import { FAILED_VARIANT_ATTEMPTS, MEMORY_TARGETS, runMemory, type MemoryResult, type MemoryVariant } from './phases/memory.js';
 import { runMinimalRelay } from './phases/minimal-relay.js';
 import { OPEN_LOOP_TARGETS, runOpenLoop, type OpenLoopFigures, type OpenLoopResult } from './phases/open-loop.js';
+import { runPaired, type PairedResult } from './phases/paired.js';
 import { runRelay, type RelayResult } from './phases/relay.js';
 
 /**
@@ -28,7 +29,8 @@ import { runRelay, type RelayResult } from './phases/relay.js';
  * BENCH_WARMUP, BENCH_PACED_N (250) and BENCH_PACED_RATE (50/s) for the unsaturated latency run,
  * BENCH_PHASES (comma list of fastify-bare, bullmq-ceiling, minimal-relay, relay, relay-split: a receiver process and a
  * worker process instead of one, click: tracking-link redirects,
- * open-loop: a steady offered load on the relay and on the minimal relay, memory: Redis bytes per queued,
+ * open-loop: a steady offered load on the relay and on the minimal relay, paired: the minimal relay and the relay
+ * alternated BENCH_PAIRS (4) times with BENCH_PAIRED_N (N/2) postbacks each, compared pair by pair, memory: Redis bytes per queued,
  * retrying and delivered conversion),
  * BENCH_RATE (3000/s) and BENCH_OPEN_S (10; 5 when quick) for the open-loop run, BENCH_OPEN_MAX_OUTSTANDING (2000:
  * a request due while this many are unanswered is dropped and counted), BENCH_OPEN_CONNECTIONS (256),
@@ -41,7 +43,7 @@ const wallStart = Date.now();
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const n = intFromEnv('BENCH_N', quick ? 2_000 : 20_000);
 const hardTimeoutS = intFromEnv('BENCH_TIMEOUT_S', 600);
-const ALL_PHASES = ['fastify-bare', 'bullmq-ceiling', 'minimal-relay', 'relay', 'relay-split', 'click', 'open-loop', 'memory'] as const;
+const ALL_PHASES = ['fastify-bare', 'bullmq-ceiling', 'minimal-relay', 'relay', 'relay-split', 'click', 'open-loop', 'paired', 'memory'] as const;
 type PhaseName = (typeof ALL_PHASES)[number];
 const phases = (process.env.BENCH_PHASES?.split(',').map((name) => name.trim()) ?? [...ALL_PHASES]) as PhaseName[];
 for (const phase of phases) {
@@ -69,6 +71,8 @@ const settings: BenchSettings = {
   memoryN: intFromEnv('BENCH_MEMORY_N', n),
   tmpDir,
 };
+const pairs = intFromEnv('BENCH_PAIRS', 4);
+const pairedN = intFromEnv('BENCH_PAIRED_N', Math.max(1_000, Math.round(n / 2)));
 
 let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
@@ -104,6 +108,7 @@ const results: {
   relaySplit?: RelayResult;
   click?: ClickResult;
   openLoop?: OpenLoopResult;
+  paired?: PairedResult;
   memory?: MemoryResult;
 } = {};
 const problems: string[] = [];
@@ -126,6 +131,11 @@ for (const phase of phases) {
     if (phase === 'relay-split') results.relaySplit = await leastNoisy(() => runRelay(settings, { split: true }));
     if (phase === 'click') results.click = await leastNoisy(() => runClick(settings));
     if (phase === 'open-loop') results.openLoop = await leastNoisy(() => runOpenLoop(settings));
+    // Drift between runs is what pairing cancels; each pair is kept whatever its noise.
+    if (phase === 'paired') {
+      const pairedSettings = { ...settings, n: pairedN, warmup: Math.min(settings.warmup, Math.max(500, Math.round(pairedN / 10))) };
+      results.paired = await runPaired(pairedSettings, pairs, log);
+    }
     // Bytes, not time: a busy machine does not skew them, so no repeat.
     if (phase === 'memory') results.memory = await runMemory(settings);
   } catch (error) {
@@ -208,6 +218,9 @@ if (results.openLoop) {
   if (o.shutdown.forced) problems.push('open-loop: the relay did not exit within 30 s of SIGTERM (killed)');
   else if (o.shutdown.code !== 0) warnings.push(`open-loop: the relay exited with code ${o.shutdown.code} (signal ${o.shutdown.signal}) after SIGTERM`);
 }
+if (results.paired && !results.paired.allDelivered) {
+  problems.push('paired: a run did not deliver every accepted postback exactly once');
+}
 if (results.memory) {
   for (const v of [results.memory.queued, results.memory.retrying, results.memory.delivered, results.memory.failed]) {
     if (v.items < v.sent) warnings.push(`memory ${v.variant}: ${v.sent - v.items} of ${v.sent} postbacks not accepted`);
@@ -219,7 +232,8 @@ if (results.memory) {
   }
 }
 
-const { fastifyBare, bullmqCeiling, minimalRelay, relay, relaySplit, click, openLoop, memory } = results;
+const { fastifyBare, bullmqCeiling, minimalRelay, relay, relaySplit, click, openLoop, paired, memory } = results;
+const pairedLabel = `paired runs (median of ${paired?.pairs ?? pairs}, N=${paired?.n ?? pairedN})`;
 const open = openLoop?.relay;
 const openMinimal = openLoop?.minimalRelay;
 const openSplit = openLoop?.relaySplit;
@@ -258,6 +272,9 @@ const rows: ComparisonRow[] = [
   row(`${openLabel}: backlog at end`, 'lower', 0, open?.backlogAtEnd, 'minimal relay (open loop)', openMinimal?.backlogAtEnd),
   row(`${openLabel}, split roles: accept p99 ms`, 'lower', 2, openSplit?.accept.p99Ms, 'target (issue 5)', openLoop ? OPEN_LOOP_TARGETS.acceptP99Ms : undefined),
   row(`${openLabel}, split roles: e2e p99 ms`, 'lower', 1, openSplit?.e2e.p99Ms, 'target (issue 5)', openLoop ? OPEN_LOOP_TARGETS.e2eP99Ms : undefined),
+  row(`${pairedLabel}: e2e deliveries/s ÷ minimal relay`, 'higher', 2, paired?.e2ePerSec.median, 'parity', paired ? 1 : undefined),
+  row(`${pairedLabel}: CPU relay + Redis ÷ minimal relay`, 'lower', 2, paired?.cpuTotal.median, 'parity', paired ? 1 : undefined),
+  row(`${pairedLabel}: CPU relay process ÷ minimal relay`, 'lower', 2, paired?.cpuProcess.median, 'parity', paired ? 1 : undefined),
   row('Redis B per queued delivery', 'lower', 0, memory?.queued.bytesPerItem, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerQueuedDelivery : undefined),
   row('Redis B per retrying delivery', 'lower', 0, memory?.retrying.bytesPerItem, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerQueuedDelivery : undefined),
   row('Redis B per retained audit attempt', 'lower', 0, memory?.bytesPerExtraAttempt, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerAuditAttempt : undefined),
@@ -442,6 +459,16 @@ function describePhase(phase: PhaseName): void {
       `  relay shutdown ${o.shutdown.ms} ms (code ${o.shutdown.code}), warn+ log lines ${o.warnLines}`,
     );
   }
+  if (phase === 'paired' && results.paired) {
+    const p = results.paired;
+    for (const [label, ratio] of [
+      ['e2e deliveries/s', p.e2ePerSec],
+      ['CPU relay + Redis', p.cpuTotal],
+      ['CPU relay process', p.cpuProcess],
+    ] as const) {
+      lines.push(`  ${label}, relay ÷ minimal relay: median ${f(ratio.median, 2)}× (pairs: ${ratio.perPair.map((v) => `${v.toFixed(2)}×`).join(', ')})`);
+    }
+  }
   if (phase === 'memory' && results.memory) {
     const memoryLines = (v: MemoryVariant, target?: number) => [
       `  ${v.variant}: ${f(v.bytesPerItem)} B per ${v.item}${target ? ` (target ${target} B: ${f(v.bytesPerItem / target, 2)}×)` : ''}; ` +
@@ -471,6 +498,7 @@ function describePhase(phase: PhaseName): void {
     'relay-split': results.relaySplit,
     click: results.click,
     'open-loop': results.openLoop,
+    paired: undefined,
     memory: undefined,
   }[phase]?.noise;
   if (noise) lines.push(`  machine: other processes ${f(noise.othersPercent)}%, steal ${f(noise.stealPercent)}% of the CPUs`);
