@@ -25,6 +25,15 @@ describe('audit log file', () => {
     expect(lines[0]).toMatchObject({ log: 'audit', event: 'attempt', delivery_id: 'd1' });
   });
 
+  it('writes lines beyond a block in order, the last partial block within the flush interval', async () => {
+    const file = join(dir, 'many.jsonl');
+    const log = createAuditLog(file);
+    // About 400 KB: several whole blocks and a partial one.
+    for (let i = 0; i < 4_000; i++) log.info({ attempt: i, url: `https://t.example/pb?cid=${'x'.repeat(40)}${i}` }, 'attempt');
+    const lines = await eventually(async () => (linesOf(file).length === 4_000 ? linesOf(file) : undefined), 3_000, 'all 4000 lines');
+    expect(lines.map((line) => line.attempt)).toEqual(Array.from({ length: 4_000 }, (_, i) => i));
+  });
+
   it('writes every buffered line when the process exits', () => {
     const file = join(dir, 'exit.jsonl');
     execFileSync(process.execPath, ['--import', 'tsx', 'test/fixtures/audit-writer.ts', file, '25']);
