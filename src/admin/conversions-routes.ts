@@ -127,7 +127,9 @@ export function registerConversionRoutes(app: FastifyInstance, deps: ConversionR
     if (delivery.state !== 'failed') {
       throw new ConflictError('not_failed', `delivery ${delivery.id} is ${delivery.state}; only failed deliveries are redriven`);
     }
-    await deps.redriver.redrive(delivery.id);
+    if (!(await deps.redriver.redrive(delivery.id))) {
+      throw new ConflictError('in_progress', `delivery ${delivery.id} is being attempted right now`);
+    }
     return reply.status(202).send({ id: delivery.id, status: 'requeued' });
   });
 

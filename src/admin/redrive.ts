@@ -8,10 +8,17 @@ import type { RetryJob } from '../queue/queues.js';
  * API call can never overwrite a result the worker is writing.
  */
 export function createRedriver(deps: { ledger: Ledger; retries: Queue<RetryJob> }) {
-  async function redrive(deliveryId: string): Promise<void> {
+  /**
+   * False when the delivery's job is being run by a worker right now (an
+   * earlier redrive, say): that run records the outcome, and a second job of
+   * the same id could not be added anyway.
+   */
+  async function redrive(deliveryId: string): Promise<boolean> {
     // A finished job of the same id (kept after an infrastructure failure) would make the add a no-op.
-    await deps.retries.remove(deliveryId);
+    // BullMQ removes a job unless a worker holds its lock (answer 0).
+    if ((await deps.retries.remove(deliveryId)) !== 1) return false;
     await deps.retries.add('retry', { deliveryId, redrive: true }, { jobId: deliveryId });
+    return true;
   }
 
   async function redriveMatching(filter: {
@@ -25,8 +32,9 @@ export function createRedriver(deps: { ledger: Ledger; retries: Queue<RetryJob> 
     const candidates = ids.slice(0, filter.limit);
     const deliveries = await deps.ledger.getDeliveries(candidates);
     const matching = deliveries.filter((d) => d.state === 'failed' && (!filter.host || d.host === filter.host));
-    for (const delivery of matching) await redrive(delivery.id);
-    return { requeued: matching.length, matched: matching.length, more: ids.length > filter.limit };
+    let requeued = 0;
+    for (const delivery of matching) if (await redrive(delivery.id)) requeued += 1;
+    return { requeued, matched: matching.length, more: ids.length > filter.limit };
   }
 
   return { redrive, redriveMatching };

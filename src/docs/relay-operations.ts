@@ -188,7 +188,7 @@ export const relayOperations: OperationSpec[] = [
       202: { description: 'Requeued', schema: requeuedShape },
       401: unauthorized,
       404: notFound,
-      409: { description: 'The delivery is not failed', schema: errorShape },
+      409: { description: 'The delivery is not failed, or is being attempted right now', schema: errorShape },
     },
   },
   {

@@ -103,8 +103,8 @@ export const deliveryPageShape = z.object({
 export const requeuedShape = z.object({ id: z.string(), status: z.literal('requeued') });
 
 export const bulkRequeuedShape = z.object({
-  requeued: z.number().int(),
-  matched: z.number().int(),
+  requeued: z.number().int().describe('failed deliveries queued for an attempt now'),
+  matched: z.number().int().describe('failed deliveries matching the filter; those being attempted right now are not requeued'),
   more: z.boolean().describe('more failed deliveries match than `limit`: call again'),
 });
 

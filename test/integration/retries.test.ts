@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RETRIES_QUEUE } from '../../src/queue/queues.js';
+import { createKeys } from '../../src/store/keys.js';
 import { startTestRelay, eventually, type TestRelay } from '../helpers/relay-harness.js';
 import { startTracker, type Tracker } from '../helpers/tracker.js';
 
@@ -130,6 +133,33 @@ describe('retries', () => {
     }
     const third = await relay.request({ url: `/v1/conversions/${ids[2]}`, admin: true });
     expect(third.body.state).toBe('failed');
+  });
+
+  it('does not requeue a delivery whose job a worker is running right now, and says so', async () => {
+    plan.set('busy', [404, 200]);
+    const id = await send('busy', 'r2');
+    const failed = await settled(id);
+    expect(failed.state).toBe('failed');
+    const deliveryId = failed.deliveries[0].id as string;
+    // What a worker holds while it runs the delivery's retry job (an earlier redrive, say).
+    const redis = new Redis({ path: inject('redisUrl').slice('unix://'.length) });
+    const lock = `${createKeys(relay.config.redis.keyPrefix).queuePrefix}:${RETRIES_QUEUE}:${deliveryId}:lock`;
+    try {
+      await redis.set(lock, 'a-worker', 'PX', 30_000);
+      const single = await relay.request({ method: 'POST', url: `/v1/deliveries/${deliveryId}/retry`, admin: true });
+      expect(single.status).toBe(409);
+      expect(single.body.error).toBe('in_progress');
+      const bulk = await relay.request({ method: 'POST', url: '/v1/deliveries/retry', admin: true, body: { account: 'r2' } });
+      expect(bulk.body).toMatchObject({ matched: 1, requeued: 0 });
+
+      await redis.del(lock);
+      const after = await relay.request({ method: 'POST', url: '/v1/deliveries/retry', admin: true, body: { account: 'r2' } });
+      expect(after.body).toMatchObject({ matched: 1, requeued: 1 });
+      await eventually(async () => ((await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined));
+    } finally {
+      await redis.del(lock);
+      redis.disconnect();
+    }
   });
 
   it('pages through deliveries with a cursor', async () => {
