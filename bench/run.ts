@@ -255,6 +255,14 @@ const rows: ComparisonRow[] = [
   row(`paced ${settings.paced.ratePerSec}/s: e2e p50 ms`, 'lower', 1, relay?.paced.e2e.p50Ms, 'minimal relay', minimalRelay?.paced.e2e.p50Ms),
   row(`paced ${settings.paced.ratePerSec}/s: e2e p99 ms`, 'lower', 1, relay?.paced.e2e.p99Ms, 'minimal relay', minimalRelay?.paced.e2e.p99Ms),
   row('Redis commands per conversion', 'lower', 1, relay?.redis.callsPerConversion, 'minimal relay', minimalRelay?.redis.callsPerConversion),
+  row(
+    'Redis bytes in + out per conversion',
+    'lower',
+    0,
+    relay ? relay.redis.bytesInPerConversion + relay.redis.bytesOutPerConversion : undefined,
+    'minimal relay',
+    minimalRelay ? minimalRelay.redis.bytesInPerConversion + minimalRelay.redis.bytesOutPerConversion : undefined,
+  ),
   row('split roles: e2e deliveries/s', 'higher', 0, relaySplit?.e2e.perSec, 'minimal relay', minimalRelay?.e2e.perSec),
   row('split roles: CPU s/1000, relay + Redis', 'lower', 3, relaySplit?.cpu.totalSecPer1k, 'minimal relay', minimalRelay?.cpu.totalSecPer1k),
   row('split roles: e2e p99 ms', 'lower', 1, relaySplit?.e2e.p99Ms, 'minimal relay', minimalRelay?.e2e.p99Ms),
@@ -404,6 +412,7 @@ function describePhase(phase: PhaseName): void {
       `e2e p50 ${f(r.paced.e2e.p50Ms, 1)} ms, p99 ${f(r.paced.e2e.p99Ms, 1)} ms, max ${f(r.paced.e2e.maxMs, 1)} ms`,
     `  Redis commands per conversion (inside scripts included): ${f(r.redis.callsPerConversion, 1)}; most Redis time: ` +
       r.redis.top.slice(0, 6).map((c) => `${c.command} ×${f(c.callsPerConversion, 1)} ${f(c.usecPerConversion)} µs`).join(', '),
+    `  Redis traffic per conversion: ${f(r.redis.bytesInPerConversion)} B in, ${f(r.redis.bytesOutPerConversion)} B out`,
   ];
   const lines: string[] = [];
   if (phase === 'fastify-bare' && results.fastifyBare) {

@@ -62,7 +62,13 @@ export interface RelayLikeFigures {
    */
   paced: { ratePerSec: number; accept: AcceptFigures; e2e: E2eFigures };
   /** Redis commands per conversion (commands run inside scripts included), and each command's share, most Redis time first (µs per conversion). */
-  redis: { callsPerConversion: number; top: Array<{ command: string; callsPerConversion: number; usecPerConversion: number }> };
+  redis: {
+    callsPerConversion: number;
+    top: Array<{ command: string; callsPerConversion: number; usecPerConversion: number }>;
+    /** What the relay's clients sent to Redis and got back, per conversion (the bench's INFO calls included, a few hundred bytes per run). */
+    bytesInPerConversion: number;
+    bytesOutPerConversion: number;
+  };
 }
 
 /** What a relay under test (the real one or the minimal baseline) offers to be measured. */
@@ -174,6 +180,7 @@ export async function measureRelayLike(target: RelayLikeTarget, settings: BenchS
   const cpuBefore = cpuOf(target.cpuPids);
   const redisBefore = await target.redis.cpuSeconds();
   const statsBefore = await target.redis.commandStats();
+  const netBefore = await target.redis.netBytes();
   const trackerBefore = cpuOf([target.tracker.child.pid]);
   const benchBefore = process.cpuUsage();
   const runTag = `m${tag}`;
@@ -186,6 +193,7 @@ export async function measureRelayLike(target: RelayLikeTarget, settings: BenchS
   const cpuSeconds = cpuOf(target.cpuPids) - cpuBefore;
   const redisSeconds = (await target.redis.cpuSeconds()) - redisBefore;
   const redisCommands = commandDelta(statsBefore, await target.redis.commandStats(), run.ok);
+  const netAfter = await target.redis.netBytes();
 
   const pacedTag = `p${tag}`;
   const paced = await load(pacedTag, settings.paced.n, settings.paced.ratePerSec);
@@ -209,13 +217,21 @@ export async function measureRelayLike(target: RelayLikeTarget, settings: BenchS
       accept: acceptFigures(paced),
       e2e: await e2eFigures(target.tracker, pacedTag, paced),
     },
-    redis: redisCommands,
+    redis: {
+      ...redisCommands,
+      bytesInPerConversion: (netAfter.in - netBefore.in) / run.ok,
+      bytesOutPerConversion: (netAfter.out - netBefore.out) / run.ok,
+    },
   };
 }
 
 export type CommandStats = Record<string, { calls: number; usec: number }>;
 
-export function commandDelta(before: CommandStats, after: CommandStats, conversions: number): RelayLikeFigures['redis'] {
+export function commandDelta(
+  before: CommandStats,
+  after: CommandStats,
+  conversions: number,
+): Pick<RelayLikeFigures['redis'], 'callsPerConversion' | 'top'> {
   const rows = Object.entries(after).map(([command, { calls, usec }]) => ({
     command,
     calls: calls - (before[command]?.calls ?? 0),

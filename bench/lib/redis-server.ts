@@ -16,6 +16,8 @@ export interface BenchRedis {
   cpuSeconds(): Promise<number>;
   /** INFO commandstats: calls and total µs per command since start. */
   commandStats(): Promise<Record<string, { calls: number; usec: number }>>;
+  /** INFO stats total_net_input_bytes / total_net_output_bytes: what clients sent and received since start. */
+  netBytes(): Promise<{ in: number; out: number }>;
   /** INFO memory used_memory: bytes the allocator holds for the server, data and overhead alike. */
   usedMemory(): Promise<number>;
   /** Keys in db 0. */
@@ -70,6 +72,15 @@ export async function startRedis(name: string, parentDir: string): Promise<Bench
         stats[match[1]!] = { calls: Number(match[2]), usec: Number(match[3]) };
       }
       return stats;
+    },
+    async netBytes() {
+      const info = await client.info('stats');
+      const field = (key: string): number => {
+        const match = new RegExp(`^${key}:(\\d+)`, 'm').exec(info);
+        if (!match) throw new Error(`redis INFO stats has no ${key}`);
+        return Number(match[1]);
+      };
+      return { in: field('total_net_input_bytes'), out: field('total_net_output_bytes') };
     },
     async usedMemory() {
       const match = /^used_memory:(\d+)/m.exec(await client.info('memory'));
