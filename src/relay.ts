@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { RelayConfig } from './config/schema.js';
 import type { SourceConfig } from './domain/source.js';
 import type { AccountConfig } from './domain/account.js';
-import { connectRedis, waitUntilReady, type RedisClient } from './redis/connection.js';
+import { connectRedis, waitUntilReady, type RedisClient, type RedisRole } from './redis/connection.js';
 import { createKeys } from './store/keys.js';
 import { StatusLinks } from './store/status-links.js';
 import { RecordStore } from './store/record-store.js';
@@ -74,19 +74,21 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
   const serves = (role: 'receiver' | 'worker') => config.role === 'all' || config.role === role;
   const closers: Array<() => Promise<unknown>> = [];
 
+  /** A client of its own per use; its errors are logged under `name` (ioredis reconnects by itself). */
+  const openRedis = (role: RedisRole, name: string, options: { autoPipelining?: boolean } = {}): RedisClient => {
+    const redis = connectRedis(deps.redisUrl, role, { commandTimeoutMs: config.redis.commandTimeoutMs, ...options });
+    redis.on('error', (error) => logger.debug({ err: error }, `redis (${name}) error`));
+    return redis;
+  };
+
   // The request path fails fast when Redis is away (503 at once, nothing buffered in memory).
-  const requestRedis = connectRedis(deps.redisUrl, 'request', { commandTimeoutMs: config.redis.commandTimeoutMs });
-  requestRedis.on('error', (error) => logger.debug({ err: error }, 'redis (request) error'));
+  const requestRedis = openRedis('request', 'request');
   await waitUntilReady(requestRedis, 15_000);
   // BullMQ defines its ~60 Lua scripts on the client it is given, and ioredis copies every
   // defined script onto each MULTI and auto-pipeline it builds: our own transactions on a
   // shared client paid for that on every write (12 % of the relay's CPU in a profile).
   // So the queues get clients of their own.
-  const requestQueueRedis = connectRedis(deps.redisUrl, 'request', {
-    commandTimeoutMs: config.redis.commandTimeoutMs,
-    autoPipelining: false,
-  });
-  requestQueueRedis.on('error', (error) => logger.debug({ err: error }, 'redis (request queues) error'));
+  const requestQueueRedis = openRedis('request', 'request queues', { autoPipelining: false });
   const requestQueues = createQueues(requestQueueRedis, keys.queuePrefix);
   metrics.setQueueDepthSource(queueDepthOf(requestQueues));
   const gateForApi = new HostGate(requestRedis, keys, hostGateOptions(config));
@@ -140,8 +142,7 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     const clicks = new ClickStore(requestRedis, keys.click);
     const offers = new RecordStore<OfferConfig>(requestRedis, keys.offer, keys.offerIds);
     const offerCache = createRecordCache((id) => offers.get(id), { ttlMs: config.tracking.offerCacheMs, maxEntries: 10_000 });
-    const intakeRedis = connectRedis(deps.redisUrl, 'request', { commandTimeoutMs: config.redis.commandTimeoutMs });
-    intakeRedis.on('error', (error) => logger.debug({ err: error }, 'redis (intake) error'));
+    const intakeRedis = openRedis('request', 'intake');
     closers.push(() => intakeRedis.quit().catch(() => {}));
     await waitUntilReady(intakeRedis, 15_000);
     const intake = createIntake(requestQueues.conversions, intakeRedis, {
@@ -200,17 +201,9 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     // No auto-pipelining: the worker's writes are already gathered per turn (tick batcher), and
     // ioredis's pipeline bookkeeping on top cost more than the writes it saved (profiles of the
     // relay bench, two pairs: 1,802/1,853 ms in ioredis with it, 1,750/1,610 ms without).
-    const workerRedis = connectRedis(deps.redisUrl, 'background', {
-      commandTimeoutMs: config.redis.commandTimeoutMs,
-      autoPipelining: false,
-    });
-    workerRedis.on('error', (error) => logger.debug({ err: error }, 'redis (worker) error'));
+    const workerRedis = openRedis('background', 'worker', { autoPipelining: false });
     backgroundRedis = workerRedis;
-    workerQueueRedis = connectRedis(deps.redisUrl, 'background', {
-      commandTimeoutMs: config.redis.commandTimeoutMs,
-      autoPipelining: false,
-    });
-    workerQueueRedis.on('error', (error) => logger.debug({ err: error }, 'redis (worker queues) error'));
+    workerQueueRedis = openRedis('background', 'worker queues', { autoPipelining: false });
     const workerQueues = createQueues(workerQueueRedis, keys.queuePrefix);
     closers.push(() => workerQueues.close());
     const ledger = new Ledger(workerRedis, keys, ledgerOptions);

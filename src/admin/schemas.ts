@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { CONVERSION_FIELDS } from '../domain/conversion.js';
-/** The delivery states `GET /v1/deliveries` lists, as the contract names them. */
-export const LISTED_DELIVERY_STATES = ['failed', 'retrying', 'delivered'] as const;
 import { parseCidr } from '../net/cidr.js';
 import { STATUS_MAP_FALLBACK, statusKey } from '../templates/status-rules.js';
+
+/** The delivery states `GET /v1/deliveries` lists, as the contract names them. */
+export const LISTED_DELIVERY_STATES = ['failed', 'retrying', 'delivered'] as const;
 
 /** Ids end up in Redis keys and URLs: keep them short and plain. */
 export const idSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : - only, at most 128');

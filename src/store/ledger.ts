@@ -195,7 +195,7 @@ export class Ledger {
   }
 
   async getDeliveries(ids: string[]): Promise<DeliveryRecord[]> {
-    // One read per delivery, in its conversion's slot; auto-pipelining sends them together.
+    // One read per delivery, in its conversion's slot (an auto-pipelining client, as the API's, sends them together).
     const found = await Promise.all(ids.map((id) => this.getDelivery(id)));
     return found.filter((delivery): delivery is DeliveryRecord => delivery !== null);
   }

@@ -1,6 +1,5 @@
-import { SUB_FIELDS } from '../domain/click.js';
+import { SUB_FIELDS, type SubField } from '../domain/click.js';
 import { canonicalMacro, checkTemplate, renderTemplate, type MacroName, type MacroValues } from '../templates/index.js';
-import type { SubField } from '../domain/click.js';
 
 /**
  * A landing URL is rendered at click time, when only the click is known:
