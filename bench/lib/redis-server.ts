@@ -58,13 +58,8 @@ export async function startRedis(name: string, parentDir: string): Promise<Bench
     child,
     client,
     async cpuSeconds() {
-      const info = await client.info('cpu');
-      const field = (key: string): number => {
-        const match = new RegExp(`^${key}:([0-9.]+)`, 'm').exec(info);
-        if (!match) throw new Error(`redis INFO cpu has no ${key}`);
-        return Number(match[1]);
-      };
-      return field('used_cpu_user') + field('used_cpu_sys');
+      const [user, sys] = await infoNumbers(client, 'cpu', ['used_cpu_user', 'used_cpu_sys']);
+      return user! + sys!;
     },
     async commandStats() {
       const stats: Record<string, { calls: number; usec: number }> = {};
@@ -74,18 +69,12 @@ export async function startRedis(name: string, parentDir: string): Promise<Bench
       return stats;
     },
     async netBytes() {
-      const info = await client.info('stats');
-      const field = (key: string): number => {
-        const match = new RegExp(`^${key}:(\\d+)`, 'm').exec(info);
-        if (!match) throw new Error(`redis INFO stats has no ${key}`);
-        return Number(match[1]);
-      };
-      return { in: field('total_net_input_bytes'), out: field('total_net_output_bytes') };
+      const [bytesIn, bytesOut] = await infoNumbers(client, 'stats', ['total_net_input_bytes', 'total_net_output_bytes']);
+      return { in: bytesIn!, out: bytesOut! };
     },
     async usedMemory() {
-      const match = /^used_memory:(\d+)/m.exec(await client.info('memory'));
-      if (!match) throw new Error('redis INFO memory has no used_memory');
-      return Number(match[1]);
+      const [used] = await infoNumbers(client, 'memory', ['used_memory']);
+      return used!;
     },
     dbSize: () => client.dbsize(),
     async stop() {
@@ -93,4 +82,14 @@ export async function startRedis(name: string, parentDir: string): Promise<Bench
       await child.stop(3_000);
     },
   };
+}
+
+/** Numeric fields of one INFO section, in the order asked; a missing one is an error, not a zero. */
+async function infoNumbers(client: Redis, section: string, keys: string[]): Promise<number[]> {
+  const info = await client.info(section);
+  return keys.map((key) => {
+    const match = new RegExp(`^${key}:([0-9.]+)\r?$`, 'm').exec(info);
+    if (!match) throw new Error(`redis INFO ${section} has no ${key}`);
+    return Number(match[1]);
+  });
 }
