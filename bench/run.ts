@@ -265,6 +265,9 @@ const rows: ComparisonRow[] = [
   ),
   row('split roles: e2e deliveries/s', 'higher', 0, relaySplit?.e2e.perSec, 'minimal relay', minimalRelay?.e2e.perSec),
   row('split roles: CPU s/1000, relay + Redis', 'lower', 3, relaySplit?.cpu.totalSecPer1k, 'minimal relay', minimalRelay?.cpu.totalSecPer1k),
+  // Where a conversion's CPU goes: taking it in (against answering bare) and delivering it.
+  row('split roles: CPU s/1000, receiver process', 'lower', 3, relaySplit?.cpu.perProcessSecPer1k?.[0], 'Fastify bare', fastifyBare?.cpu.processSecPer1k),
+  row('split roles: CPU s/1000, worker process', 'lower', 3, relaySplit?.cpu.perProcessSecPer1k?.[1], 'minimal relay process', minimalRelay?.cpu.processSecPer1k),
   row('split roles: e2e p99 ms', 'lower', 1, relaySplit?.e2e.p99Ms, 'minimal relay', minimalRelay?.e2e.p99Ms),
   row('clicks/s', 'higher', 0, click?.clicks.perSec, 'Fastify bare', fastifyBare?.accept.perSec),
   row('click p99 ms', 'lower', 2, click?.clicks.p99Ms, 'Fastify bare', fastifyBare?.accept.p99Ms),
@@ -404,7 +407,10 @@ function describePhase(phase: PhaseName): void {
   const relayLike = (r: RelayLikeFigures) => [
     acceptLine(r.accept),
     `  delivered ${r.e2e.delivered} (${r.e2e.duplicates} duplicates) ${f(r.e2e.perSec)}/s, e2e p50 ${f(r.e2e.p50Ms, 1)} ms, p99 ${f(r.e2e.p99Ms, 1)} ms, max ${f(r.e2e.maxMs, 1)} ms`,
-    `  CPU s/1000: process ${f(r.cpu.processSecPer1k, 3)}, redis ${f(r.cpu.redisSecPer1k, 3)}, total ${f(r.cpu.totalSecPer1k, 3)}` +
+    `  CPU s/1000: process ${f(r.cpu.processSecPer1k, 3)}` +
+      // Several processes only with split roles: the receiver's, then the worker's.
+      (r.cpu.perProcessSecPer1k ? ` (receiver ${f(r.cpu.perProcessSecPer1k[0], 3)}, worker ${f(r.cpu.perProcessSecPer1k[1], 3)})` : '') +
+      `, redis ${f(r.cpu.redisSecPer1k, 3)}, total ${f(r.cpu.totalSecPer1k, 3)}` +
       (r.cpu.harness
         ? `; the bench's side: load generator ${f(r.cpu.harness.loadGeneratorSecPer1k, 3)}, tracker ${f(r.cpu.harness.trackerSecPer1k, 3)}`
         : ''),

@@ -88,19 +88,27 @@ function formatTail(tail: string): string {
 export function startNode(
   name: string,
   script: string,
-  options: { env?: Record<string, string>; args?: string[]; ipc?: boolean; inheritEnv?: boolean; nodeArgs?: string[] } = {},
+  options: {
+    env?: Record<string, string>;
+    args?: string[];
+    ipc?: boolean;
+    inheritEnv?: boolean;
+    nodeArgs?: string[];
+    /** Where the script (a relative path) is found: another checkout of the relay, for `bench/ab.ts`. */
+    cwd?: string;
+  } = {},
 ): ManagedChild {
   const nodeArgs = ['--import', 'tsx', ...(options.nodeArgs ?? [])];
   const env = options.inheritEnv === false ? { ...options.env } : { ...process.env, ...options.env };
   const proc = options.ipc
     ? fork(script, options.args ?? [], {
-        cwd: REPO_ROOT,
+        cwd: options.cwd ?? REPO_ROOT,
         env,
         execArgv: nodeArgs,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       })
     : spawn(process.execPath, [...nodeArgs, script, ...(options.args ?? [])], {
-        cwd: REPO_ROOT,
+        cwd: options.cwd ?? REPO_ROOT,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

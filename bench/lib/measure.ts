@@ -40,6 +40,8 @@ export interface E2eFigures {
 export interface CpuFigures {
   /** CPU seconds per 1,000 conversions of the process(es) under test. */
   processSecPer1k: number;
+  /** Each process's share, in `cpuPids` order, when there are several (split roles: receiver, worker). */
+  perProcessSecPer1k?: number[];
   redisSecPer1k?: number;
   totalSecPer1k?: number;
   /**
@@ -178,6 +180,7 @@ export async function measureRelayLike(target: RelayLikeTarget, settings: BenchS
 
   const noise = startNoiseMeter([...target.cpuPids, target.redis.child.pid, target.tracker.child.pid]);
   const cpuBefore = cpuOf(target.cpuPids);
+  const perProcessBefore = target.cpuPids.map((pid) => cpuOf([pid]));
   const redisBefore = await target.redis.cpuSeconds();
   const statsBefore = await target.redis.commandStats();
   const netBefore = await target.redis.netBytes();
@@ -191,6 +194,7 @@ export async function measureRelayLike(target: RelayLikeTarget, settings: BenchS
   const noiseFigures = noise();
   await waitForQuietCpu(target.cpuPids);
   const cpuSeconds = cpuOf(target.cpuPids) - cpuBefore;
+  const perProcessSeconds = target.cpuPids.map((pid, index) => cpuOf([pid]) - perProcessBefore[index]!);
   const redisSeconds = (await target.redis.cpuSeconds()) - redisBefore;
   const redisCommands = commandDelta(statsBefore, await target.redis.commandStats(), run.ok);
   const netAfter = await target.redis.netBytes();
@@ -204,6 +208,7 @@ export async function measureRelayLike(target: RelayLikeTarget, settings: BenchS
     e2e: await e2eFigures(target.tracker, runTag, run),
     cpu: {
       processSecPer1k: per1k(cpuSeconds, run.ok),
+      ...(perProcessSeconds.length > 1 ? { perProcessSecPer1k: perProcessSeconds.map((seconds) => per1k(seconds, run.ok)) } : {}),
       redisSecPer1k: per1k(redisSeconds, run.ok),
       totalSecPer1k: per1k(cpuSeconds + redisSeconds, run.ok),
       harness: {

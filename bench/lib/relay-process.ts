@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { guard, startNode, type ManagedChild } from './children.js';
+import { guard, REPO_ROOT, startNode, type ManagedChild } from './children.js';
 import { nowMs } from './clock.js';
 import { freePort } from './free-port.js';
 import type { BenchRedis } from './redis-server.js';
@@ -48,8 +48,8 @@ const PROFILE_DIR = fileURLToPath(new URL('../results/', import.meta.url));
  * The Node flags `npm start` gives the relay (its `scripts.start` in
  * package.json), so the bench runs it with whatever runtime tuning it ships with.
  */
-function startScriptNodeFlags(): string[] {
-  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+function startScriptNodeFlags(root: string): string[] {
+  const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = packageJson.scripts.start.split(/\s+/);
   if (words[0] !== 'node' || words.at(-1) !== 'src/main.ts') throw new Error(`unexpected start script: ${packageJson.scripts.start}`);
   const flags = words.slice(1, -1);
@@ -69,6 +69,8 @@ export async function startRelayProcess(
   settings: BenchSettings,
   options: {
     nodeArgs?: string[];
+    /** Another checkout of the relay to run instead of this one (`bench/ab.ts`). */
+    root?: string;
     /** Merged into the config file (top-level sections replaced whole, except `audit`, whose log goes to a file in the bench's temp dir). */
     config?: Record<string, unknown>;
     /** Contract variables on top of the bench's (RELAY_ROLE, DELIVERY_RETRY_DELAYS_MS, …). */
@@ -98,7 +100,13 @@ export async function startRelayProcess(
   });
   // BENCH_RELAY_CPU_PROF=1: a V8 profile of every relay process, written when it exits (summarise with bench/profile-summary.ts).
   const profile = process.env.BENCH_RELAY_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const child = startNode(name, 'src/main.ts', { env, inheritEnv: false, nodeArgs: [...startScriptNodeFlags(), ...profile, ...(options.nodeArgs ?? [])] });
+  const root = options.root ?? REPO_ROOT;
+  const child = startNode(name, 'src/main.ts', {
+    env,
+    inheritEnv: false,
+    cwd: root,
+    nodeArgs: [...startScriptNodeFlags(root), ...profile, ...(options.nodeArgs ?? [])],
+  });
   const warn = { lines: 0, samples: [] as string[] };
   watchWarnings(child, warn);
   const origin = `http://127.0.0.1:${port}`;

@@ -29,6 +29,8 @@ export async function withRelay<F>(
   measure: (target: RelayLikeTarget) => Promise<F>,
   options: {
     nodeArgs?: string[];
+    /** Another checkout of the relay to run instead of this one (`bench/ab.ts`). */
+    root?: string;
     /**
      * Scaled out on one machine: a receiver process (`RELAY_ROLE=receiver`)
      * and a worker process (`RELAY_ROLE=worker`) instead of one doing both.

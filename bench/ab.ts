@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stopAllChildren } from './lib/children.js';
+import type { BenchSettings } from './lib/settings.js';
+import { runRelay } from './phases/relay.js';
+
+/**
+ * `tsx bench/ab.ts <baseline checkout>`: is this tree's relay cheaper than
+ * another checkout's (a `git worktree` of the commit before a change)? The
+ * two alternate, baseline first then this tree first, BENCH_PAIRS (6) times
+ * with BENCH_PAIRED_N (10,000) postbacks each, and each pair is compared on
+ * its own: on these shared machines a single before/after pair can drift by
+ * more than the change being measured. Prints every pair and the medians.
+ * The baseline needs its own `node_modules` (a symlink to this one's will do).
+ */
+const baselineRoot = process.argv[2];
+if (!baselineRoot || !existsSync(join(baselineRoot, 'src/main.ts'))) {
+  process.stderr.write('usage: tsx bench/ab.ts <path of another checkout of postback-relay>\n');
+  process.exit(2);
+}
+const pairs = Number(process.env.BENCH_PAIRS ?? 6);
+const n = Number(process.env.BENCH_PAIRED_N ?? 10_000);
+const tmpDir = mkdtempSync(join(tmpdir(), 'postback-ab-'));
+const settings: BenchSettings = {
+  n,
+  warmup: Math.max(500, Math.round(n / 10)),
+  concurrency: 64,
+  paced: { n: 50, ratePerSec: 50 },
+  stallMs: 30_000,
+  deliveryTimeoutMs: Math.max(120_000, n * 10),
+  maxErrorRatio: 0.001,
+  open: { ratePerSec: 0, seconds: 0, maxOutstanding: 0, connections: 0, baseline: false },
+  memoryN: 0,
+  tmpDir,
+};
+
+const ratios = { total: [] as number[], process: [] as number[], e2e: [] as number[] };
+try {
+  for (let pair = 0; pair < pairs; pair++) {
+    const order = pair % 2 === 0 ? (['baseline', 'this tree'] as const) : (['this tree', 'baseline'] as const);
+    const runs: Partial<Record<(typeof order)[number], Awaited<ReturnType<typeof runRelay>>>> = {};
+    for (const which of order) runs[which] = await runRelay(settings, which === 'baseline' ? { root: resolve(baselineRoot) } : {});
+    const base = runs.baseline!;
+    const mine = runs['this tree']!;
+    ratios.total.push((mine.cpu.totalSecPer1k ?? Number.NaN) / (base.cpu.totalSecPer1k ?? Number.NaN));
+    ratios.process.push(mine.cpu.processSecPer1k / base.cpu.processSecPer1k);
+    ratios.e2e.push(mine.e2e.perSec / base.e2e.perSec);
+    process.stdout.write(
+      `pair ${pair + 1}/${pairs} (${order.join(' then ')}): CPU s/1000 process ${mine.cpu.processSecPer1k.toFixed(3)} vs ` +
+        `${base.cpu.processSecPer1k.toFixed(3)} (${ratios.process.at(-1)!.toFixed(3)}×), relay+Redis ` +
+        `${ratios.total.at(-1)!.toFixed(3)}×, e2e ${mine.e2e.perSec.toFixed(0)} vs ${base.e2e.perSec.toFixed(0)}/s\n`,
+    );
+  }
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  process.stdout.write(
+    `this tree ÷ baseline, median of ${pairs} pairs (N=${n}): CPU relay process ${median(ratios.process).toFixed(3)}×, ` +
+      `relay+Redis ${median(ratios.total).toFixed(3)}×, e2e deliveries/s ${median(ratios.e2e).toFixed(3)}×\n`,
+  );
+} finally {
+  await stopAllChildren();
+  rmSync(tmpDir, { recursive: true, force: true });
+}
