@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { stopAllChildren } from './lib/children.js';
 import type { BenchSettings } from './lib/settings.js';
 import { runRelay } from './phases/relay.js';
+import { median } from './lib/stats.js';
 
 /**
  * `tsx bench/ab.ts <baseline checkout>`: is this tree's relay cheaper than
@@ -52,11 +53,6 @@ try {
         `${ratios.total.at(-1)!.toFixed(3)}×, e2e ${mine.e2e.perSec.toFixed(0)} vs ${base.e2e.perSec.toFixed(0)}/s\n`,
     );
   }
-  const median = (values: number[]): number => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  };
   process.stdout.write(
     `this tree ÷ baseline, median of ${pairs} pairs (N=${n}): CPU relay process ${median(ratios.process).toFixed(3)}×, ` +
       `relay+Redis ${median(ratios.total).toFixed(3)}×, e2e deliveries/s ${median(ratios.e2e).toFixed(3)}×\n`,

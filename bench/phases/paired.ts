@@ -1,6 +1,6 @@
 import type { RelayLikeFigures } from '../lib/measure.js';
 import type { BenchSettings } from '../lib/settings.js';
-import { round } from '../lib/stats.js';
+import { median, round } from '../lib/stats.js';
 import { runMinimalRelay } from './minimal-relay.js';
 import { runRelay } from './relay.js';
 
@@ -60,10 +60,4 @@ export async function runPaired(settings: BenchSettings, pairs: number, log: (li
     e2ePerSec: summarize(perPair.e2ePerSec),
     allDelivered,
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
