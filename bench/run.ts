@@ -26,7 +26,7 @@ import { runRelay, type RelayResult } from './phases/relay.js';
  * hard timeout makes it exit non-zero after printing why.
  *
  * Environment: BENCH_N (20000), BENCH_QUICK=1 or --quick (N=2000), BENCH_CONCURRENCY (64),
- * BENCH_WARMUP, BENCH_PACED_N (250) and BENCH_PACED_RATE (50/s) for the unsaturated latency run,
+ * BENCH_WARMUP (N: unmeasured postbacks first, so the JIT has settled), BENCH_PACED_N (250) and BENCH_PACED_RATE (50/s) for the unsaturated latency run,
  * BENCH_PHASES (comma list of fastify-bare, bullmq-ceiling, minimal-relay, relay, relay-split: a receiver process and a
  * worker process instead of one, click: tracking-link redirects,
  * open-loop: a steady offered load on the relay and on the minimal relay, paired: the minimal relay and the relay
@@ -53,8 +53,12 @@ for (const phase of phases) {
 const tmpDir = mkdtempSync(join(tmpdir(), 'postback-bench-'));
 const settings: BenchSettings = {
   n,
-  // Enough for V8 to optimise the hot paths of every process involved, the load generator's included.
-  warmup: intFromEnv('BENCH_WARMUP', Math.min(2_000, Math.max(1_000, Math.round(n / 10)))),
+  // As many as are measured: V8 optimises a function once it has run enough, and code that
+  // runs once per job or per event-loop turn (the relay batches ~20 conversions into each)
+  // gets there late. With 2,000, TurboFan was still compiling in the measured run: 155
+  // functions, 816 ms of CPU in the relay (13 % of the run) against 88 and 295 ms in the
+  // minimal relay; with 20,000, 63 and 296 ms against 35 and 155 ms.
+  warmup: intFromEnv('BENCH_WARMUP', Math.max(1_000, n)),
   concurrency: intFromEnv('BENCH_CONCURRENCY', 64),
   paced: { n: intFromEnv('BENCH_PACED_N', 250), ratePerSec: intFromEnv('BENCH_PACED_RATE', 50) },
   stallMs: intFromEnv('BENCH_STALL_S', 30) * 1000,
@@ -133,7 +137,7 @@ for (const phase of phases) {
     if (phase === 'open-loop') results.openLoop = await leastNoisy(() => runOpenLoop(settings));
     // Drift between runs is what pairing cancels; each pair is kept whatever its noise.
     if (phase === 'paired') {
-      const pairedSettings = { ...settings, n: pairedN, warmup: Math.min(settings.warmup, Math.max(500, Math.round(pairedN / 10))) };
+      const pairedSettings = { ...settings, n: pairedN, warmup: Math.min(settings.warmup, Math.max(1_000, pairedN)) };
       results.paired = await runPaired(pairedSettings, pairs, log);
     }
     // Bytes, not time: a busy machine does not skew them, so no repeat.
