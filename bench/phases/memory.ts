@@ -229,13 +229,18 @@ async function settledCount(variant: MemoryVariantName, redis: BenchRedis): Prom
     c.llen(q('retries', 'wait')),
     c.llen(q('retries', 'active')),
   ]);
-  // Anything still moving: not settled, whatever the indexes say.
-  if (waiting + active + retryWaiting + retryActive > 0) return 0;
-  if (variant === 'delivered') return c.zcard(`${CONTROL}:ix:dlv:delivered`);
-  if (variant === 'failed') return c.zcard(`${CONTROL}:ix:dlv:failed`);
-  // Retrying: attempted once, recorded, and its retry job delayed (a parked one is delayed too, but not yet in the index).
-  const [retrying, delayed] = await Promise.all([c.zcard(`${CONTROL}:ix:dlv:retrying`), c.zcard(q('retries', 'delayed'))]);
-  return Math.min(retrying, delayed);
+  let reached: number;
+  if (variant === 'delivered') reached = await c.zcard(`${CONTROL}:ix:dlv:delivered`);
+  else if (variant === 'failed') reached = await c.zcard(`${CONTROL}:ix:dlv:failed`);
+  else {
+    // Retrying: attempted once, recorded, and its retry job delayed (a parked one is delayed too, but not yet in the index).
+    const [retrying, delayed] = await Promise.all([c.zcard(`${CONTROL}:ix:dlv:retrying`), c.zcard(q('retries', 'delayed'))]);
+    reached = Math.min(retrying, delayed);
+  }
+  // Anything still moving: not settled, whatever the indexes say; but the count still grows, so a
+  // long drain (100,000 failing attempts behind an opening and closing circuit) is not taken for a stall.
+  const moving = waiting + active + retryWaiting + retryActive > 0;
+  return moving ? Math.max(0, reached - 1) : reached;
 }
 
 async function queuedConversions(redis: BenchRedis, waitKey: string, jobKeyPrefix: string): Promise<number> {
