@@ -111,6 +111,8 @@ const results: {
   /** The relay as a receiver process and a worker process. */
   relaySplit?: RelayResult;
   click?: ClickResult;
+  /** Fastify bare measured right before the click phase: its ratio then compares neighbours, not runs minutes apart. */
+  clickBare?: FastifyBareResult;
   openLoop?: OpenLoopResult;
   paired?: PairedResult;
   memory?: MemoryResult;
@@ -133,7 +135,10 @@ for (const phase of phases) {
     if (phase === 'minimal-relay') results.minimalRelay = await leastNoisy(() => runMinimalRelay(settings));
     if (phase === 'relay') results.relay = await leastNoisy(() => runRelay(settings));
     if (phase === 'relay-split') results.relaySplit = await leastNoisy(() => runRelay(settings, { split: true }));
-    if (phase === 'click') results.click = await leastNoisy(() => runClick(settings));
+    if (phase === 'click') {
+      results.clickBare = await leastNoisy(() => runFastifyBare(settings));
+      results.click = await leastNoisy(() => runClick(settings));
+    }
     if (phase === 'open-loop') results.openLoop = await leastNoisy(() => runOpenLoop(settings));
     // Drift between runs is what pairing cancels; each pair is kept whatever its noise.
     if (phase === 'paired') {
@@ -236,7 +241,7 @@ if (results.memory) {
   }
 }
 
-const { fastifyBare, bullmqCeiling, minimalRelay, relay, relaySplit, click, openLoop, paired, memory } = results;
+const { fastifyBare, bullmqCeiling, minimalRelay, relay, relaySplit, click, clickBare, openLoop, paired, memory } = results;
 const pairedLabel = `paired runs (median of ${paired?.pairs ?? pairs}, N=${paired?.n ?? pairedN})`;
 const open = openLoop?.relay;
 const openMinimal = openLoop?.minimalRelay;
@@ -273,8 +278,8 @@ const rows: ComparisonRow[] = [
   row('split roles: CPU s/1000, receiver process', 'lower', 3, relaySplit?.cpu.perProcessSecPer1k?.[0], 'Fastify bare', fastifyBare?.cpu.processSecPer1k),
   row('split roles: CPU s/1000, worker process', 'lower', 3, relaySplit?.cpu.perProcessSecPer1k?.[1], 'minimal relay process', minimalRelay?.cpu.processSecPer1k),
   row('split roles: e2e p99 ms', 'lower', 1, relaySplit?.e2e.p99Ms, 'minimal relay', minimalRelay?.e2e.p99Ms),
-  row('clicks/s', 'higher', 0, click?.clicks.perSec, 'Fastify bare', fastifyBare?.accept.perSec),
-  row('click p99 ms', 'lower', 2, click?.clicks.p99Ms, 'Fastify bare', fastifyBare?.accept.p99Ms),
+  row('clicks/s', 'higher', 0, click?.clicks.perSec, 'Fastify bare, just before', clickBare?.accept.perSec),
+  row('click p99 ms', 'lower', 2, click?.clicks.p99Ms, 'Fastify bare, just before', clickBare?.accept.p99Ms),
   row('Redis bytes per click', 'lower', 0, click?.redis.bytesPerClick, '(no baseline)', undefined),
   row(`${openLabel}: sent/s`, 'higher', 0, open?.sentPerSec, 'offered rate', openLoop?.ratePerSec),
   row(`${openLabel}: accept p50 ms`, 'lower', 2, open?.accept.p50Ms, 'minimal relay (open loop)', openMinimal?.accept.p50Ms),
@@ -445,6 +450,7 @@ function describePhase(phase: PhaseName): void {
   }
   if (phase === 'click' && results.click) {
     const c = results.click;
+    if (results.clickBare) lines.push(`  Fastify bare just before: ${acceptLine(results.clickBare.accept).trim()}`);
     lines.push(
       `  redirected ${c.clicks.ok}/${c.clicks.n} (${c.clicks.errors} errors${c.clicks.errors ? ` ${JSON.stringify(c.clicks.errorKinds)}` : ''}) ` +
         `${f(c.clicks.perSec)}/s, p50 ${f(c.clicks.p50Ms, 2)} ms, p99 ${f(c.clicks.p99Ms, 2)} ms, max ${f(c.clicks.maxMs, 1)} ms`,

@@ -1,4 +1,3 @@
-import { randomFillSync } from 'node:crypto';
 import { Job, type Queue } from 'bullmq';
 // BullMQ's own add script and the version its command names carry (see `defineQueueAdd`).
 import { addStandardJob } from 'bullmq/dist/esm/scripts/addStandardJob-9.js';
@@ -6,6 +5,7 @@ import { version as bullmqVersion } from 'bullmq/dist/esm/version.js';
 import type { Conversion } from '../domain/conversion.js';
 import type { RedisClient } from '../redis/connection.js';
 import { createTickBatcher } from '../redis/tick-batcher.js';
+import { createRandomPool } from '../random-pool.js';
 import { conversionIdOf, type ConversionItem, type ConversionJob } from './queues.js';
 
 export interface EnqueueResult {
@@ -61,23 +61,8 @@ type Transaction = ReturnType<RedisClient['multi']> & {
   runCommand?(name: string, args: unknown[]): Transaction;
 };
 
-/**
- * Job ids of 96 random bits (16 base64url characters), drawn from a pool
- * refilled 256 ids at a time: a randomBytes call per job showed in profiles.
- */
-const ID_BYTES = 12;
-const POOL_IDS = 256;
-const idPool = Buffer.alloc(ID_BYTES * POOL_IDS);
-let idsLeft = 0;
-
-function nextBatchId(): string {
-  if (idsLeft === 0) {
-    randomFillSync(idPool);
-    idsLeft = POOL_IDS;
-  }
-  idsLeft -= 1;
-  return idPool.toString('base64url', idsLeft * ID_BYTES, (idsLeft + 1) * ID_BYTES);
-}
+/** Job ids of 96 random bits (16 base64url characters). */
+const nextBatchId = createRandomPool(12);
 
 type BackendTransaction = Parameters<Queue<ConversionJob>['backend']['addJobToTransaction']>[0];
 

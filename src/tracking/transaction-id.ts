@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createRandomPool } from '../random-pool.js';
 
 /** 128 bits: unguessable even across billions of live clicks. */
 export const TRANSACTION_ID_BYTES = 16;
@@ -6,9 +6,11 @@ export const TRANSACTION_ID_BYTES = 16;
 // base64url of 16 bytes is always 22 characters, no padding.
 const SHAPE = /^[A-Za-z0-9_-]{22}$/;
 
-/** A new transaction id: URL-safe as is, so it can sit in any part of a landing URL. */
-export function newTransactionId(random: (size: number) => Buffer = randomBytes): string {
-  return random(TRANSACTION_ID_BYTES).toString('base64url');
+const pooled = createRandomPool(TRANSACTION_ID_BYTES);
+
+/** A new transaction id: URL-safe as is, so it can sit in any part of a landing URL. `random`: for tests. */
+export function newTransactionId(random?: (size: number) => Buffer): string {
+  return random ? random(TRANSACTION_ID_BYTES).toString('base64url') : pooled();
 }
 
 /**
