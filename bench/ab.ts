@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { stopAllChildren } from './lib/children.js';
 import type { BenchSettings } from './lib/settings.js';
 import { runRelay } from './phases/relay.js';
-import { median } from './lib/stats.js';
+import { comparePairs } from './phases/paired.js';
 
 /**
  * `tsx bench/ab.ts <baseline checkout>`: is this tree's relay cheaper than
@@ -37,26 +37,17 @@ const settings: BenchSettings = {
   tmpDir,
 };
 
-const ratios = { total: [] as number[], process: [] as number[], e2e: [] as number[] };
 try {
-  for (let pair = 0; pair < pairs; pair++) {
-    const order = pair % 2 === 0 ? (['baseline', 'this tree'] as const) : (['this tree', 'baseline'] as const);
-    const runs: Partial<Record<(typeof order)[number], Awaited<ReturnType<typeof runRelay>>>> = {};
-    for (const which of order) runs[which] = await runRelay(settings, which === 'baseline' ? { root: resolve(baselineRoot) } : {});
-    const base = runs.baseline!;
-    const mine = runs['this tree']!;
-    ratios.total.push((mine.cpu.totalSecPer1k ?? Number.NaN) / (base.cpu.totalSecPer1k ?? Number.NaN));
-    ratios.process.push(mine.cpu.processSecPer1k / base.cpu.processSecPer1k);
-    ratios.e2e.push(mine.e2e.perSec / base.e2e.perSec);
-    process.stdout.write(
-      `pair ${pair + 1}/${pairs} (${order.join(' then ')}): CPU s/1000 process ${mine.cpu.processSecPer1k.toFixed(3)} vs ` +
-        `${base.cpu.processSecPer1k.toFixed(3)} (${ratios.process.at(-1)!.toFixed(3)}×), relay+Redis ` +
-        `${ratios.total.at(-1)!.toFixed(3)}×, e2e ${mine.e2e.perSec.toFixed(0)} vs ${base.e2e.perSec.toFixed(0)}/s\n`,
-    );
-  }
+  const result = await comparePairs(
+    { name: 'baseline', run: () => runRelay(settings, { root: resolve(baselineRoot) }) },
+    { name: 'this tree', run: () => runRelay(settings) },
+    pairs,
+    (line) => process.stdout.write(`${line}\n`),
+  );
   process.stdout.write(
-    `this tree ÷ baseline, median of ${pairs} pairs (N=${n}): CPU relay process ${median(ratios.process).toFixed(3)}×, ` +
-      `relay+Redis ${median(ratios.total).toFixed(3)}×, e2e deliveries/s ${median(ratios.e2e).toFixed(3)}×\n`,
+    `this tree ÷ baseline, median of ${pairs} pairs (N=${n}): CPU relay process ${result.cpuProcess.median.toFixed(3)}×, ` +
+      `relay+Redis ${result.cpuTotal.median.toFixed(3)}×, e2e deliveries/s ${result.e2ePerSec.median.toFixed(3)}×` +
+      `${result.allDelivered ? '' : ' (a run did not deliver every accepted postback exactly once)'}\n`,
   );
 } finally {
   await stopAllChildren();
