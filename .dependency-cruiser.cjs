@@ -14,6 +14,13 @@ module.exports = {
       to: { path: '^(test|bench)/' },
     },
     {
+      name: 'bullmq-internals-behind-one-seam',
+      comment: "only src/queue/bullmq-internals.ts may use BullMQ's internals (see its header)",
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/queue/bullmq-internals[.]ts$' },
+      to: { path: 'node_modules/bullmq/dist/', pathNot: 'node_modules/bullmq/dist/(cjs|esm)/index[.]js$' },
+    },
+    {
       name: 'features-do-not-reach-into-each-other',
       comment: 'receiver, admin, worker and console are separate entry points: share code through a neutral module',
       severity: 'error',

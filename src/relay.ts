@@ -11,6 +11,7 @@ import { RecordStore } from './store/record-store.js';
 import { Ledger } from './store/ledger.js';
 import { createQueues, type RelayQueues } from './queue/queues.js';
 import { createIntake, ownItems } from './queue/intake.js';
+import { loadQueueInternals } from './queue/bullmq-internals.js';
 import { createMetrics, type RelayMetrics } from './health/metrics.js';
 import { registerHealthRoutes } from './health/health-routes.js';
 import { installErrorHandler } from './http/error-handler.js';
@@ -46,6 +47,8 @@ export interface RelayDeps {
   logger: Logger;
   auditLog: Logger;
   redisUrl: string;
+  /** Checks BullMQ's internals before the receiver relies on them; tests pass a failing one to exercise the fallback. */
+  loadQueueInternals?: typeof loadQueueInternals;
 }
 
 export interface Relay {
@@ -145,11 +148,15 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
     const intakeRedis = openRedis('request', 'intake');
     closers.push(() => intakeRedis.quit().catch(() => {}));
     await waitUntilReady(intakeRedis, 15_000);
-    const intake = createIntake(requestQueues.conversions, intakeRedis, {
-      windowMs: config.receiver.dedupeWindowMs,
-      maxBatch: config.receiver.maxBatch,
-      dedupeKey: keys.dedupe,
-    });
+    const probe = await (deps.loadQueueInternals ?? loadQueueInternals)(requestQueues.conversions);
+    metrics.queueInternalsFallback.set(probe.ok ? 0 : 1);
+    if (!probe.ok) logger.warn({ reason: probe.reason }, "BullMQ's internals are not what this relay expects: the receiver uses BullMQ's public API (slower, correct)");
+    const intake = createIntake(
+      requestQueues.conversions,
+      intakeRedis,
+      { windowMs: config.receiver.dedupeWindowMs, maxBatch: config.receiver.maxBatch, dedupeKey: keys.dedupe },
+      probe.ok ? probe.internals : null,
+    );
     registerPostbackRoute(app, {
       sources: sourceCache,
       intake,

@@ -105,8 +105,15 @@ export function createMetrics() {
     },
   });
 
+  const queueInternalsFallback = new Gauge({
+    name: 'relay_queue_internals_fallback',
+    help: "1 when BullMQ's internals were not what the relay expects and the receiver uses BullMQ's public API (slower); see src/queue/bullmq-internals.ts.",
+    registers: [registry],
+  });
+
   return {
     registry,
+    queueInternalsFallback,
     conversionsReceived,
     conversionsRouted,
     clicks,

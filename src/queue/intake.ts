@@ -1,12 +1,10 @@
 import { Job, type Queue } from 'bullmq';
-// BullMQ's own add script and the version its command names carry (see `defineQueueAdd`).
-import { addStandardJob } from 'bullmq/dist/esm/scripts/addStandardJob-9.js';
-import { version as bullmqVersion } from 'bullmq/dist/esm/version.js';
 import type { Conversion } from '../domain/conversion.js';
 import type { RedisClient } from '../redis/connection.js';
 import { createTickBatcher } from '../redis/tick-batcher.js';
 import { createRandomPool } from '../random-pool.js';
 import { conversionIdOf, type ConversionItem, type ConversionJob } from './queues.js';
+import type { QueueInternals } from './bullmq-internals.js';
 
 export interface EnqueueResult {
   /** The id the sender should keep: the new conversion's, or the first one's for a duplicate. */
@@ -55,28 +53,11 @@ interface Submission {
 /** One submission's outcome: each transaction of a turn succeeds or fails on its own. */
 type Outcome = EnqueueResult | { refused: unknown };
 
-type Transaction = ReturnType<RedisClient['multi']> & {
-  relayClaimDedupe(numberOfKeys: number, ...keysAndArgs: Array<string | number>): unknown;
-  /** How BullMQ's backend queues a script call on a caller's transaction. */
-  runCommand?(name: string, args: unknown[]): Transaction;
-};
+type ClaimDedupe = (numberOfKeys: number, ...keysAndArgs: Array<string | number>) => Promise<string[]>;
+type Transaction = ReturnType<RedisClient['multi']> & { relayClaimDedupe(...args: Parameters<ClaimDedupe>): unknown };
 
 /** Job ids of 96 random bits (16 base64url characters). */
 const nextBatchId = createRandomPool(12);
-
-type BackendTransaction = Parameters<Queue<ConversionJob>['backend']['addJobToTransaction']>[0];
-
-/**
- * Defines BullMQ's add script on a client under the name BullMQ's backend
- * calls it by. ioredis copies every script defined on a client onto each
- * transaction it builds, and BullMQ defines some sixty on its own clients: a
- * transaction there cost 0.6 ms of CPU (5 % of the relay's in a profile).
- * The intake's client holds just the two scripts its transaction runs. The
- * BullMQ version is pinned in package.json; the tests add every job this way.
- */
-function defineQueueAdd(redis: RedisClient): void {
-  redis.defineCommand(`${addStandardJob.name}:${bullmqVersion}`, { numberOfKeys: addStandardJob.keys, lua: addStandardJob.content });
-}
 
 /**
  * The receiver's way into the queue. The conversions of one turn of the
@@ -86,12 +67,16 @@ function defineQueueAdd(redis: RedisClient): void {
  * Under load a turn gathers many requests; a lone request goes alone, at
  * the cost of one transaction, as before.
  *
- * `redis` is a connection of the intake's own, for the reason given at
- * `defineQueueAdd`.
+ * `redis` is a connection of the intake's own (see bullmq-internals.ts).
+ * Without `internals` (BullMQ's are not what the seam expects) the job is
+ * added through the public API first and the dedupe keys claimed after:
+ * slower, and a claim that fails after the add leaves an accepted
+ * conversion unchecked for duplicates (at-least-once), never a lost one.
  */
-export function createIntake(queue: Queue<ConversionJob>, redis: RedisClient, options: IntakeOptions) {
+export function createIntake(queue: Queue<ConversionJob>, redis: RedisClient, options: IntakeOptions, internals: QueueInternals | null) {
   redis.defineCommand('relayClaimDedupe', { lua: CLAIM });
-  defineQueueAdd(redis);
+  internals?.defineOn(redis);
+  const claimDedupe = (redis as unknown as { relayClaimDedupe: ClaimDedupe }).relayClaimDedupe.bind(redis);
 
   // A turn larger than maxBatch makes several jobs, each in a transaction of its own.
   const submitBatched = createTickBatcher<Submission, Outcome>(async (_group, submissions) => {
@@ -116,25 +101,26 @@ export function createIntake(queue: Queue<ConversionJob>, redis: RedisClient, op
         ...(draft.unattributed ? { unattributed: draft.unattributed } : {}),
         dedupe: digest,
       }));
-      const transaction = redis.multi() as Transaction;
-      transaction.runCommand = (name, args) => {
-        (transaction as unknown as Record<string, (args: unknown[]) => unknown>)[name]!(args);
-        return transaction;
-      };
-      transaction.relayClaimDedupe(
+      const claimArgs: Parameters<ClaimDedupe> = [
         items.length,
         ...items.map((item) => options.dedupeKey(item.dedupe!)),
         options.windowMs,
         ...items.map((item) => item.conversion.id),
-      );
-      const job = new Job<ConversionJob>(queue, 'conversions', { items }, { ...queue.defaultJobOptions, jobId: batchId }, batchId);
-      // The Redis backend's own hook for a job inside a caller's transaction (BullMQ's flows use it):
-      // it picks the add script and its keys, and queues it synchronously on the transaction.
-      void queue.backend.addJobToTransaction(transaction as unknown as BackendTransaction, job.asJSON(), batchId);
-      const results = (await transaction.exec()) ?? [];
-      const failure = results.find(([error]) => error)?.[0];
-      if (results.length !== 2 || failure) throw failure ?? new Error('queue transaction was discarded');
-      const firstIds = results[0]![1] as string[];
+      ];
+      const jobOptions = { ...queue.defaultJobOptions, jobId: batchId };
+      let firstIds: string[];
+      if (internals) {
+        const transaction = redis.multi() as Transaction;
+        transaction.relayClaimDedupe(...claimArgs);
+        internals.addToTransaction(transaction, queue, new Job<ConversionJob>(queue, 'conversions', { items }, jobOptions, batchId));
+        const results = (await transaction.exec()) ?? [];
+        const failure = results.find(([error]) => error)?.[0];
+        if (results.length !== 2 || failure) throw failure ?? new Error('queue transaction was discarded');
+        firstIds = results[0]![1] as string[];
+      } else {
+        await queue.add('conversions', { items }, jobOptions);
+        firstIds = await claimDedupe(...claimArgs).catch(() => items.map((item) => item.conversion.id));
+      }
       return items.map((item, index) => ({ id: firstIds[index]!, duplicate: firstIds[index] !== item.conversion.id }));
     } catch (error) {
       return batch.map(() => ({ refused: error }));

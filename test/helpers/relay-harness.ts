@@ -4,7 +4,7 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { RelayConfig } from '../../src/config/schema.js';
-import { createRelay, type Relay } from '../../src/relay.js';
+import { createRelay, type Relay, type RelayDeps } from '../../src/relay.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -51,7 +51,11 @@ export function testConfig(overrides: DeepPartial<RelayConfig> = {}, prefix = un
   });
 }
 
-export async function startTestRelay(overrides: DeepPartial<RelayConfig> = {}, prefix?: string): Promise<TestRelay> {
+export async function startTestRelay(
+  overrides: DeepPartial<RelayConfig> = {},
+  prefix?: string,
+  deps: Partial<RelayDeps> = {},
+): Promise<TestRelay> {
   const config = testConfig(overrides, prefix);
   const auditLines: Array<Record<string, unknown>> = [];
   const auditStream = new Writable({
@@ -64,6 +68,7 @@ export async function startTestRelay(overrides: DeepPartial<RelayConfig> = {}, p
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     auditLog: pino({ base: { log: 'audit' } }, auditStream),
     redisUrl: config.redis.url!,
+    ...deps,
   });
   return {
     relay,

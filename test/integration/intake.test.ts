@@ -5,6 +5,7 @@ import { createIntake, ownItems } from '../../src/queue/intake.js';
 import { createKeys } from '../../src/store/keys.js';
 import type { ConversionDraft } from '../../src/queue/intake.js';
 import { uniquePrefix } from '../helpers/relay-harness.js';
+import { loadQueueInternals, type QueueInternals } from '../../src/queue/bullmq-internals.js';
 
 /** The receiver's intake against real Redis and a real BullMQ queue (no worker: jobs stay waiting). */
 let redis: Redis;
@@ -28,13 +29,21 @@ const draft = (clickId: string): ConversionDraft => ({
   conversion: { click_id: clickId, source: 'net', event: 'conversion', received_at: Date.now() },
 });
 
-describe('intake', () => {
+// Both ways into the queue: through BullMQ's internals (the seam) and through its public API (the fallback).
+describe.each([
+  { mode: 'internals', internals: async (): Promise<QueueInternals | null> => {
+    const probe = await loadQueueInternals(queues.conversions);
+    if (!probe.ok) throw new Error(probe.reason);
+    return probe.internals;
+  } },
+  { mode: 'public API', internals: async (): Promise<QueueInternals | null> => null },
+])('intake through $mode', ({ mode, internals }) => {
   it('puts the conversions of one turn in one job, each with its own id, and answers duplicates with the first id', async () => {
-    const intake = createIntake(queues.conversions, redis, { windowMs: 60_000, maxBatch: 64, dedupeKey: keys.dedupe });
+    const intake = createIntake(queues.conversions, redis, { windowMs: 60_000, maxBatch: 64, dedupeKey: keys.dedupe }, await internals());
     const answers = await Promise.all([
-      intake.submit(draft('a'), 'digest-a'),
-      intake.submit(draft('b'), 'digest-b'),
-      intake.submit(draft('a again'), 'digest-a'),
+      intake.submit(draft('a'), `${mode}-digest-a`),
+      intake.submit(draft('b'), `${mode}-digest-b`),
+      intake.submit(draft('a again'), `${mode}-digest-a`),
     ]);
     const [a, b, again] = answers;
     expect(a!.duplicate).toBe(false);
@@ -50,25 +59,33 @@ describe('intake', () => {
     expect((await findQueuedConversion(queues.conversions, b!.id))?.conversion.click_id).toBe('b');
 
     // A later turn is a later job, and still sees the earlier dedupe key.
-    const later = await intake.submit(draft('b later'), 'digest-b');
+    const later = await intake.submit(draft('b later'), `${mode}-digest-b`);
     expect(later).toEqual({ id: b!.id, duplicate: true });
   });
 
   it('splits a turn larger than maxBatch into several jobs', async () => {
-    const intake = createIntake(queues.conversions, redis, { windowMs: 60_000, maxBatch: 2, dedupeKey: keys.dedupe });
-    const answers = await Promise.all(['x1', 'x2', 'x3', 'x4', 'x5'].map((id) => intake.submit(draft(id), `digest-${id}`)));
+    const intake = createIntake(queues.conversions, redis, { windowMs: 60_000, maxBatch: 2, dedupeKey: keys.dedupe }, await internals());
+    const answers = await Promise.all(['x1', 'x2', 'x3', 'x4', 'x5'].map((id) => intake.submit(draft(id), `${mode}-digest-${id}`)));
     const jobs = new Set(answers.map((answer) => batchIdOf(answer.id)));
     expect(jobs.size).toBe(3);
     for (const jobId of jobs) expect((await queues.conversions.getJob(jobId))!.data.items.length).toBeLessThanOrEqual(2);
   });
 
-  it('refuses every conversion of a turn when Redis refuses the transaction, and writes none of them', async () => {
-    const broken = new Redis({ path: inject('redisUrl').slice('unix://'.length), enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-    await new Promise((resolve) => broken.once('ready', resolve));
-    const intake = createIntake(queues.conversions, broken, { windowMs: 60_000, maxBatch: 64, dedupeKey: keys.dedupe });
+  it('refuses every conversion of a turn when Redis refuses the write, and writes none of them', async () => {
+    const connect = async () => {
+      const client = new Redis({ path: inject('redisUrl').slice('unix://'.length), enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+      await new Promise((resolve) => client.once('ready', resolve));
+      return client;
+    };
+    const broken = await connect();
+    const brokenQueueRedis = await connect();
+    const brokenQueues = createQueues(brokenQueueRedis, keys.queuePrefix);
+    await brokenQueues.conversions.waitUntilReady();
+    const intake = createIntake(brokenQueues.conversions, broken, { windowMs: 60_000, maxBatch: 64, dedupeKey: keys.dedupe }, await internals());
     broken.disconnect();
-    const results = await Promise.allSettled([intake.submit(draft('lost-1'), 'digest-lost-1'), intake.submit(draft('lost-2'), 'digest-lost-2')]);
+    brokenQueueRedis.disconnect();
+    const results = await Promise.allSettled([intake.submit(draft('lost-1'), `${mode}-digest-lost-1`), intake.submit(draft('lost-2'), `${mode}-digest-lost-2`)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    expect(await redis.exists(keys.dedupe('digest-lost-1'), keys.dedupe('digest-lost-2'))).toBe(0);
+    expect(await redis.exists(keys.dedupe(`${mode}-digest-lost-1`), keys.dedupe(`${mode}-digest-lost-2`))).toBe(0);
   });
 });
