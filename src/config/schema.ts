@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_RETRY_DELAYS_MS } from '../domain/retry-policy.js';
 
-const DEFAULT_RETRY_DELAYS_MS = [5_000, 60_000, 300_000, 1_800_000, 7_200_000, 21_600_000, 43_200_000];
 const DAY_MS = 86_400_000;
 
 const cidrText = z.string().refine((text) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(text.trim()), 'not a CIDR');
@@ -70,7 +70,7 @@ export const configSchema = z.object({
     .object({
       timeoutMs: z.coerce.number().int().min(100).max(120_000).default(10_000),
       maxRedirects: z.number().int().min(0).max(10).default(3),
-      retryDelaysMs: z.array(z.number().int().min(0)).max(50).default(DEFAULT_RETRY_DELAYS_MS),
+      retryDelaysMs: z.array(z.number().int().min(0)).max(50).default([...DEFAULT_RETRY_DELAYS_MS]),
       retryJitterRatio: z.number().min(0).max(1).default(0.2),
       retryAfterCapMs: z.number().int().min(0).default(3_600_000),
       bodySnippetBytes: z.number().int().min(0).max(65_536).default(512),

@@ -1,4 +1,6 @@
-export type AttemptOutcome = 'delivered' | 'retry' | 'failed';
+import type { AttemptOutcome } from '../domain/retry-policy.js';
+
+export type { AttemptOutcome };
 
 export type DeliveryErrorCode =
   | 'timeout'

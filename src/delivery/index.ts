@@ -1,7 +1,5 @@
 export { createAddressPolicy } from './address-policy.js';
 export type { AddressPolicy, AddressPolicyOptions, AddressVerdict } from './address-policy.js';
-export { DEFAULT_RETRY_DELAYS_MS, nextRetryDelay, parseDelayList } from './backoff.js';
-export type { NextRetryDelayInput } from './backoff.js';
 export { classifyError, classifyStatus, parseRetryAfter } from './classify.js';
 export type { AttemptOutcome, DeliveryErrorCode, ErrorClassification } from './classify.js';
 export { BlockedAddressError, createDeliveryClient, DEFAULT_USER_AGENT } from './http-client.js';

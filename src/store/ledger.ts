@@ -1,12 +1,14 @@
 import type { RedisClient } from '../redis/connection.js';
-import type { Conversion, ConversionState, DeliveryState } from '../domain/conversion.js';
+import type { Conversion, DeliveryState } from '../domain/conversion.js';
+import { applyAttempt, parkedDelivery, type AttemptRecord, type AttemptTransition, type DeliveryRecord, type RoutingState } from '../domain/delivery.js';
+
+// The delivery state machine is domain logic; the ledger stores what it decides.
+export { applyAttempt, conversionState, parkedDelivery } from '../domain/delivery.js';
+export type { AttemptRecord, AttemptTransition, DeliveryRecord, RoutingState } from '../domain/delivery.js';
 import type { TemplateLevel } from '../domain/account.js';
 import type { RelayKeys } from './keys.js';
 import { redactUrl } from '../audit/redact-url.js';
 import { batchGroupFor, createTickBatcher } from '../redis/tick-batcher.js';
-
-/** What the worker decided for a conversion before any delivery settled. */
-export type RoutingState = 'unattributed' | 'suppressed' | 'no_postback' | 'routed';
 
 export interface ConversionRecord {
   conversion: Conversion;
@@ -14,39 +16,6 @@ export interface ConversionRecord {
   reason?: string;
   level?: TemplateLevel;
   deliveryIds: string[];
-}
-
-export interface DeliveryRecord {
-  id: string;
-  conversionId: string;
-  account: string;
-  /** The rendered URL, secrets included: it is what a retry must send. Shown redacted. */
-  url: string;
-  host: string;
-  state: DeliveryState;
-  /** Attempts ever made, across redrives. */
-  attempts: number;
-  /** Attempts since the delivery was created or last redriven; drives the retry schedule. */
-  roundAttempts: number;
-  createdAt: number;
-  updatedAt: number;
-  nextAttemptAt?: number;
-  lastError?: string;
-  /** Why the delivery is waiting without an attempt (host at its cap, circuit open, paused). */
-  parked?: string;
-}
-
-export interface AttemptRecord {
-  attempt: number;
-  at: string;
-  url: string;
-  outcome: 'delivered' | 'retry' | 'failed';
-  status?: number;
-  error?: string;
-  error_code?: string;
-  latency_ms: number;
-  body: string;
-  next_attempt_at?: string;
 }
 
 export interface DeliveryPage {
@@ -372,41 +341,6 @@ export class Ledger {
 }
 
 const TRIM_EVERY = 32;
-
-export interface AttemptTransition {
-  state: DeliveryState;
-  nextAttemptAt?: number;
-  at: number;
-}
-
-/** The delivery as it stands after an attempt (pure; `recordAttempt` and first attempts share it). */
-export function applyAttempt(delivery: DeliveryRecord, attempt: AttemptRecord, next: AttemptTransition): DeliveryRecord {
-  const updated: DeliveryRecord = {
-    ...delivery,
-    state: next.state,
-    attempts: delivery.attempts + 1,
-    roundAttempts: delivery.roundAttempts + 1,
-    updatedAt: next.at,
-    ...(next.nextAttemptAt !== undefined ? { nextAttemptAt: next.nextAttemptAt } : {}),
-  };
-  if (next.nextAttemptAt === undefined) delete updated.nextAttemptAt;
-  delete updated.parked;
-  const failure = attempt.error ?? (attempt.outcome !== 'delivered' && attempt.status ? `HTTP ${attempt.status}` : undefined);
-  if (failure) updated.lastError = failure;
-  return updated;
-}
-
-export function parkedDelivery(delivery: DeliveryRecord, reason: string, recheckAt: number): DeliveryRecord {
-  return { ...delivery, parked: reason, nextAttemptAt: recheckAt };
-}
-
-/** Conversion state as the contract defines it, derived from routing and delivery states. */
-export function conversionState(routing: RoutingState, deliveries: DeliveryRecord[], expectedDeliveries: number): ConversionState {
-  if (routing !== 'routed') return routing;
-  if (deliveries.length < expectedDeliveries) return 'pending';
-  if (deliveries.some((d) => d.state === 'pending' || d.state === 'retrying')) return 'pending';
-  return deliveries.some((d) => d.state === 'failed') ? 'failed' : 'delivered';
-}
 
 function encodeCursor(score: string, id: string): string {
   return Buffer.from(`${score}|${id}`).toString('base64url');

@@ -1,16 +1,12 @@
 import type { Logger } from 'pino';
 import type { DeliveryClient, AttemptResult } from '../delivery/index.js';
-import { nextRetryDelay } from '../delivery/index.js';
+import { decideNext, type RetrySchedule } from '../domain/retry-policy.js';
 import { applyAttempt, type Ledger, type DeliveryRecord, type AttemptRecord } from '../store/ledger.js';
 import type { RelayMetrics } from '../health/metrics.js';
 import { redactUrl } from '../audit/redact-url.js';
 import type { DeliveryState } from '../domain/conversion.js';
 
-export interface RetryPolicy {
-  delaysMs: number[];
-  jitterRatio: number;
-  retryAfterCapMs: number;
-}
+export type RetryPolicy = RetrySchedule;
 
 export interface DeliveryAttempterDeps {
   client: DeliveryClient;
@@ -43,27 +39,15 @@ export function createDeliveryAttempter(deps: DeliveryAttempterDeps) {
     const startedAt = now();
     const result = await deps.client.send(delivery.url);
     const finishedAt = now();
-    const failedSoFar = delivery.roundAttempts + 1;
-
-    let state: DeliveryState;
-    let nextAttemptAt: number | undefined;
-    if (result.outcome === 'retry') {
-      const delay = nextRetryDelay({
-        failedAttempts: failedSoFar,
-        delaysMs: deps.retryPolicy.delaysMs,
-        jitterRatio: deps.retryPolicy.jitterRatio,
-        retryAfterCapMs: deps.retryPolicy.retryAfterCapMs,
-        ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
-      });
-      if (delay === null) {
-        state = 'failed';
-      } else {
-        state = 'retrying';
-        nextAttemptAt = finishedAt + delay;
-      }
-    } else {
-      state = result.outcome;
-    }
+    const next = decideNext({
+      outcome: result.outcome,
+      attempt: delivery.roundAttempts + 1,
+      schedule: deps.retryPolicy,
+      now: finishedAt,
+      ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+    });
+    const state: DeliveryState = next.state;
+    const nextAttemptAt = next.state === 'retrying' ? next.nextAttemptAt : undefined;
 
     const record = attemptRecord(delivery, result, startedAt, nextAttemptAt);
     const transition = { state, at: finishedAt, ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}) };

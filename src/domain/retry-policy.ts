@@ -60,3 +60,50 @@ export function parseDelayList(text: string): number[] {
     return value;
   });
 }
+
+/** What one attempt taught us, as the HTTP client classified it (src/delivery/classify.ts). */
+export type AttemptOutcome = 'delivered' | 'retry' | 'failed';
+
+export interface RetrySchedule {
+  delaysMs: readonly number[];
+  jitterRatio: number;
+  retryAfterCapMs: number;
+}
+
+export interface DecideNextInput {
+  outcome: AttemptOutcome;
+  /** Attempts made in this round (since creation or the last redrive), this one included. */
+  attempt: number;
+  schedule: RetrySchedule;
+  /** The tracker's Retry-After in ms, when it sent one. */
+  retryAfterMs?: number;
+  /** When the attempt finished (unix ms). */
+  now: number;
+  random?: () => number;
+}
+
+export type NextStep =
+  | { state: 'delivered' }
+  | { state: 'failed'; why: 'permanent' | 'exhausted' }
+  | { state: 'retrying'; nextAttemptAt: number };
+
+/**
+ * The one decision "delivered, retry when, or give up" after an attempt.
+ * Everything else (the ledger, the retry job, the audit) follows from it.
+ * Whether the host's circuit is open is not part of it: an open circuit
+ * parks a delivery before any attempt (src/worker/delivery-runner.ts), and a
+ * parked delivery uses no attempt of its schedule.
+ */
+export function decideNext({ outcome, attempt, schedule, retryAfterMs, now, random }: DecideNextInput): NextStep {
+  if (outcome === 'delivered') return { state: 'delivered' };
+  if (outcome === 'failed') return { state: 'failed', why: 'permanent' };
+  const delay = nextRetryDelay({
+    failedAttempts: attempt,
+    delaysMs: schedule.delaysMs,
+    jitterRatio: schedule.jitterRatio,
+    retryAfterCapMs: schedule.retryAfterCapMs,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(random ? { random } : {}),
+  });
+  return delay === null ? { state: 'failed', why: 'exhausted' } : { state: 'retrying', nextAttemptAt: now + delay };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_DELAYS_MS, nextRetryDelay, parseDelayList } from '../../../src/delivery/backoff.js';
+import { DEFAULT_RETRY_DELAYS_MS, decideNext, nextRetryDelay, parseDelayList } from '../../../src/domain/retry-policy.js';
 
 const fixed = (value: number) => () => value;
 
@@ -97,5 +97,30 @@ describe('parseDelayList', () => {
   ])('throws a TypeError naming the bad entry in %j', (text, bad) => {
     expect(() => parseDelayList(text)).toThrow(TypeError);
     expect(() => parseDelayList(text)).toThrow(bad);
+  });
+});
+
+describe('decideNext', () => {
+  const schedule = { delaysMs: [1_000, 10_000], jitterRatio: 0, retryAfterCapMs: 60_000 };
+  const now = 1_000_000;
+  // One row per decision the worker can take after an attempt.
+  it.each([
+    { case: '2xx', outcome: 'delivered', attempt: 1, expected: { state: 'delivered' } },
+    { case: 'permanent 4xx on the first attempt', outcome: 'failed', attempt: 1, expected: { state: 'failed', why: 'permanent' } },
+    { case: 'permanent 4xx after retries', outcome: 'failed', attempt: 2, expected: { state: 'failed', why: 'permanent' } },
+    { case: 'retryable, first failure', outcome: 'retry', attempt: 1, expected: { state: 'retrying', nextAttemptAt: now + 1_000 } },
+    { case: 'retryable, second failure', outcome: 'retry', attempt: 2, expected: { state: 'retrying', nextAttemptAt: now + 10_000 } },
+    { case: 'retryable, schedule exhausted', outcome: 'retry', attempt: 3, expected: { state: 'failed', why: 'exhausted' } },
+    { case: 'Retry-After later than the schedule', outcome: 'retry', attempt: 1, retryAfterMs: 30_000, expected: { state: 'retrying', nextAttemptAt: now + 30_000 } },
+    { case: 'Retry-After earlier than the schedule', outcome: 'retry', attempt: 2, retryAfterMs: 500, expected: { state: 'retrying', nextAttemptAt: now + 10_000 } },
+    { case: 'Retry-After beyond the cap', outcome: 'retry', attempt: 1, retryAfterMs: 86_400_000, expected: { state: 'retrying', nextAttemptAt: now + 60_000 } },
+    { case: 'Retry-After on the last attempt', outcome: 'retry', attempt: 3, retryAfterMs: 5_000, expected: { state: 'failed', why: 'exhausted' } },
+  ] as const)('$case', ({ outcome, attempt, expected, ...rest }) => {
+    const retryAfterMs = 'retryAfterMs' in rest ? rest.retryAfterMs : undefined;
+    expect(decideNext({ outcome, attempt, schedule, now, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) })).toEqual(expected);
+  });
+
+  it('with no retries configured, a retryable failure fails at once', () => {
+    expect(decideNext({ outcome: 'retry', attempt: 1, schedule: { ...schedule, delaysMs: [] }, now })).toEqual({ state: 'failed', why: 'exhausted' });
   });
 });
