@@ -118,7 +118,7 @@ function codeToDeliveryCode(code: string): DeliveryErrorCode | undefined {
 
 function nameToDeliveryCode(name: string): DeliveryErrorCode | undefined {
   // DOMExceptions from AbortSignal.timeout()/abort() carry a numeric `code`, so only the name identifies them.
-  if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
+  if (name === 'TimeoutError' || name === 'AbortError' || name === 'DeadlineError') return 'timeout';
   if (name === 'ConnectTimeoutError' || name === 'HeadersTimeoutError' || name === 'BodyTimeoutError') return 'timeout';
   return undefined;
 }

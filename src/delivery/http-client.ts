@@ -248,7 +248,7 @@ const EMPTY = Buffer.alloc(0);
 
 /** The attempt's whole budget ran out. */
 class DeadlineError extends Error {
-  override name = 'TimeoutError';
+  override name = 'DeadlineError';
   constructor(timeoutMs: number) {
     super(`no complete response within ${timeoutMs} ms`);
   }
