@@ -1,0 +1,101 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import formBody from '@fastify/formbody';
+import type { OfferConfig } from './domain/offer.js';
+import type { RelayContext } from './relay-context.js';
+import { waitUntilReady } from './redis/connection.js';
+import { RecordStore } from './store/record-store.js';
+import { createRecordCache } from './store/record-cache.js';
+import { TestResultStore } from './store/test-results.js';
+import { createIntake } from './queue/intake.js';
+import { loadQueueInternals } from './queue/bullmq-internals.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { registerHealthRoutes } from './health/health-routes.js';
+import { registerPostbackRoute } from './receiver/postback-route.js';
+import { ClickStore } from './tracking/click-store.js';
+import { registerClickRoute } from './tracking/click-route.js';
+import { requireAdminToken } from './admin/admin-auth.js';
+import { registerSourceRoutes } from './admin/sources-routes.js';
+import { registerAccountRoutes } from './admin/accounts-routes.js';
+import { registerConversionRoutes } from './admin/conversions-routes.js';
+import { registerHostRoutes } from './admin/hosts-routes.js';
+import { createRedriver } from './admin/redrive.js';
+import { registerOfferRoutes } from './admin/offers-routes.js';
+import { registerAttributionRoutes } from './admin/attribution-routes.js';
+import { registerTestPostbackRoutes, type TestRecord } from './admin/test-postback-route.js';
+import { catalogRoutes } from './docs/route-catalog.js';
+import { registerDocsRoutes } from './docs/docs-routes.js';
+import { relayApiInfo, relayOperations } from './docs/relay-operations.js';
+import { registerBoard } from './ui/board.js';
+
+/**
+ * The relay's HTTP app: health for every role; for the receiver role also
+ * the postback receiver, tracking links, the admin API and the docs. It
+ * never listens by itself (the process entry does), so tests inject requests.
+ */
+export async function createHttpApp(context: RelayContext): Promise<FastifyInstance> {
+  const { config, logger, keys, metrics, requestRedis, requestQueues } = context;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    // Room for a long query string, so an oversized value gets a JSON 400 naming the field
+    // instead of Node's bare 431.
+    http: { maxHeaderSize: 64 * 1024 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    // A log line per postback would cost more than handling it; attempts have their own audit log.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  installErrorHandler(app, { isRedisReady: () => requestRedis.status === 'ready' });
+  // Before any route, so the API document sees every one.
+  const routeCatalog = catalogRoutes(app);
+  registerHealthRoutes(app, { redis: requestRedis, metrics });
+  if (config.role === 'worker') return app;
+
+  await app.register(formBody);
+  const clicks = new ClickStore(requestRedis, keys.click);
+  const offers = new RecordStore<OfferConfig>(requestRedis, keys.offer, keys.offerIds);
+  const offerCache = createRecordCache((id) => offers.get(id), { ttlMs: config.tracking.offerCacheMs, maxEntries: 10_000 });
+
+  // The intake's connection holds only the scripts its transaction runs (see src/queue/bullmq-internals.ts).
+  const intakeRedis = context.openRedis('request', 'intake');
+  context.onClose(() => intakeRedis.quit().catch(() => {}));
+  await waitUntilReady(intakeRedis, 15_000);
+  const probe = await (context.deps.loadQueueInternals ?? loadQueueInternals)(requestQueues.conversions);
+  metrics.queueInternalsFallback.set(probe.ok ? 0 : 1);
+  if (!probe.ok) logger.warn({ reason: probe.reason }, "BullMQ's internals are not what this relay expects: the receiver uses BullMQ's public API (slower, correct)");
+  const intake = createIntake(
+    requestQueues.conversions,
+    intakeRedis,
+    { windowMs: config.receiver.dedupeWindowMs, maxBatch: config.receiver.maxBatch, dedupeKey: keys.dedupe },
+    probe.ok ? probe.internals : null,
+  );
+  registerPostbackRoute(app, { sources: context.sourceCache, intake, metrics, clicks });
+  registerClickRoute(app, { offers: offerCache, clicks, metrics, defaultWindowDays: config.tracking.attributionWindowDays });
+
+  await app.register(async (admin) => {
+    requireAdminToken(admin, config.adminToken ?? '');
+    registerSourceRoutes(admin, { sources: context.sources });
+    registerAccountRoutes(admin, { accounts: context.accounts, addressPolicy: context.addressPolicy });
+    registerConversionRoutes(admin, {
+      ledger: context.ledger,
+      conversions: requestQueues.conversions,
+      redriver: createRedriver({ ledger: context.ledger, retries: requestQueues.retries }),
+    });
+    registerHostRoutes(admin, { gate: context.gate, retries: requestQueues.retries, hostConcurrency: config.delivery.hostConcurrency });
+    registerOfferRoutes(admin, { offers, onChange: (id) => offerCache.invalidate(id) });
+    registerAttributionRoutes(admin, { ledger: context.ledger, conversions: requestQueues.conversions, accounts: context.accounts, clicks });
+    registerTestPostbackRoutes(admin, {
+      accounts: context.accounts,
+      client: context.client,
+      auditLog: context.deps.auditLog,
+      results: new TestResultStore<TestRecord>(requestRedis, keys.accountTests, {
+        maxPerAccount: config.audit.testsPerAccount,
+        retentionMs: config.audit.retentionMs,
+      }),
+    });
+  });
+  registerDocsRoutes(app, { info: relayApiInfo, operations: relayOperations, registeredRoutes: routeCatalog.routes });
+  await registerBoard(app, { queues: [requestQueues.conversions, requestQueues.retries], adminToken: config.adminToken ?? '', basePath: '/ui' });
+  return app;
+}

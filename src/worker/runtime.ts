@@ -1,0 +1,79 @@
+import type { RelayContext } from '../relay-context.js';
+import { hostGateOptions } from '../relay-context.js';
+import { createQueues } from '../queue/queues.js';
+import { ownItems } from '../queue/intake.js';
+import { Ledger } from '../store/ledger.js';
+import { RecordStore } from '../store/record-store.js';
+import { createRecordCache } from '../store/record-cache.js';
+import { StatusLinks } from '../store/status-links.js';
+import { HostGate } from '../delivery/host-gate.js';
+import type { AccountConfig } from '../domain/account.js';
+import { createDeliveryAttempter } from './delivery-attempt.js';
+import { createDeliveryRunner } from './delivery-runner.js';
+import { createConversionProcessor } from './conversion-processor.js';
+import { createRetryProcessor } from './retry-processor.js';
+import { createSlots } from './slots.js';
+import { startWorkers, type RelayWorkers } from './workers.js';
+
+/**
+ * The worker role: BullMQ workers for both queues, and what they deliver
+ * with. Its Redis clients are its own (background role: they wait out a
+ * Redis restart instead of failing fast like the request path).
+ */
+export function startWorkerRuntime(context: RelayContext): RelayWorkers {
+  const { config, keys, metrics, logger } = context;
+  // No auto-pipelining: the worker's writes are already gathered per turn (tick batcher), and
+  // ioredis's pipeline bookkeeping on top cost more than the writes it saved (profiles of the
+  // relay bench, two pairs: 1,802/1,853 ms in ioredis with it, 1,750/1,610 ms without).
+  const workerRedis = context.openRedis('background', 'worker', { autoPipelining: false });
+  const workerQueueRedis = context.openRedis('background', 'worker queues', { autoPipelining: false });
+  const workerQueues = createQueues(workerQueueRedis, keys.queuePrefix);
+  context.onClose(async () => {
+    await workerQueues.close();
+    await Promise.all([workerRedis, workerQueueRedis].map((client) => client.quit().catch(() => {})));
+  });
+
+  const ledger = new Ledger(workerRedis, keys, context.ledgerOptions);
+  const accounts = new RecordStore<AccountConfig>(workerRedis, keys.account, keys.accountIds);
+  const accountCache = createRecordCache((id) => accounts.get(id), { ttlMs: config.worker.accountCacheMs, maxEntries: 10_000 });
+  context.accounts.onChange((id) => accountCache.invalidate(id));
+  const attempter = createDeliveryAttempter({
+    client: context.client,
+    ledger,
+    auditLog: context.deps.auditLog,
+    metrics,
+    retryPolicy: {
+      delaysMs: config.delivery.retryDelaysMs,
+      jitterRatio: config.delivery.retryJitterRatio,
+      retryAfterCapMs: config.delivery.retryAfterCapMs,
+    },
+  });
+  const runner = createDeliveryRunner({
+    gate: new HostGate(workerRedis, keys, hostGateOptions(config)),
+    attempter,
+    ledger,
+    retries: workerQueues.retries,
+    logger,
+    parkRecheckMs: config.delivery.parkRecheckMs,
+    busyWaitMs: config.delivery.hostBusyWaitMs,
+  });
+  return startWorkers({
+    connection: workerQueueRedis,
+    prefix: keys.queuePrefix,
+    config: config.worker,
+    logger,
+    processConversion: createConversionProcessor({
+      accounts: accountCache,
+      ledger,
+      runner,
+      retries: workerQueues.retries,
+      metrics,
+      // As long as the audit keeps the records: networks re-fire on a status change days after the
+      // first report, well past the dedupe window, and a link to an expired record shows nothing.
+      statusLinks: new StatusLinks(workerRedis, keys.conversionLatest, config.audit.retentionMs),
+      slots: createSlots(config.worker.concurrency),
+      ownItems: (items) => ownItems(workerRedis, keys.dedupe, items),
+    }),
+    processRetry: createRetryProcessor({ ledger, runner }),
+  });
+}
