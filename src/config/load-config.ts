@@ -17,6 +17,18 @@ const ENV_VARIABLES: Record<string, { path: string[]; parse?: (text: string) => 
     parse: (text) => commaList(text).map((entry) => (/^\d+$/.test(entry) ? Number(entry) : entry)),
   },
   DELIVERY_TIMEOUT_MS: { path: ['delivery', 'timeoutMs'] },
+  // `tracker.example=50,other.example:8443=10`: requests per second per host.
+  DELIVERY_HOST_RATE_LIMITS: {
+    path: ['delivery', 'hostRateLimits'],
+    parse: (text) =>
+      Object.fromEntries(
+        commaList(text).map((entry) => {
+          const at = entry.lastIndexOf('=');
+          const rate = entry.slice(at + 1).trim();
+          return [at > 0 ? entry.slice(0, at).trim() : entry, /^\d+(\.\d+)?$/.test(rate) ? Number(rate) : rate];
+        }),
+      ),
+  },
   LOG_LEVEL: { path: ['logLevel'] },
   NODE_ENV: { path: ['env'] },
 };

@@ -82,6 +82,11 @@ export const configSchema = z.object({
       hostConcurrency: z.number().int().positive().max(1_000).default(32),
       /** A delivery to a busy but responsive host waits this long in process for a slot before it is parked. */
       hostBusyWaitMs: z.number().int().min(0).max(10_000).default(250),
+      /**
+       * Requests per second per tracker host (`host[:port]` as the URL carries it), shared by every
+       * worker; deliveries over it wait, never fail. Off for hosts not listed.
+       */
+      hostRateLimits: z.record(z.string().min(1), z.number().positive().max(100_000)).default({}),
       /** Consecutive retryable failures (timeouts, 5xx, refused) that open a host's circuit. */
       circuitFailureThreshold: z.number().int().positive().default(10),
       /** How long an open circuit waits before one probe attempt (half-open). */

@@ -31,6 +31,8 @@ export interface DeliveryRecord {
   lastError?: string;
   /** Why the delivery is waiting without an attempt (host at its cap, circuit open, paused). */
   parked?: string;
+  /** A send time reserved under the host's rate limit (unix ms); the attempt at or after it uses that reservation. */
+  rateSlotAt?: number;
 }
 
 export interface AttemptRecord {
@@ -64,13 +66,14 @@ export function applyAttempt(delivery: DeliveryRecord, attempt: AttemptRecord, n
   };
   if (next.nextAttemptAt === undefined) delete updated.nextAttemptAt;
   delete updated.parked;
+  delete updated.rateSlotAt;
   const failure = attempt.error ?? (attempt.outcome !== 'delivered' && attempt.status ? `HTTP ${attempt.status}` : undefined);
   if (failure) updated.lastError = failure;
   return updated;
 }
 
 export function parkedDelivery(delivery: DeliveryRecord, reason: string, recheckAt: number): DeliveryRecord {
-  return { ...delivery, parked: reason, nextAttemptAt: recheckAt };
+  return { ...delivery, parked: reason, nextAttemptAt: recheckAt, ...(reason === 'rate_limited' ? { rateSlotAt: recheckAt } : {}) };
 }
 
 /** Conversion state as the contract defines it, derived from routing and delivery states. */

@@ -43,6 +43,8 @@ export function createKeys(prefix: string) {
     hostLeases: (host: string) => `${prefix}:host:{${host}}:leases`,
     hostCircuit: (host: string) => `${prefix}:host:{${host}}:circuit`,
     hostParked: (host: string) => `${prefix}:host:{${host}}:parked`,
+    /** The host's next free send time under its rate limit (GCRA), when it has one. */
+    hostRate: (host: string) => `${prefix}:host:{${host}}:rate`,
   };
 }
 

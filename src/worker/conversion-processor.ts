@@ -116,7 +116,7 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
   async function scheduleNext(outcome: RunOutcome): Promise<void> {
     const next = outcome.kind === 'parked' ? outcome.recheckAt : outcome.delivery.nextAttemptAt;
     if (next !== undefined) await scheduleRetry(deps.retries, outcome.delivery.id, next, now());
-    if (outcome.kind === 'parked') await deps.runner.wakeIfReleased(outcome.delivery);
+    if (outcome.kind === 'parked' && outcome.reason !== 'rate_limited') await deps.runner.wakeIfReleased(outcome.delivery);
   }
 
   /**

@@ -5,15 +5,22 @@ import type { AttemptResult } from '../delivery/index.js';
 import { parkedDelivery, type Ledger, type DeliveryRecord, type AttemptRecord } from '../store/ledger.js';
 import { scheduleProbe, wakeDeliveries, type RetryJob } from '../queue/queues.js';
 import type { DeliveryAttempter } from './delivery-attempt.js';
+import type { HostRateLimiter } from '../delivery/host-rate-limit.js';
 
 export type RunOutcome =
   /** Attempted; `nextAttemptAt` is set on the delivery when another attempt is due. */
   | { kind: 'attempted'; delivery: DeliveryRecord; attempt: AttemptRecord }
-  /** Not attempted: the host is at its cap, its circuit is open, or it is paused. */
-  | { kind: 'parked'; delivery: DeliveryRecord; recheckAt: number };
+  /**
+   * Not attempted: the host is at its cap, its circuit is open, or it is paused
+   * (the delivery is in the host's parked set and is woken by it), or its send
+   * slot under the host's rate limit is later (`rate_limited`: it just waits).
+   */
+  | { kind: 'parked'; delivery: DeliveryRecord; recheckAt: number; reason: string };
 
 export interface DeliveryRunnerDeps {
   gate: HostGate;
+  /** Optional per-host request rates; absent or without a limit for the host, no cost. */
+  rateLimiter?: HostRateLimiter;
   attempter: DeliveryAttempter;
   ledger: Ledger;
   retries: Queue<RetryJob>;
@@ -30,6 +37,8 @@ export interface DeliveryRunnerDeps {
 
 /** A host is "completing attempts" when this process released one of its slots this recently. */
 const RECENT_RELEASE_MS = 100;
+/** A reserved send slot this close is waited for in process; a later one parks the delivery (a delayed job). */
+const IN_PROCESS_RATE_WAIT_MS = 250;
 
 /**
  * One attempt of a delivery, if its host lets it through: takes a host slot,
@@ -57,6 +66,19 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
     }
   }
 
+  /**
+   * Under a host rate limit: reserves the delivery's send slot (once: a woken
+   * delivery uses the slot it reserved) and waits in process when it is
+   * near; answers how long is left when it is not (the delivery then parks).
+   */
+  async function waitForRateSlot(delivery: DeliveryRecord): Promise<number> {
+    if (!deps.rateLimiter?.limitOf(delivery.host)) return 0;
+    const wait = delivery.rateSlotAt !== undefined ? delivery.rateSlotAt - now() : await deps.rateLimiter.reserve(delivery.host);
+    if (wait > IN_PROCESS_RATE_WAIT_MS) return wait;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    return 0;
+  }
+
   /** Resolves on the next slot this process frees on the host, or after `ms` (another process may free one). */
   function releaseOf(host: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -81,6 +103,15 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
 
   /** `persist: false`: nothing is written to the ledger; the caller writes the outcome (first attempts). */
   async function run(delivery: DeliveryRecord, options: { persist?: boolean } = {}): Promise<RunOutcome> {
+    const rateWait = await waitForRateSlot(delivery);
+    if (rateWait > 0) {
+      const recheckAt = now() + rateWait;
+      const parked =
+        options.persist === false
+          ? parkedDelivery(delivery, 'rate_limited', recheckAt)
+          : await deps.ledger.markParked(delivery, 'rate_limited', recheckAt);
+      return { kind: 'parked', delivery: parked, recheckAt, reason: 'rate_limited' };
+    }
     const admission = await admit(delivery);
     if (!admission.granted) {
       const at = now();
@@ -92,7 +123,7 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
         options.persist === false
           ? parkedDelivery(delivery, admission.reason, recheckAt)
           : await deps.ledger.markParked(delivery, admission.reason, recheckAt);
-      return { kind: 'parked', delivery: parked, recheckAt };
+      return { kind: 'parked', delivery: parked, recheckAt, reason: admission.reason };
     }
     let result: AttemptResult | undefined;
     try {

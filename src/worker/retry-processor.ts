@@ -28,7 +28,7 @@ export function createRetryProcessor(deps: { ledger: Ledger; runner: DeliveryRun
     const next = outcome.kind === 'parked' ? outcome.recheckAt : outcome.delivery.nextAttemptAt;
     if (next !== undefined && token) {
       await job.moveToDelayed(next, token);
-      if (outcome.kind === 'parked') await deps.runner.wakeIfReleased(outcome.delivery);
+      if (outcome.kind === 'parked' && outcome.reason !== 'rate_limited') await deps.runner.wakeIfReleased(outcome.delivery);
       throw new DelayedError();
     }
   };

@@ -7,6 +7,7 @@ import { RecordStore } from '../store/record-store.js';
 import { createRecordCache } from '../store/record-cache.js';
 import { StatusLinks } from '../store/status-links.js';
 import { HostGate } from '../delivery/host-gate.js';
+import { HostRateLimiter } from '../delivery/host-rate-limit.js';
 import type { AccountConfig } from '../domain/account.js';
 import { createDeliveryAttempter } from './delivery-attempt.js';
 import { createDeliveryRunner } from './delivery-runner.js';
@@ -50,6 +51,7 @@ export function startWorkerRuntime(context: RelayContext): RelayWorkers {
   });
   const runner = createDeliveryRunner({
     gate: new HostGate(workerRedis, keys, hostGateOptions(config)),
+    rateLimiter: new HostRateLimiter(workerRedis, keys, config.delivery.hostRateLimits),
     attempter,
     ledger,
     retries: workerQueues.retries,

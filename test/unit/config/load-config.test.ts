@@ -38,6 +38,7 @@ describe('loadConfig', () => {
         DELIVERY_ALLOW_CIDRS: '127.0.0.0/8, 10.0.0.0/8',
         DELIVERY_RETRY_DELAYS_MS: '1000,2000,3000',
         DELIVERY_TIMEOUT_MS: '2500',
+        DELIVERY_HOST_RATE_LIMITS: 'tracker.example=50, other.example:8443=2.5',
         LOG_LEVEL: 'debug',
       },
       dir,
@@ -49,17 +50,26 @@ describe('loadConfig', () => {
       adminToken: 'a-very-long-admin-token',
       http: { port: 9100, host: '127.0.0.1' },
       redis: { url: 'redis://10.1.2.3:6380/2' },
-      delivery: { allowCidrs: ['127.0.0.0/8', '10.0.0.0/8'], retryDelaysMs: [1000, 2000, 3000], timeoutMs: 2500 },
+      delivery: {
+        allowCidrs: ['127.0.0.0/8', '10.0.0.0/8'],
+        retryDelaysMs: [1000, 2000, 3000],
+        timeoutMs: 2500,
+        hostRateLimits: { 'tracker.example': 50, 'other.example:8443': 2.5 },
+      },
     });
   });
 
   it('fails naming every bad field and its variable', () => {
     const attempt = () =>
-      loadConfig({ DELIVERY_RETRY_DELAYS_MS: '1000,soon', PORT: '99999', RELAY_ROLE: 'boss' }, mkdtempSync(join(tmpdir(), 'c-')));
+      loadConfig(
+        { DELIVERY_RETRY_DELAYS_MS: '1000,soon', PORT: '99999', RELAY_ROLE: 'boss', DELIVERY_HOST_RATE_LIMITS: 'tracker.example=fast' },
+        mkdtempSync(join(tmpdir(), 'c-')),
+      );
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/delivery\.retryDelaysMs\.1 \(DELIVERY_RETRY_DELAYS_MS\)/);
     expect(attempt).toThrow(/http\.port \(PORT\)/);
     expect(attempt).toThrow(/role \(RELAY_ROLE\)/);
+    expect(attempt).toThrow(/delivery\.hostRateLimits\.tracker\.example \(DELIVERY_HOST_RATE_LIMITS\)/);
   });
 
   it('rejects an unreadable or malformed config file', () => {

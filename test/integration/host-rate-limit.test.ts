@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRelay, uniquePrefix, type TestRelay } from '../helpers/relay-harness.js';
+import { startTracker, type Tracker } from '../helpers/tracker.js';
+
+/**
+ * A per-host request rate, shared through Redis by every worker: two relays
+ * (two workers) on one Redis together stay within the limit, and every
+ * delivery still arrives (they wait, never fail).
+ */
+const LIMIT = 20; // requests per second
+const CONVERSIONS = 80; // about four seconds of sending at the limit
+
+let tracker: Tracker;
+let relays: TestRelay[];
+
+beforeAll(async () => {
+  tracker = await startTracker();
+  const host = new URL(tracker.origin).host;
+  const prefix = uniquePrefix();
+  const overrides = { delivery: { hostRateLimits: { [host]: LIMIT } } };
+  relays = [await startTestRelay(overrides, prefix), await startTestRelay(overrides, prefix)];
+  await relays[0]!.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: 'rate-key-1', default_account: 'acme' } });
+  await relays[0]!.request({ method: 'PUT', url: '/v1/accounts/acme', admin: true, body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } } });
+});
+
+afterAll(async () => {
+  await Promise.all((relays ?? []).map((relay) => relay.close()));
+  await tracker?.close();
+});
+
+describe('per-host rate limit', () => {
+  it('holds the limit within ±10% across two workers, and delivers everything', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: CONVERSIONS }, (_, i) => relays[i % 2]!.request({ url: `/postback/net?key=rate-key-1&click_id=burst-${i}` })),
+    );
+    expect(answers.every((answer) => (answer.body as { status?: string }).status === 'accepted')).toBe(true);
+
+    const hits = await tracker.waitForHits(CONVERSIONS, 30_000);
+    expect(new Set(hits.map((hit) => hit.query.get('cid'))).size).toBe(CONVERSIONS);
+    // The rate over the run: N hits span N-1 intervals.
+    const spanSeconds = (hits.at(-1)!.at - hits[0]!.at) / 1000;
+    const rate = (CONVERSIONS - 1) / spanSeconds;
+    expect(rate).toBeGreaterThan(LIMIT * 0.9);
+    expect(rate).toBeLessThan(LIMIT * 1.1);
+    // No second of the run saw more than the limit plus the one-request burst GCRA allows at a boundary.
+    const perSecond = new Map<number, number>();
+    for (const hit of hits) {
+      const second = Math.floor((hit.at - hits[0]!.at) / 1000);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(LIMIT + 1);
+  }, 40_000);
+});
