@@ -28,6 +28,14 @@ export type ConversionFields = Partial<Record<ConversionField, string>>;
 
 export const DEFAULT_EVENT = 'conversion';
 
+/** An optional inbound value the receiver dropped instead of refusing the conversion for it. */
+export interface FieldWarning {
+  field: string;
+  /** The value as received (cut short when long). */
+  value: string;
+  message: string;
+}
+
 /** A conversion as the relay keeps it: the fields plus what the relay assigned. */
 export interface Conversion extends ConversionFields {
   /** Assigned by the relay; also the default `{conversion_id}` when the sender gave none. */
@@ -41,6 +49,8 @@ export interface Conversion extends ConversionFields {
    * same source, click, event and conversion/order id (a status change). Set by the worker.
    */
   previous_id?: string;
+  /** Values dropped on the way in (malformed, or unreplaced macros); absent when none. */
+  warnings?: FieldWarning[];
 }
 
 export type ConversionState =

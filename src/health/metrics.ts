@@ -29,6 +29,12 @@ export function createMetrics() {
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  const postbackWarnings = new Counter({
+    name: 'relay_postback_warnings_total',
+    help: 'Optional inbound values dropped instead of refusing the conversion (malformed, or unreplaced macros), by canonical field.',
+    labelNames: ['field'] as const,
+    registers: [registry],
+  });
   const conversionsRouted = new Counter({
     name: 'postback_relay_conversions_routed_total',
     help: 'Conversions resolved by the worker, by result (routed, unattributed, suppressed, no_postback).',
@@ -115,6 +121,7 @@ export function createMetrics() {
     registry,
     queueInternalsFallback,
     conversionsReceived,
+    postbackWarnings,
     conversionsRouted,
     clicks,
     deliveryAttempts,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_EVENT, type ConversionField, type ConversionFields } from '../domain/conversion.js';
+import { DEFAULT_EVENT, type ConversionField, type ConversionFields, type FieldWarning } from '../domain/conversion.js';
 import type { MappedFields } from './param-mapping.js';
 
 /** Validated fields; `event` is always set (defaulted). */
@@ -10,9 +10,36 @@ export interface FieldError {
   message: string;
 }
 
+export type { FieldWarning };
+
 export type ConversionInputResult =
-  | { ok: true; fields: ParsedConversionFields }
+  | { ok: true; fields: ParsedConversionFields; warnings: FieldWarning[] }
   | { ok: false; errors: FieldError[] };
+
+/**
+ * Fields a malformed value of which is dropped with a warning instead of
+ * refusing the conversion: money and sub ids. Refusing loses the conversion
+ * (the network retries into the same 400, and Everflow disables a postback
+ * that keeps failing), while a missing payout still credits the click. The
+ * others decide where and whether a ping goes (click, account, offer, event,
+ * status) or which conversion this is (order and conversion ids): guessing
+ * without them could ping the wrong account or fire a declined sale, so a
+ * malformed one still refuses. A value over its length limit always refuses:
+ * it is not a network's slip but an unusable request.
+ */
+const LENIENT_FIELDS: ReadonlySet<string> = new Set<ConversionField>([
+  'payout',
+  'amount',
+  'currency',
+  'sub1',
+  'sub2',
+  'sub3',
+  'sub4',
+  'sub5',
+]);
+
+/** How much of a dropped value a warning repeats. */
+const WARNING_VALUE_MAX = 128;
 
 /**
  * A JSON number's decimal text without an exponent. `String(n)` switches to
@@ -54,7 +81,6 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 // Plain decimal only: no sign other than `-`, no exponent, no thousands or comma separators.
 const DECIMAL = /^-?\d+(?:\.\d+)?$/;
 const CURRENCY = /^[A-Za-z]{3}$/;
-const EVENT = /^[A-Za-z0-9_.:-]+$/;
 
 interface TextRules {
   max: number;
@@ -80,13 +106,16 @@ const sub = () => text({ max: 512 });
 
 export const conversionInputSchema = z.object({
   click_id: text({ max: 256 }),
-  event: text({ max: 64, pattern: EVENT, patternMessage: 'may contain only letters, digits and _ - . :' }),
+  // Networks send event names as people wrote them (`Reach Level 10`): any printable text.
+  event: text({ max: 128 }),
   payout: decimal(),
   amount: decimal(),
   currency: z.preprocess(
     normalize,
     z
       .string({ error: 'must be a 3-letter ISO 4217 code' })
+      // A long value is an unusable request (400); a short malformed one (`usd1`) is dropped with a warning.
+      .max(32, 'must be at most 32 characters')
       .regex(CURRENCY, 'must be a 3-letter ISO 4217 code')
       .transform((s) => s.toUpperCase())
       .optional(),
@@ -103,26 +132,52 @@ export const conversionInputSchema = z.object({
   sub5: sub(),
 } satisfies Record<ConversionField, z.ZodType>);
 
+function warningValue(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = String(value);
+  else if (typeof value === 'object' && value !== null) text = JSON.stringify(value) ?? '';
+  else text = typeof value;
+  return text.length > WARNING_VALUE_MAX ? `${text.slice(0, WARNING_VALUE_MAX)}…` : text;
+}
+
 /**
- * Validates and normalises mapped inbound values. On failure, reports every
- * bad field (one message each), so the sender can fix them all at once.
+ * Validates and normalises mapped inbound values. A malformed money or sub id
+ * value is dropped with a warning (see LENIENT_FIELDS); any other bad field
+ * fails the whole input, reporting every such field (one message each) so the
+ * sender can fix them all at once.
  */
 export function parseConversionInput(mapped: Readonly<MappedFields>): ConversionInputResult {
-  const result = conversionInputSchema.safeParse(mapped);
+  let input: MappedFields = mapped;
+  let result = conversionInputSchema.safeParse(input);
+  const warnings: FieldWarning[] = [];
   if (!result.success) {
     const errors: FieldError[] = [];
-    const seen = new Set<string>();
+    const issuesByField = new Map<string, z.core.$ZodIssue[]>();
     for (const issue of result.error.issues) {
       const field = String(issue.path[0] ?? '');
-      if (seen.has(field)) continue;
-      seen.add(field);
-      errors.push({ field, message: issue.message });
+      issuesByField.set(field, [...(issuesByField.get(field) ?? []), issue]);
     }
-    return { ok: false, errors };
+    const dropped: MappedFields = { ...mapped };
+    for (const [field, issues] of issuesByField) {
+      const tooLong = issues.find((issue) => issue.code === 'too_big');
+      if (LENIENT_FIELDS.has(field) && !tooLong) {
+        const value = mapped[field as ConversionField];
+        warnings.push({ field, value: warningValue(value), message: `${issues[0]!.message}; dropped` });
+        delete dropped[field as ConversionField];
+      } else {
+        errors.push({ field, message: (tooLong ?? issues[0]!).message });
+      }
+    }
+    if (errors.length > 0) return { ok: false, errors };
+    input = dropped;
+    // Fields validate independently, so without the dropped ones the rest passes as before.
+    result = conversionInputSchema.safeParse(input);
+    if (!result.success) return { ok: false, errors: result.error.issues.map((issue) => ({ field: String(issue.path[0] ?? ''), message: issue.message })) };
   }
   const fields: ConversionFields = {};
   for (const [field, value] of Object.entries(result.data) as [ConversionField, string | undefined][]) {
     if (value !== undefined) fields[field] = value;
   }
-  return { ok: true, fields: { ...fields, event: fields.event ?? DEFAULT_EVENT } };
+  return { ok: true, fields: { ...fields, event: fields.event ?? DEFAULT_EVENT }, warnings };
 }

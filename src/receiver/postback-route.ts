@@ -5,7 +5,8 @@ import type { RecordStore } from '../store/record-store.js';
 import type { Intake } from '../queue/intake.js';
 import type { RelayMetrics } from '../health/metrics.js';
 import { ForbiddenError, UnauthorizedError, UnavailableError, ValidationError } from '../errors.js';
-import { mapParams, parseConversionInput, dedupeKey } from './index.js';
+import { readConversion, dedupeKey } from './index.js';
+import { inboundPlanOf } from './inbound-plan.js';
 import { bearerToken, keyMatches, createAllowListCache } from './source-auth.js';
 import type { ClickStore } from '../tracking/click-store.js';
 import { attributeFromClick, needsClickLookup, UNKNOWN_CLICK_REASON } from '../tracking/attribution.js';
@@ -40,7 +41,7 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
       deps.metrics.conversionsReceived.inc({ outcome: 'forbidden' });
       throw new ForbiddenError(`caller address ${request.ip} is not in the allow-list of source ${sourceId}`);
     }
-    const parsed = parseConversionInput(mapParams(raw, source.params).fields);
+    const parsed = readConversion(raw, inboundPlanOf(source));
     if (!parsed.ok) {
       deps.metrics.conversionsReceived.inc({ outcome: 'invalid' });
       throw new ValidationError(
@@ -48,6 +49,8 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
         parsed.errors.map((error) => ({ path: error.field, message: error.message })),
       );
     }
+    const { warnings } = parsed;
+    for (const warning of warnings) deps.metrics.postbackWarnings.inc({ field: warning.field });
     const requireClick = source.require_click === true;
     const click =
       deps.clicks && needsClickLookup(parsed.fields, requireClick)
@@ -62,9 +65,10 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
       source: sourceId,
       event: fields.event ?? DEFAULT_EVENT,
       received_at: Date.now(),
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
     const unattributed = !fields.click_id
-      ? 'no click id: the postback carries none of click_id, clickid, cid, transaction_id, tid'
+      ? parsed.noClickId
       : requireClick && !click
         ? UNKNOWN_CLICK_REASON
         : !account
@@ -75,14 +79,14 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
     );
     if (result.duplicate) {
       deps.metrics.conversionsReceived.inc({ outcome: 'duplicate' });
-      return { status: 'duplicate', id: result.id };
+      return { status: 'duplicate', id: result.id, ...withWarnings(warnings) };
     }
     if (unattributed) {
       deps.metrics.conversionsReceived.inc({ outcome: 'unattributed' });
-      return { status: 'unattributed', id: result.id, reason: unattributed };
+      return { status: 'unattributed', id: result.id, reason: unattributed, ...withWarnings(warnings) };
     }
     deps.metrics.conversionsReceived.inc({ outcome: 'accepted' });
-    return { status: 'accepted', id: result.id };
+    return { status: 'accepted', id: result.id, ...withWarnings(warnings) };
   };
 
   const unavailable = (error: unknown): never => {
@@ -99,6 +103,11 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
 
   app.get('/postback/:source', handler);
   app.post('/postback/:source', handler);
+}
+
+/** The answer tells the sender what was dropped, so a broken macro shows at the first test conversion. */
+function withWarnings(warnings: Conversion['warnings']): { warnings?: NonNullable<Conversion['warnings']> } {
+  return warnings && warnings.length > 0 ? { warnings } : {};
 }
 
 /** Query string and body together; the body wins, since a POST means it. */

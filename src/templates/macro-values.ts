@@ -7,7 +7,7 @@ import { mapStatus } from './status-rules.js';
  * to the relay's own id so every ping carries a stable dedupe key.
  */
 export function macroValuesOf(conversion: Conversion): MacroValues {
-  const { id, received_at, source: _source, conversion_id, previous_id: _previous, ...fields } = conversion;
+  const { id, received_at, source: _source, conversion_id, previous_id: _previous, warnings: _warnings, ...fields } = conversion;
   return {
     ...fields,
     conversion_id: conversion_id ?? id,

@@ -18,7 +18,7 @@ beforeAll(async () => {
   // Traffic of several outcomes, so counters, the histogram and queue gauges all have series.
   const accepted = await relay.request({ url: '/postback/net?key=metrics-key-1&click_id=m1' });
   await relay.request({ url: '/postback/net?key=metrics-key-1&click_id=m1' });
-  await relay.request({ url: '/postback/net?key=metrics-key-1&click_id=m2&payout=abc' });
+  await relay.request({ url: `/postback/net?key=metrics-key-1&click_id=m2&payout=${'1'.repeat(40)}` });
   await relay.request({ url: '/postback/net?key=wrong-key&click_id=m3' });
   await eventually(async () => {
     const response = await relay.request({ url: `/v1/conversions/${accepted.body.id}`, admin: true });

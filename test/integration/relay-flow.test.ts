@@ -215,11 +215,11 @@ describe('receiver answers', () => {
     expect((await postback('click_id=ip-ok', 'open', 'open-key-1')).status).toBe(200);
   });
 
-  it('answers 400 naming every bad field, and 4xx JSON to 20 KB of junk', async () => {
-    const response = await postback(`click_id=x&payout=abc&currency=EURO&sub1=${'y'.repeat(600)}`);
+  it('answers 400 naming every field over its limit, and 4xx JSON to 20 KB of junk', async () => {
+    const response = await postback(`click_id=x&payout=${'1'.repeat(40)}&status=${'s'.repeat(70)}&sub1=${'y'.repeat(600)}`);
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('invalid_conversion');
-    expect(response.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['currency', 'payout', 'sub1']);
+    expect(response.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['payout', 'status', 'sub1']);
 
     const junk = await postback(`click_id=${'z'.repeat(20_000)}`);
     expect(junk.status).toBe(400);

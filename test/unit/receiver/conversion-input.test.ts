@@ -16,6 +16,15 @@ function badFieldsOf(result: ConversionInputResult): string[] {
   return result.errors.map((e) => e.field);
 }
 
+function warningsOf(result: ConversionInputResult) {
+  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.errors)}`);
+  return result.warnings;
+}
+
+function droppedFieldsOf(result: ConversionInputResult): string[] {
+  return warningsOf(result).map((w) => w.field);
+}
+
 function messageFor(result: ConversionInputResult, field: string): string | undefined {
   if (result.ok) throw new Error(`expected errors, got ${JSON.stringify(result.fields)}`);
   return result.errors.find((e) => e.field === field)?.message;
@@ -89,10 +98,23 @@ describe('payout and amount', () => {
     '$1',
     '1.5USD',
     '١٢',
-  ])('rejects %j', (text) => {
-    const result = parseConversionInput({ payout: text, amount: text });
-    expect(badFieldsOf(result)).toEqual(['payout', 'amount']);
-    expect(messageFor(result, 'payout')).toMatch(/decimal/);
+  ])('drops %j with a warning instead of refusing the conversion', (text) => {
+    const result = parseConversionInput({ click_id: 'c', payout: text, amount: text });
+    expect(fieldsOf(result)).toEqual({ click_id: 'c', event: 'conversion' });
+    expect(droppedFieldsOf(result)).toEqual(['payout', 'amount']);
+    const warning = warningsOf(result)[0]!;
+    expect(warning.value).toBe(text);
+    expect(warning.message).toMatch(/decimal.*dropped/);
+  });
+
+  it('drops a comma-joined pair of payouts (##CPA_AMOUNT##,##RS_AMOUNT##) with a warning', () => {
+    const result = parseConversionInput({ click_id: 'c', payout: '1,5,0' });
+    expect(fieldsOf(result).payout).toBeUndefined();
+    expect(warningsOf(result)).toEqual([{ field: 'payout', value: '1,5,0', message: expect.stringMatching(/decimal/) }]);
+  });
+
+  it('has no warnings for a clean conversion', () => {
+    expect(warningsOf(parseConversionInput({ click_id: 'c', payout: '1.50' }))).toEqual([]);
   });
 
   it('rejects a decimal longer than 32 characters, naming the length', () => {
@@ -105,10 +127,10 @@ describe('payout and amount', () => {
     expect(badFieldsOf(parseConversionInput({ payout: 1e40 }))).toEqual(['payout']);
   });
 
-  it.each([NaN, Infinity, -Infinity])('rejects the non-finite number %s', (n) => {
+  it.each([NaN, Infinity, -Infinity])('drops the non-finite number %s with a warning', (n) => {
     const result = parseConversionInput({ amount: n });
-    expect(badFieldsOf(result)).toEqual(['amount']);
-    expect(messageFor(result, 'amount')).toMatch(/finite/);
+    expect(droppedFieldsOf(result)).toEqual(['amount']);
+    expect(warningsOf(result)[0]!.message).toMatch(/finite/);
   });
 });
 
@@ -131,8 +153,12 @@ describe('text fields', () => {
     expect(fieldsOf(parseConversionInput({ sub1: 'Zürich 😀' })).sub1).toBe('Zürich 😀');
   });
 
-  it('rejects lone surrogates, which cannot be percent-encoded later', () => {
-    expect(badFieldsOf(parseConversionInput({ sub1: 'a\uD800b', sub2: '\uDE00' }))).toEqual(['sub1', 'sub2']);
+  it('drops sub ids with lone surrogates, which cannot be percent-encoded later', () => {
+    expect(droppedFieldsOf(parseConversionInput({ sub1: 'a\uD800b', sub2: '\uDE00' }))).toEqual(['sub1', 'sub2']);
+  });
+
+  it('refuses a click id with a lone surrogate: dropping it would change the conversion', () => {
+    expect(badFieldsOf(parseConversionInput({ click_id: 'a\uD800b' }))).toEqual(['click_id']);
   });
 
   it('drops keys that are not canonical fields', () => {
@@ -148,7 +174,7 @@ const MAX_LENGTH: [ConversionField, number][] = [
   ['order_id', 256],
   ['conversion_id', 256],
   ['status', 64],
-  ['event', 64],
+  ['event', 128],
   ['sub1', 512],
   ['sub2', 512],
   ['sub3', 512],
@@ -181,13 +207,17 @@ describe('length limits', () => {
 
 describe('control characters', () => {
   const controls = ['\u0000', '\u0001', '\u0008', '\t', '\n', '\r', '\u001b', '\u001f', '\u007f'];
-  it.each(controls.map((c) => [JSON.stringify(c), c]))('rejects %s inside a value', (_label, c) => {
+  it.each(controls.map((c) => [JSON.stringify(c), c]))('refuses %s inside an identifying value', (_label, c) => {
     const result = parseConversionInput({ click_id: `a${c}b`, sub5: `x${c}y`, order_id: `1${c}2` });
-    expect(badFieldsOf(result)).toEqual(['click_id', 'order_id', 'sub5']);
+    expect(badFieldsOf(result)).toEqual(['click_id', 'order_id']);
     expect(messageFor(result, 'click_id')).toMatch(/control/);
   });
 
-  it.each(['payout', 'amount', 'currency', 'event'] as const)('rejects a control character in %s', (field) => {
+  it.each(['payout', 'amount', 'currency', 'sub5'] as const)('drops a control character in %s with a warning', (field) => {
+    expect(droppedFieldsOf(parseConversionInput({ [field]: 'US\u0000D' }))).toEqual([field]);
+  });
+
+  it.each(['event', 'status', 'account', 'offer_id'] as const)('refuses a control character in %s (it routes the ping)', (field) => {
     expect(badFieldsOf(parseConversionInput({ [field]: 'US\u0000D' }))).toEqual([field]);
   });
 
@@ -207,10 +237,13 @@ describe('wrong types', () => {
     ['symbol', Symbol('s')],
     ['function', () => 'a'],
   ];
-  it.each(wrong)('rejects %s in string fields and payout, naming each', (_label, value) => {
+  it.each(wrong)('refuses %s as a click id; drops it with a warning in payout, currency and sub ids', (_label, value) => {
     const result = parseConversionInput({ click_id: value, payout: value, sub1: value, currency: value });
-    expect(badFieldsOf(result)).toEqual(['click_id', 'payout', 'currency', 'sub1']);
+    expect(badFieldsOf(result)).toEqual(['click_id']);
     expect(messageFor(result, 'click_id')).toMatch(/string/);
+    const lenient = parseConversionInput({ click_id: 'c', payout: value, sub1: value, currency: value });
+    expect(droppedFieldsOf(lenient)).toEqual(['payout', 'currency', 'sub1']);
+    expect(fieldsOf(lenient)).toEqual({ click_id: 'c', event: 'conversion' });
   });
 
   it('treats null as absent', () => {
@@ -228,14 +261,14 @@ describe('currency', () => {
     expect(fieldsOf(parseConversionInput({ currency: input })).currency).toBe(expected);
   });
 
-  it.each(['US', 'USDT', '12A', 'U$D', 'US D', 'ÜSD', '840'])('rejects %j', (input) => {
+  it.each(['US', 'USDT', 'usd1', '12A', 'U$D', 'US D', 'ÜSD', '840'])('drops %j with a warning', (input) => {
     const result = parseConversionInput({ currency: input });
-    expect(badFieldsOf(result)).toEqual(['currency']);
-    expect(messageFor(result, 'currency')).toMatch(/ISO 4217/);
+    expect(fieldsOf(result).currency).toBeUndefined();
+    expect(warningsOf(result)).toEqual([{ field: 'currency', value: input, message: expect.stringMatching(/ISO 4217/) }]);
   });
 
-  it('rejects a numeric currency', () => {
-    expect(badFieldsOf(parseConversionInput({ currency: 840 }))).toEqual(['currency']);
+  it('drops a numeric currency with a warning', () => {
+    expect(droppedFieldsOf(parseConversionInput({ currency: 840 }))).toEqual(['currency']);
   });
 });
 
@@ -253,8 +286,10 @@ describe('event', () => {
     expect(fieldsOf(parseConversionInput({ event })).event).toBe(event);
   });
 
-  it.each(['sale now', 'a/b', 'a?b', 'a&b', 'a{b}', 'évent', 'a%20b'])('rejects %j', (event) => {
-    expect(badFieldsOf(parseConversionInput({ event }))).toEqual(['event']);
+  it.each(['Reach Level 10', 'sale now', 'a/b', 'a?b', 'a&b', 'a{b}', 'évent', 'a%20b'])('keeps the printable name %j', (event) => {
+    const result = parseConversionInput({ event });
+    expect(fieldsOf(result).event).toBe(event);
+    expect(warningsOf(result)).toEqual([]);
   });
 });
 
@@ -262,7 +297,7 @@ describe('several bad fields', () => {
   it('reports every bad field once, by canonical name', () => {
     const result = parseConversionInput({
       click_id: 'x'.repeat(257),
-      event: 'bad event',
+      event: 'fine event',
       payout: 'abc',
       amount: '1,5',
       currency: 'dollars',
@@ -274,12 +309,9 @@ describe('several bad fields', () => {
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
+    // Payout, amount and currency would only have been dropped with warnings.
     expect(result.errors.map((e) => e.field)).toEqual([
       'click_id',
-      'event',
-      'payout',
-      'amount',
-      'currency',
       'offer_id',
       'status',
       'account',
@@ -288,12 +320,11 @@ describe('several bad fields', () => {
     for (const error of result.errors) expect(error.message).not.toBe('');
   });
 
-  it('reports one message per field even when it breaks several rules', () => {
+  it('reports one message per field even when it breaks several rules, the length first', () => {
     const result = parseConversionInput({ payout: `a\u0000${'b'.repeat(40)}` });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.errors).toHaveLength(1);
-    expect(result.errors[0]?.field).toBe('payout');
+    expect(result.errors).toEqual([{ field: 'payout', message: 'must be at most 32 characters' }]);
   });
 });
 

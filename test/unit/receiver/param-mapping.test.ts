@@ -4,13 +4,13 @@ import { DEFAULT_PARAM_ALIASES, mapParams } from '../../../src/receiver/param-ma
 describe('DEFAULT_PARAM_ALIASES', () => {
   it('is exactly the contract list, in priority order', () => {
     expect(DEFAULT_PARAM_ALIASES).toEqual({
-      click_id: ['click_id', 'clickid', 'cid', 'transaction_id', 'tid'],
+      click_id: ['click_id', 'clickid', 'subid', 'cid', 'transaction_id', 'tid'],
       event: ['event', 'goal'],
       payout: ['payout', 'sum', 'revenue'],
       amount: ['amount', 'sale_amount'],
       currency: ['currency'],
       offer_id: ['offer_id'],
-      order_id: ['order_id'],
+      order_id: ['order_id', 'orderid'],
       conversion_id: ['conversion_id', 'txid'],
       status: ['status'],
       account: ['account', 'aff_id', 'affiliate_id'],
@@ -27,6 +27,7 @@ describe('mapParams: default names', () => {
   it.each([
     ['click_id', 'click_id'],
     ['clickid', 'click_id'],
+    ['subid', 'click_id'],
     ['cid', 'click_id'],
     ['transaction_id', 'click_id'],
     ['tid', 'click_id'],
@@ -45,6 +46,7 @@ describe('mapParams: default names', () => {
     ['currency', 'currency'],
     ['offer_id', 'offer_id'],
     ['order_id', 'order_id'],
+    ['orderid', 'order_id'],
     ['status', 'status'],
     ['sub1', 'sub1'],
     ['sub2', 'sub2'],
@@ -83,18 +85,18 @@ describe('mapParams: source names', () => {
     ['blank source value falls through', { subid: '  ', click_id: 'c' }, 'c'],
   ])('%s', (_label, raw, expected) => {
     const aliases = { click_id: ['subid', 'aff_click'] };
-    expect(mapParams(raw, aliases).fields.click_id).toBe(expected);
+    expect(mapParams(raw, aliases && { params: aliases }).fields.click_id).toBe(expected);
   });
 
   it('matches configured names case-insensitively too', () => {
-    expect(mapParams({ subid: 'x' }, { click_id: ['SubID'] }).fields.click_id).toBe('x');
-    expect(mapParams({ SUBID: 'x' }, { click_id: ['SubID'] }).fields.click_id).toBe('x');
+    expect(mapParams({ subid: 'x' }, { params: { click_id: ['SubID'] } }).fields.click_id).toBe('x');
+    expect(mapParams({ SUBID: 'x' }, { params: { click_id: ['SubID'] } }).fields.click_id).toBe('x');
   });
 
   it('a name the source assigns to another field is no longer a default', () => {
     const aliases = { sub1: ['cid'] };
-    expect(mapParams({ cid: 'campaign' }, aliases).fields).toEqual({ sub1: 'campaign' });
-    expect(mapParams({ cid: 'campaign', tid: 'click' }, aliases).fields).toEqual({
+    expect(mapParams({ cid: 'campaign' }, { params: aliases }).fields).toEqual({ sub1: 'campaign' });
+    expect(mapParams({ cid: 'campaign', tid: 'click' }, { params: aliases }).fields).toEqual({
       sub1: 'campaign',
       click_id: 'click',
     });
@@ -102,14 +104,14 @@ describe('mapParams: source names', () => {
 
   it('ignores unknown fields and non-string names in the source mapping', () => {
     const aliases = { bogus: ['foo'], sub2: [42 as unknown as string, 'bar'] };
-    expect(mapParams({ foo: '1', bar: '2' }, aliases).fields).toEqual({ sub2: '2' });
+    expect(mapParams({ foo: '1', bar: '2' }, { params: aliases }).fields).toEqual({ sub2: '2' });
   });
 
   it('gives the same answer when the same source mapping is reused', () => {
     const aliases = { payout: ['p'] };
-    expect(mapParams({ p: '1' }, aliases).fields.payout).toBe('1');
-    expect(mapParams({ p: '2', payout: '3' }, aliases).fields.payout).toBe('2');
-    expect(mapParams({ payout: '3' }, aliases).fields.payout).toBe('3');
+    expect(mapParams({ p: '1' }, { params: aliases }).fields.payout).toBe('1');
+    expect(mapParams({ p: '2', payout: '3' }, { params: aliases }).fields.payout).toBe('2');
+    expect(mapParams({ payout: '3' }, { params: aliases }).fields.payout).toBe('3');
   });
 });
 
@@ -174,11 +176,11 @@ describe('mapParams: the key is never a field', () => {
     ['source maps key to click_id', { key: 'secret' }, { click_id: ['key'] }],
     ['source maps Key to sub1', { key: 'secret' }, { sub1: ['Key'] }],
   ])('%s', (_label, raw, aliases) => {
-    expect(mapParams(raw, aliases).fields).toEqual({});
+    expect(mapParams(raw, aliases && { params: aliases }).fields).toEqual({});
   });
 
   it('other fields still map next to a key', () => {
-    expect(mapParams({ key: 'secret', cid: 'c' }, { click_id: ['key'] }).fields).toEqual({ click_id: 'c' });
+    expect(mapParams({ key: 'secret', cid: 'c' }, { params: { click_id: ['key'] } }).fields).toEqual({ click_id: 'c' });
   });
 });
 
@@ -189,13 +191,13 @@ describe('mapParams: object shapes', () => {
   });
 
   it('does not read inherited properties as parameters', () => {
-    expect(mapParams({}, { sub1: ['constructor', 'toString'] }).fields).toEqual({});
-    expect(mapParams({ X: '1' }, { sub1: ['constructor'] }).fields).toEqual({});
+    expect(mapParams({}, { params: { sub1: ['constructor', 'toString'] } }).fields).toEqual({});
+    expect(mapParams({ X: '1' }, { params: { sub1: ['constructor'] } }).fields).toEqual({});
   });
 
   it('maps a JSON __proto__ key as plain data without touching prototypes', () => {
     const raw = JSON.parse('{"__proto__": {"polluted": true}, "cid": "a"}') as Record<string, unknown>;
-    const { fields } = mapParams(raw, { sub1: ['__proto__'] });
+    const { fields } = mapParams(raw, { params: { sub1: ['__proto__'] } });
     expect(fields.click_id).toBe('a');
     expect(fields.sub1).toEqual({ polluted: true });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

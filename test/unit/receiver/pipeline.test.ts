@@ -4,16 +4,22 @@ import { dedupeKey, mapParams, parseConversionInput } from '../../../src/receive
 describe('mapParams -> parseConversionInput -> dedupeKey', () => {
   it('turns a typical network query into canonical fields', () => {
     const query = { key: 'secret', ClickID: ['abc', 'dup'], SUM: '1.50', Goal: 'sale', cur: 'usd', offer_id: '7' };
-    const result = parseConversionInput(mapParams(query, { currency: ['cur'] }).fields);
+    const result = parseConversionInput(mapParams(query, { params: { currency: ['cur'] } }).fields);
     expect(result).toEqual({
       ok: true,
       fields: { click_id: 'abc', payout: '1.50', event: 'sale', currency: 'USD', offer_id: '7' },
+      warnings: [],
     });
   });
 
   it('reports a bad aliased value under its canonical name', () => {
-    const result = parseConversionInput(mapParams({ cid: 'a', revenue: '1,5', TXID: 'x'.repeat(300) }).fields);
+    const result = parseConversionInput(mapParams({ cid: 'a', revenue: '1'.repeat(40), TXID: 'x'.repeat(300) }).fields);
     expect(result).toMatchObject({ ok: false, errors: [{ field: 'payout' }, { field: 'conversion_id' }] });
+  });
+
+  it('names a dropped aliased value by its canonical field', () => {
+    const result = parseConversionInput(mapParams({ cid: 'a', revenue: '1,5' }).fields);
+    expect(result).toMatchObject({ ok: true, warnings: [{ field: 'payout', value: '1,5' }] });
   });
 
   it('gives the same dedupe key to the same conversion sent under different names', () => {
