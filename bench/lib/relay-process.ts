@@ -46,12 +46,16 @@ const PROFILE_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
 /**
  * The Node flags `npm start` gives the relay (its `scripts.start` in
- * package.json), so the bench runs it with whatever runtime tuning it ships with.
+ * package.json), so the bench runs it with whatever runtime tuning it ships
+ * with. The bench itself runs `src/main.ts` through tsx, as before the build.
  */
 function startScriptNodeFlags(root: string): string[] {
   const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = packageJson.scripts.start.split(/\s+/);
-  if (words[0] !== 'node' || words.at(-1) !== 'src/main.ts') throw new Error(`unexpected start script: ${packageJson.scripts.start}`);
+  // `dist/main.js` since the production build; older checkouts (bench/ab.ts) ran `src/main.ts` through tsx.
+  if (words[0] !== 'node' || !['dist/main.js', 'src/main.ts'].includes(words.at(-1) ?? '')) {
+    throw new Error(`unexpected start script: ${packageJson.scripts.start}`);
+  }
   const flags = words.slice(1, -1);
   const tsx = flags.indexOf('tsx');
   if (tsx > 0 && flags[tsx - 1] === '--import') flags.splice(tsx - 1, 2);
@@ -59,7 +63,7 @@ function startScriptNodeFlags(root: string): string[] {
 }
 
 /**
- * The relay as an operator runs it: `npm start`, i.e. `node <flags> --import tsx src/main.ts`,
+ * The relay as an operator runs it (`npm start`'s flags), from source: `node <flags> --import tsx src/main.ts`,
  * configured through env only (no leaked shell variables), on a free
  * loopback port, against the phase's own Redis; resolves once /readyz answers.
  */
