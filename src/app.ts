@@ -13,7 +13,11 @@ import { registerHealthRoutes } from './health/health-routes.js';
 import { registerPostbackRoute } from './receiver/postback-route.js';
 import { ClickStore } from './tracking/click-store.js';
 import { registerClickRoute } from './tracking/click-route.js';
-import { requireAdminToken } from './admin/admin-auth.js';
+import { requireAdminAccess } from './admin/admin-auth.js';
+import { recordChanges } from './admin/change-recorder.js';
+import { registerChangeRoutes } from './admin/changes-routes.js';
+import { ChangeStore } from './store/changes.js';
+import type { GuardedRoutes } from './auth/token-auth.js';
 import { registerSourceRoutes } from './admin/sources-routes.js';
 import { registerAccountRoutes } from './admin/accounts-routes.js';
 import { registerConversionRoutes } from './admin/conversions-routes.js';
@@ -73,8 +77,32 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
   registerPostbackRoute(app, { sources: context.sourceCache, intake, metrics, clicks });
   registerClickRoute(app, { offers: offerCache, clicks, metrics, defaultWindowDays: config.tracking.attributionWindowDays });
 
+  const changes = new ChangeStore(requestRedis, keys.changes, {
+    retentionMs: config.audit.retentionMs,
+    maxEntries: config.audit.maxChanges,
+  });
+  let adminGuard: GuardedRoutes | undefined;
+  app.decorate('adminRoutes', () => adminGuard?.routes() ?? []);
   await app.register(async (admin) => {
-    requireAdminToken(admin, config.adminToken ?? '');
+    adminGuard = requireAdminAccess(admin, {
+      adminToken: config.adminToken ?? '',
+      ...(config.viewerToken ? { viewerToken: config.viewerToken } : {}),
+    });
+    // Before the routes, so its hooks wrap every one of them.
+    recordChanges(admin, {
+      changes,
+      logger: logger as FastifyBaseLogger,
+      subjects: {
+        '/v1/sources/:id': ({ id = '' }) => context.sources.get(id),
+        '/v1/accounts/:id': ({ id = '' }) => context.accounts.get(id),
+        '/v1/offers/:id': ({ id = '' }) => offers.get(id),
+        '/v1/hosts/:host/pause': ({ host = '' }) => context.gate.status(host.toLowerCase()),
+        '/v1/hosts/:host/resume': ({ host = '' }) => context.gate.status(host.toLowerCase()),
+        '/v1/hosts/:host/reset': ({ host = '' }) => context.gate.status(host.toLowerCase()),
+        '/v1/deliveries/:id/retry': ({ id = '' }) => context.ledger.getDelivery(id),
+      },
+    });
+    registerChangeRoutes(admin, { changes });
     registerSourceRoutes(admin, { sources: context.sources });
     registerAccountRoutes(admin, { accounts: context.accounts, addressPolicy: context.addressPolicy });
     registerConversionRoutes(admin, {

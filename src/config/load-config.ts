@@ -10,6 +10,7 @@ const ENV_VARIABLES: Record<string, { path: string[]; parse?: (text: string) => 
   HOST: { path: ['http', 'host'] },
   REDIS_URL: { path: ['redis', 'url'] },
   ADMIN_TOKEN: { path: ['adminToken'] },
+  VIEWER_TOKEN: { path: ['viewerToken'] },
   RELAY_ROLE: { path: ['role'] },
   DELIVERY_ALLOW_CIDRS: { path: ['delivery', 'allowCidrs'], parse: commaList },
   DELIVERY_RETRY_DELAYS_MS: {
@@ -71,6 +72,10 @@ function checkConsistency(config: RelayConfig): RelayConfig {
     throw new ConfigError(
       `invalid configuration: audit.retentionMs: must be longer than the retry schedule (${scheduleMs} ms)`,
     );
+  }
+  if (config.viewerToken !== undefined && config.viewerToken === config.adminToken) {
+    // It would authenticate as the admin: a read-only token that can write.
+    throw new ConfigError('invalid configuration: viewerToken (VIEWER_TOKEN): must differ from ADMIN_TOKEN');
   }
   if (config.env === 'production' && !config.adminToken) {
     throw new ConfigError('invalid configuration: adminToken (ADMIN_TOKEN): required in production');

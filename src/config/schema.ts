@@ -14,6 +14,8 @@ export const configSchema = z.object({
   role: z.enum(['all', 'receiver', 'worker']).default('all'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** May read the admin API (every GET), never change anything. */
+  viewerToken: z.string().min(16, 'must be at least 16 characters').optional(),
   http: z
     .object({
       port: z.coerce.number().int().min(0).max(65_535).default(8080),
@@ -122,6 +124,8 @@ export const configSchema = z.object({
       maxAttemptsPerDelivery: z.number().int().positive().default(50),
       /** Entries kept in each delivery-state listing index. */
       maxIndexEntries: z.number().int().positive().default(200_000),
+      /** Admin changes kept for `GET /v1/changes` (also bounded by `retentionMs`). */
+      maxChanges: z.number().int().min(1).max(1_000_000).default(100_000),
       /** Test postbacks kept per account for `GET /v1/accounts/:id/tests`. */
       testsPerAccount: z.number().int().min(1).max(1_000).default(20),
       /** Where the JSON-lines audit log goes: `stdout`, `stderr`, `off`, or a file path. */

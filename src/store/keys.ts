@@ -38,6 +38,8 @@ export function createKeys(prefix: string) {
     conversionLatest: (identity: string) => `${prefix}:latest:${identity}`,
     /** The last test postbacks of an account, newest first. */
     accountTests: (accountId: string) => `${prefix}:tests:${accountId}`,
+    /** The admin change history (a stream), for `GET /v1/changes`. */
+    changes: `${control}:changes`,
     /** Known tracker hosts, for the hosts API and metrics. */
     hosts: `${control}:hosts`,
     hostLeases: (host: string) => `${prefix}:host:{${host}}:leases`,
