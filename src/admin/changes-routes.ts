@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ChangeStore } from '../store/changes.js';
 import { parseInput } from './parse-input.js';
 
-const changesQuerySchema = z.object({
+export const changesQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z
     .string()

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { accountInputSchema, bulkRetrySchema, deliveryListQuerySchema, idSchema, sourceInputSchema } from '../admin/schemas.js';
 import { attributeInputSchema, conversionListQuerySchema, offerInputSchema } from '../admin/attribution-schemas.js';
 import { testPostbackInputSchema } from '../admin/test-postback-schema.js';
+import { changesQuerySchema } from '../admin/changes-routes.js';
 import { conversionInputSchema } from '../receiver/conversion-input.js';
 import { DEFAULT_PARAM_ALIASES } from '../receiver/param-mapping.js';
 import type { OperationSpec, ResponseSpec } from './openapi.js';
@@ -206,6 +207,7 @@ export const relayOperations: OperationSpec[] = [
   { method: 'get', path: '/v1/hosts/:host', tag: 'hosts', summary: 'One tracker host', access: 'admin', params: host, responses: { 200: { description: 'The host' }, 400: invalid, 401: unauthorized, 404: notFound } },
   { method: 'post', path: '/v1/hosts/:host/pause', tag: 'hosts', summary: 'Pause deliveries to a host (they wait, parked, and stay redrivable)', access: 'admin', params: host, responses: { 200: { description: 'The host, paused' }, 400: invalid, 401: unauthorized, 404: notFound } },
   { method: 'post', path: '/v1/hosts/:host/resume', tag: 'hosts', summary: 'Resume deliveries to a paused host', access: 'admin', params: host, responses: { 200: { description: 'The host, resumed' }, 400: invalid, 401: unauthorized, 404: notFound } },
+  { method: 'get', path: '/v1/changes', tag: 'changes', summary: 'Admin change history, newest first: at, token kind, method, path, the object before and after (secrets redacted)', access: 'admin', query: changesQuerySchema, responses: { 200: { description: '`changes` and, when there are more, `next_cursor`' }, 400: invalid, 401: unauthorized } },
 
   {
     method: 'put',
