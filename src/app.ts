@@ -29,7 +29,6 @@ import { registerTestPostbackRoutes, type TestRecord } from './admin/test-postba
 import { catalogRoutes } from './docs/route-catalog.js';
 import { registerDocsRoutes } from './docs/docs-routes.js';
 import { relayApiInfo, relayOperations } from './docs/relay-operations.js';
-import { registerBoard } from './ui/board.js';
 
 /**
  * The relay's HTTP app: health for every role; for the receiver role also
@@ -124,6 +123,5 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     });
   });
   registerDocsRoutes(app, { info: relayApiInfo, operations: relayOperations, registeredRoutes: routeCatalog.routes });
-  await registerBoard(app, { queues: [requestQueues.conversions, requestQueues.retries], adminToken: config.adminToken ?? '', basePath: '/ui' });
   return app;
 }
