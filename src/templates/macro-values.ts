@@ -1,16 +1,18 @@
 import type { Conversion } from '../domain/conversion.js';
+import { stableConversionId } from '../domain/conversion-id.js';
 import type { MacroValues } from './macros.js';
 import { mapStatus } from './status-rules.js';
 
 /**
- * The values a conversion offers to templates. `{conversion_id}` falls back
- * to the relay's own id so every ping carries a stable dedupe key.
+ * The values a conversion offers to templates. `{conversion_id}` is stable
+ * per conversion (see stableConversionId), so every ping carries a dedupe key
+ * that a status change keeps.
  */
 export function macroValuesOf(conversion: Conversion): MacroValues {
-  const { id, received_at, source: _source, conversion_id, previous_id: _previous, warnings: _warnings, ...fields } = conversion;
+  const { id: _id, received_at, source: _source, conversion_id: _conversionId, previous_id: _previous, warnings: _warnings, ...fields } = conversion;
   return {
     ...fields,
-    conversion_id: conversion_id ?? id,
+    conversion_id: stableConversionId(conversion),
     timestamp: String(Math.floor(received_at / 1000)),
   };
 }

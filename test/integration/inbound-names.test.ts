@@ -107,3 +107,27 @@ describe('malformed optional fields', () => {
     expect(response.body).toEqual({ status: 'accepted', id: expect.any(String) });
   });
 });
+
+describe('stable {conversion_id}', () => {
+  it('pending then approved of the same click reaches the tracker with the same txid', async () => {
+    const pending = await postback('click_id=status-1&event=sale&status=pending&payout=5.00');
+    const approved = await postback('click_id=status-1&event=sale&status=approved&payout=5.00');
+    expect(pending.body.status).toBe('accepted');
+    expect(approved.body.status).toBe('accepted');
+    expect(approved.body.id).not.toBe(pending.body.id);
+    const hits = await eventually(async () => {
+      const found = tracker.hits.filter((hit) => hit.query.get('cid') === 'status-1');
+      return found.length === 2 ? found : undefined;
+    }, 10_000, 'both pings');
+    expect(hits.map((hit) => hit.query.get('status')).sort()).toEqual(['approved', 'pending']);
+    const [first, second] = hits.map((hit) => hit.query.get('txid'));
+    expect(first).toBeTruthy();
+    expect(second).toBe(first);
+    expect(first).not.toBe(pending.body.id);
+  });
+
+  it("the sender's order id is the txid when it sends no conversion id", async () => {
+    await postback('click_id=status-2&orderid=ORD-77&status=pending');
+    expect((await hitFor('status-2')).query.get('txid')).toBe('ORD-77');
+  });
+});

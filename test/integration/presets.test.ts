@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay, eventually, type TestRelay } from '../helpers/relay-harness.js';
+import { stableConversionId } from '../../src/domain/conversion-id.js';
 import { startTracker, type Tracker } from '../helpers/tracker.js';
 
 let relay: TestRelay;
@@ -90,8 +91,9 @@ describe('tracker presets in accounts', () => {
     expect(offer.state).toBe('delivered');
     const keitaro = tracker.hits.find((h) => h.query.get('subid') === 'kt-1');
     expect(keitaro?.url.split('?')[0]).toBe('/k3y/postback');
-    // No conversion_id from the sender: the relay's own id is the transaction id.
-    expect(Object.fromEntries(keitaro!.query)).toEqual({ subid: 'kt-1', status: 'sale', payout: '5', tid: offer.id });
+    // No conversion or order id from the sender: the transaction id is derived from source, click and event.
+    const tid = stableConversionId({ id: offer.id, source: 'net1', click_id: 'kt-1', event: 'conversion' });
+    expect(Object.fromEntries(keitaro!.query)).toEqual({ subid: 'kt-1', status: 'sale', payout: '5', tid });
   });
 
   it('answers 400 invalid_account naming the path of an unknown preset or a bad base, and saves nothing', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay, eventually, type TestRelay } from '../helpers/relay-harness.js';
 import { startTracker, type Tracker } from '../helpers/tracker.js';
+import { stableConversionId } from '../../src/domain/conversion-id.js';
 
 let relay: TestRelay;
 let tracker: Tracker;
@@ -115,8 +116,9 @@ describe('macros and encoding', () => {
     expect(hit.query.get('cid')).toBe(clickId);
     expect(hit.query.getAll('payout')).toEqual(['2.5']);
     expect(hit.url).toContain('fixed=a%20b');
-    // No conversion_id from the sender: the relay's own id is the stable dedupe key.
-    expect(hit.query.get('txid')).toBe(response.body.id);
+    // No conversion or order id from the sender: one derived from source, click and event, not the relay's id.
+    expect(hit.query.get('txid')).toBe(stableConversionId({ id: response.body.id, source: 'net1', click_id: clickId, event: 'conversion' }));
+    expect(hit.query.get('txid')).not.toBe(response.body.id);
     expect(Math.abs(Number(hit.query.get('ts')) - Date.now() / 1000)).toBeLessThan(60);
   });
 

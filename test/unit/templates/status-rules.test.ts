@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Conversion } from '../../../src/domain/conversion.js';
+import { stableConversionId } from '../../../src/domain/conversion-id.js';
 import {
   macroValuesOf,
   mapStatus,
@@ -99,8 +100,16 @@ describe('macroValuesOf', () => {
       click_id: 'c1',
       event: 'sale',
       status: 'approved',
-      conversion_id: 'r1',
+      conversion_id: stableConversionId(conversion),
       timestamp: '1700000000',
     });
+    expect(macroValuesOf(conversion).conversion_id).not.toBe('r1');
+  });
+
+  it('gives {conversion_id} the same value for every report of one conversion, whatever its status', () => {
+    const pending: Conversion = { id: 'r1', source: 'net', event: 'sale', received_at: 1, click_id: 'c1', status: 'pending' };
+    const approved: Conversion = { ...pending, id: 'r2', received_at: 2, status: 'approved', warnings: [] };
+    expect(macroValuesOf(approved).conversion_id).toBe(macroValuesOf(pending).conversion_id);
+    expect(macroValuesOf(approved)).not.toHaveProperty('warnings');
   });
 });
