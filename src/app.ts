@@ -26,9 +26,9 @@ import { createRedriver } from './admin/redrive.js';
 import { registerOfferRoutes } from './admin/offers-routes.js';
 import { registerAttributionRoutes } from './admin/attribution-routes.js';
 import { registerTestPostbackRoutes, type TestRecord } from './admin/test-postback-route.js';
-import { catalogRoutes } from './docs/route-catalog.js';
 import { registerDocsRoutes } from './docs/docs-routes.js';
-import { relayApiInfo, relayOperations } from './docs/relay-operations.js';
+import { registerOpenApi } from './docs/openapi-document.js';
+import { installSchemaCompilers } from './http/schema-compilers.js';
 
 /**
  * The relay's HTTP app: health for every role; for the receiver role also
@@ -50,8 +50,10 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     logController: new LogController({ disableRequestLogging: true }),
   });
   installErrorHandler(app, { isRedisReady: () => requestRedis.status === 'ready' });
+  if (context.deps.onRoute) app.addHook('onRoute', context.deps.onRoute);
+  installSchemaCompilers(app);
   // Before any route, so the API document sees every one.
-  const routeCatalog = catalogRoutes(app);
+  await registerOpenApi(app);
   registerHealthRoutes(app, { redis: requestRedis, metrics });
   if (config.role === 'worker') return app;
 
@@ -122,6 +124,6 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
       }),
     });
   });
-  registerDocsRoutes(app, { info: relayApiInfo, operations: relayOperations, registeredRoutes: routeCatalog.routes });
+  registerDocsRoutes(app);
   return app;
 }

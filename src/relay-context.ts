@@ -1,3 +1,4 @@
+import type { RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { RelayConfig } from './config/schema.js';
 import type { SourceConfig } from './domain/source.js';
@@ -19,6 +20,8 @@ export interface RelayDeps {
   redisUrl: string;
   /** Checks BullMQ's internals before the receiver relies on them; tests pass a failing one to exercise the fallback. */
   loadQueueInternals?: typeof loadQueueInternals;
+  /** Sees every route as it is registered (the API-docs test checks each one is in the document). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /**

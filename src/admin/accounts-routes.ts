@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { AccountConfig } from '../domain/account.js';
 import type { RecordStore } from '../store/record-store.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { accountInputSchema, idSchema } from './schemas.js';
+import { accountInputSchema } from './schemas.js';
+import { deleteAccountRoute, getAccountRoute, listAccountsRoute, putAccountRoute } from './accounts-schemas.js';
 import { parseInput } from './parse-input.js';
 import { checkAccountTemplates } from './account-check.js';
 import type { AddressPolicy } from '../delivery/address-policy.js';
@@ -15,8 +16,8 @@ export interface AccountRoutesDeps {
 }
 
 export function registerAccountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): void {
-  app.put<{ Params: { id: string } }>('/v1/accounts/:id', async (request, reply) => {
-    const id = parseInput(idSchema, request.params.id, 'invalid_account');
+  app.put<{ Params: { id: string } }>('/v1/accounts/:id', putAccountRoute, async (request, reply) => {
+    const id = request.params.id;
     // `{"preset":…,"base_url":…}` in place of a template becomes the rendered template before validation.
     const presets = expandAccountPresets(request.body);
     if (presets.errors.length > 0) throw new ValidationError('invalid_account', presets.errors);
@@ -31,17 +32,17 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRoutesD
     });
   });
 
-  app.get<{ Params: { id: string } }>('/v1/accounts/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/v1/accounts/:id', getAccountRoute, async (request) => {
     const account = await deps.accounts.get(request.params.id);
     if (!account) throw new NotFoundError(`account ${request.params.id}`);
     return { id: request.params.id, ...account };
   });
 
-  app.get('/v1/accounts', async () => ({
+  app.get('/v1/accounts', listAccountsRoute, async () => ({
     accounts: (await deps.accounts.list()).map(({ id, value }) => ({ id, ...value })),
   }));
 
-  app.delete<{ Params: { id: string } }>('/v1/accounts/:id', async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/v1/accounts/:id', deleteAccountRoute, async (request, reply) => {
     if (!(await deps.accounts.delete(request.params.id))) throw new NotFoundError(`account ${request.params.id}`);
     return reply.status(204).send();
   });

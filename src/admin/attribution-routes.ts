@@ -10,8 +10,13 @@ import { attributeFromClick } from '../tracking/attribution.js';
 import { looksLikeTransactionId } from '../tracking/transaction-id.js';
 import { REATTRIBUTE_JOB_PREFIX, findQueuedConversion, type ConversionJob } from '../queue/queues.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { attributeInputSchema, conversionListQuerySchema } from './attribution-schemas.js';
-import { parseInput } from './parse-input.js';
+import {
+  attributeConversionRoute,
+  listConversionsRoute,
+  type attributeInputSchema,
+  type conversionListQuerySchema,
+} from './attribution-schemas.js';
+import type { z } from 'zod';
 
 export interface AttributionRoutesDeps {
   ledger: Ledger;
@@ -28,8 +33,8 @@ const UNSETTLED_JOB_STATES = new Set(['waiting', 'active', 'delayed', 'prioritiz
  * and hand an unattributed one to the worker again with the right account.
  */
 export function registerAttributionRoutes(app: FastifyInstance, deps: AttributionRoutesDeps): void {
-  app.get('/v1/conversions', async (request) => {
-    const query = parseInput(conversionListQuerySchema, request.query, 'invalid_query');
+  app.get<{ Querystring: z.output<typeof conversionListQuerySchema> }>('/v1/conversions', listConversionsRoute, async (request) => {
+    const query = request.query;
     if (query.cursor && !isValidCursor(query.cursor)) {
       throw new ValidationError('invalid_query', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
     }
@@ -49,9 +54,10 @@ export function registerAttributionRoutes(app: FastifyInstance, deps: Attributio
     };
   });
 
-  app.post<{ Params: { id: string } }>('/v1/conversions/:id/attribute', async (request, reply) => {
+  type AttributeRequest = { Params: { id: string }; Body: z.output<typeof attributeInputSchema> };
+  app.post<AttributeRequest>('/v1/conversions/:id/attribute', attributeConversionRoute, async (request, reply) => {
     const id = request.params.id;
-    const input = parseInput(attributeInputSchema, request.body, 'invalid_attribution');
+    const input = request.body;
     const record = await deps.ledger.getConversion(id);
     if (!record) {
       if (await findQueuedConversion(deps.conversions, id)) {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { idSchema } from './schemas.js';
+import { conflict, invalid, json, notFound, readErrors, security, writeErrors } from '../http/route-docs.js';
+import { conversionFieldsShape } from './conversions-schemas.js';
 
 const MAX_WINDOW_DAYS = 3650;
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -37,3 +39,59 @@ export const attributeInputSchema = z.strictObject({
     .refine((s) => !CONTROL.test(s), 'must not contain control characters')
     .optional(),
 });
+
+const keptConversionShape = conversionFieldsShape.extend({
+  id: z.string(),
+  source: z.string(),
+  event: z.string(),
+  received_at: z.iso.datetime(),
+  previous_id: z.string().optional(),
+  state: z.enum(LISTED_CONVERSION_STATES),
+  reason: z.string().optional(),
+});
+
+export const listConversionsRoute = {
+  schema: {
+    tags: ['conversions'],
+    summary: 'List conversions that were kept but not delivered (unattributed, suppressed, no_postback), newest first',
+    security: security.read,
+    querystring: conversionListQuerySchema,
+    response: {
+      200: json(
+        'One page',
+        z.object({ conversions: z.array(keptConversionShape), next_cursor: z.string().optional().describe('pass as `cursor` for the next page') }),
+      ),
+      400: invalid,
+      ...readErrors,
+    },
+  },
+};
+
+export const attributeConversionRoute = {
+  schema: {
+    tags: ['conversions'],
+    summary: 'Attribute an unattributed conversion to an account and hand it to the worker again',
+    description: "The operator's account, offer and click id win over the click's, as a conversion's own fields do.",
+    security: security.write,
+    params: z.object({ id: z.string().describe('the conversion id') }),
+    body: attributeInputSchema.meta({ examples: [{ account: 'acme', offer_id: '42' }] }),
+    response: {
+      202: json(
+        'Requeued',
+        z.object({
+          id: z.string(),
+          status: z.literal('requeued'),
+          account: z.string(),
+          offer_id: z.string().optional(),
+          click_id: z.string().optional(),
+          from_click: z.literal(true).optional().describe("the click id is a tracking-link click: its offer and sub ids were used"),
+        }),
+      ),
+      400: invalid,
+      ...writeErrors,
+      404: notFound,
+      409: conflict('`not_unattributed`, `not_processed` (still queued) or `attribution_pending`'),
+    },
+  },
+  config: { invalidInput: 'invalid_attribution' },
+};

@@ -1,20 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { ChangeStore } from '../store/changes.js';
-import { parseInput } from './parse-input.js';
+import type { z } from 'zod';
+import type { ChangeStore } from '../store/changes.js';
+import { changesQuerySchema, listChangesRoute } from './changes-schemas.js';
 
-export const changesQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z
-    .string()
-    .refine((text) => ChangeStore.isCursor(text), 'not a cursor returned by this API')
-    .optional(),
-});
+export { changesQuerySchema };
 
 /** `GET /v1/changes`: the admin change history, newest first. */
 export function registerChangeRoutes(app: FastifyInstance, deps: { changes: ChangeStore }): void {
-  app.get('/v1/changes', async (request) => {
-    const query = parseInput(changesQuerySchema, request.query, 'invalid_query');
+  app.get<{ Querystring: z.output<typeof changesQuerySchema> }>('/v1/changes', listChangesRoute, async (request) => {
+    const query = request.query;
     const page = await deps.changes.list(query.limit, query.cursor);
     return { changes: page.changes, ...(page.cursor ? { next_cursor: page.cursor } : {}) };
   });

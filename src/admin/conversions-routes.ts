@@ -8,7 +8,8 @@ import { NotFoundError, ConflictError, ValidationError } from '../errors.js';
 import { redactUrl } from '../audit/redact-url.js';
 import { isValidCursor } from '../store/ledger.js';
 import { bulkRetrySchema, deliveryListQuerySchema } from './schemas.js';
-import { parseInput } from './parse-input.js';
+import { bulkRetryRoute, getConversionRoute, listDeliveriesRoute, retryDeliveryRoute } from './conversions-schemas.js';
+import type { z } from 'zod';
 import type { Redriver } from './redrive.js';
 
 export interface ConversionRoutesDeps {
@@ -76,7 +77,7 @@ async function statusHistory(
 }
 
 export function registerConversionRoutes(app: FastifyInstance, deps: ConversionRoutesDeps): void {
-  app.get<{ Params: { id: string } }>('/v1/conversions/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/v1/conversions/:id', getConversionRoute, async (request) => {
     const id = request.params.id;
     const record = await deps.ledger.getConversion(id);
     if (!record) {
@@ -107,8 +108,8 @@ export function registerConversionRoutes(app: FastifyInstance, deps: ConversionR
     };
   });
 
-  app.get('/v1/deliveries', async (request) => {
-    const query = parseInput(deliveryListQuerySchema, request.query, 'invalid_query');
+  app.get<{ Querystring: z.output<typeof deliveryListQuerySchema> }>('/v1/deliveries', listDeliveriesRoute, async (request) => {
+    const query = request.query;
     if (query.cursor && !isValidCursor(query.cursor)) {
       throw new ValidationError('invalid_query', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
     }
@@ -121,7 +122,7 @@ export function registerConversionRoutes(app: FastifyInstance, deps: ConversionR
     return { deliveries: page.deliveries.map(presentDelivery), ...(page.cursor ? { next_cursor: page.cursor } : {}) };
   });
 
-  app.post<{ Params: { id: string } }>('/v1/deliveries/:id/retry', async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/v1/deliveries/:id/retry', retryDeliveryRoute, async (request, reply) => {
     const delivery = await deps.ledger.getDelivery(request.params.id);
     if (!delivery) throw new NotFoundError(`delivery ${request.params.id}`);
     if (delivery.state !== 'failed') {
@@ -133,8 +134,8 @@ export function registerConversionRoutes(app: FastifyInstance, deps: ConversionR
     return reply.status(202).send({ id: delivery.id, status: 'requeued' });
   });
 
-  app.post('/v1/deliveries/retry', async (request, reply) => {
-    const filter = parseInput(bulkRetrySchema, request.body, 'invalid_filter');
+  app.post<{ Body: z.output<typeof bulkRetrySchema> }>('/v1/deliveries/retry', bulkRetryRoute, async (request, reply) => {
+    const filter = request.body;
     const result = await deps.redriver.redriveMatching({
       limit: filter.limit,
       ...(filter.account ? { account: filter.account } : {}),

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type { HostGate, HostStatus } from '../delivery/host-gate.js';
 import { wakeDeliveries, type RetryJob } from '../queue/queues.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { getHostRoute, listHostsRoute, pauseHostRoute, resumeHostRoute } from './hosts-schemas.js';
 
 /** `host` or `host:port` as URLs carry them; a host may be paused before its first delivery. */
 const HOST_PATTERN = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
@@ -35,7 +36,7 @@ export function registerHostRoutes(
   app: FastifyInstance,
   deps: { gate: HostGate; retries: Queue<RetryJob>; hostConcurrency: number },
 ): void {
-  app.get('/v1/hosts', async () => {
+  app.get('/v1/hosts', listHostsRoute, async () => {
     const hosts = await deps.gate.listHosts();
     return { hosts: (await Promise.all(hosts.map((host) => deps.gate.status(host)))).map(present) };
   });
@@ -44,18 +45,18 @@ export function registerHostRoutes(
     if (!(await deps.gate.listHosts()).includes(host)) throw new NotFoundError(`host ${host}`);
   };
 
-  app.get<{ Params: { host: string } }>('/v1/hosts/:host', async (request) => {
+  app.get<{ Params: { host: string } }>('/v1/hosts/:host', getHostRoute, async (request) => {
     await known(request.params.host);
     return present(await deps.gate.status(request.params.host));
   });
 
-  app.post<{ Params: { host: string } }>('/v1/hosts/:host/pause', async (request) => {
+  app.post<{ Params: { host: string } }>('/v1/hosts/:host/pause', pauseHostRoute, async (request) => {
     const host = checkHost(request.params.host);
     await deps.gate.setPaused(host, true);
     return present(await deps.gate.status(host));
   });
 
-  app.post<{ Params: { host: string } }>('/v1/hosts/:host/resume', async (request) => {
+  app.post<{ Params: { host: string } }>('/v1/hosts/:host/resume', resumeHostRoute, async (request) => {
     const host = checkHost(request.params.host);
     await deps.gate.setPaused(host, false);
     // Wake as many as the host may take at once; each finished attempt wakes the next.

@@ -3,9 +3,9 @@ import type { OfferConfig } from '../domain/offer.js';
 import type { RecordStore } from '../store/record-store.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { checkLandingTemplate } from '../tracking/landing-url.js';
-import { idSchema } from './schemas.js';
-import { offerInputSchema } from './attribution-schemas.js';
-import { parseInput } from './parse-input.js';
+import type { offerInputSchema } from './attribution-schemas.js';
+import { deleteOfferRoute, getOfferRoute, listOffersRoute, putOfferRoute } from './offers-schemas.js';
+import type { z } from 'zod';
 
 export interface OfferRoutesDeps {
   offers: RecordStore<OfferConfig>;
@@ -15,9 +15,9 @@ export interface OfferRoutesDeps {
 
 /** Offers as tracking links see them: the landing page and the attribution window. */
 export function registerOfferRoutes(app: FastifyInstance, deps: OfferRoutesDeps): void {
-  app.put<{ Params: { id: string } }>('/v1/offers/:id', async (request, reply) => {
-    const id = parseInput(idSchema, request.params.id, 'invalid_offer');
-    const input = parseInput(offerInputSchema, request.body, 'invalid_offer');
+  app.put<{ Params: { id: string }; Body: z.output<typeof offerInputSchema> }>('/v1/offers/:id', putOfferRoute, async (request, reply) => {
+    const id = request.params.id;
+    const input = request.body;
     const check = checkLandingTemplate(input.url);
     if (!check.ok) throw new ValidationError('invalid_offer', [{ path: 'url', message: check.message }]);
     const offer: OfferConfig = {
@@ -36,17 +36,17 @@ export function registerOfferRoutes(app: FastifyInstance, deps: OfferRoutesDeps)
     });
   });
 
-  app.get<{ Params: { id: string } }>('/v1/offers/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/v1/offers/:id', getOfferRoute, async (request) => {
     const offer = await deps.offers.get(request.params.id);
     if (!offer) throw new NotFoundError(`offer ${request.params.id}`);
     return { id: request.params.id, ...offer };
   });
 
-  app.get('/v1/offers', async () => ({
+  app.get('/v1/offers', listOffersRoute, async () => ({
     offers: (await deps.offers.list()).map(({ id, value }) => ({ id, ...value })),
   }));
 
-  app.delete<{ Params: { id: string } }>('/v1/offers/:id', async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/v1/offers/:id', deleteOfferRoute, async (request, reply) => {
     if (!(await deps.offers.delete(request.params.id))) throw new NotFoundError(`offer ${request.params.id}`);
     deps.onChange?.(request.params.id);
     return reply.status(204).send();

@@ -141,10 +141,5 @@ export const bulkRetrySchema = z.strictObject({
   limit: z.number().int().min(1).max(10_000).default(1_000),
 });
 
-/** zod issues as the contract's `details`: a dotted path and a message. */
-export function toDetails(error: z.ZodError): Array<{ path: string; message: string }> {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(body)',
-    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-  }));
-}
+/** zod issues as the contract's `details` (kept here for the handlers that validate by hand). */
+export { toDetails } from '../http/schema-compilers.js';

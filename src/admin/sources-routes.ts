@@ -3,8 +3,8 @@ import type { SourceConfig } from '../domain/source.js';
 import type { RecordStore } from '../store/record-store.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { hashKey } from '../receiver/source-auth.js';
-import { idSchema, sourceInputSchema } from './schemas.js';
-import { parseInput } from './parse-input.js';
+import type { SourceInput } from './schemas.js';
+import { deleteSourceRoute, getSourceRoute, listSourcesRoute, putSourceRoute } from './sources-schemas.js';
 
 /** The key is stored only as a digest, so it is never shown back. */
 function present(id: string, source: SourceConfig) {
@@ -19,9 +19,9 @@ function present(id: string, source: SourceConfig) {
 }
 
 export function registerSourceRoutes(app: FastifyInstance, deps: { sources: RecordStore<SourceConfig> }): void {
-  app.put<{ Params: { id: string } }>('/v1/sources/:id', async (request, reply) => {
-    const id = parseInput(idSchema, request.params.id, 'invalid_source');
-    const input = parseInput(sourceInputSchema, request.body, 'invalid_source');
+  app.put<{ Params: { id: string }; Body: SourceInput }>('/v1/sources/:id', putSourceRoute, async (request, reply) => {
+    const id = request.params.id;
+    const input = request.body;
     const existing = await deps.sources.get(id);
     if (!input.key && !existing) {
       throw new ValidationError('invalid_source', [{ path: 'key', message: 'required for a new source' }]);
@@ -37,17 +37,17 @@ export function registerSourceRoutes(app: FastifyInstance, deps: { sources: Reco
     return reply.status(created ? 201 : 200).send(present(id, source));
   });
 
-  app.get<{ Params: { id: string } }>('/v1/sources/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/v1/sources/:id', getSourceRoute, async (request) => {
     const source = await deps.sources.get(request.params.id);
     if (!source) throw new NotFoundError(`source ${request.params.id}`);
     return present(request.params.id, source);
   });
 
-  app.get('/v1/sources', async () => ({
+  app.get('/v1/sources', listSourcesRoute, async () => ({
     sources: (await deps.sources.list()).map(({ id, value }) => present(id, value)),
   }));
 
-  app.delete<{ Params: { id: string } }>('/v1/sources/:id', async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/v1/sources/:id', deleteSourceRoute, async (request, reply) => {
     if (!(await deps.sources.delete(request.params.id))) throw new NotFoundError(`source ${request.params.id}`);
     return reply.status(204).send();
   });

@@ -7,8 +7,7 @@ import type { TestResultStore } from '../store/test-results.js';
 import type { AttemptResult, DeliveryClient } from '../delivery/index.js';
 import { NotFoundError, UnprocessableError } from '../errors.js';
 import { redactUrl } from '../audit/redact-url.js';
-import { parseInput } from './parse-input.js';
-import { testPostbackInputSchema } from './test-postback-schema.js';
+import { listTestsRoute, testPostbackRoute, type TestPostbackInput } from './test-postback-schema.js';
 import { planTestPostback } from './test-postback.js';
 
 export interface TestResponse {
@@ -56,9 +55,9 @@ export interface TestPostbackRouteDeps {
 export function registerTestPostbackRoutes(app: FastifyInstance, deps: TestPostbackRouteDeps): void {
   const now = deps.now ?? Date.now;
 
-  app.post<{ Params: { id: string } }>('/v1/accounts/:id/test', async (request) => {
+  app.post<{ Params: { id: string }; Body: TestPostbackInput }>('/v1/accounts/:id/test', testPostbackRoute, async (request) => {
     const accountId = request.params.id;
-    const input = parseInput(testPostbackInputSchema, request.body, 'invalid_test');
+    const input = request.body;
     const account = await deps.accounts.get(accountId);
     if (!account) throw new NotFoundError(`account ${accountId}`);
     const startedAt = now();
@@ -106,7 +105,7 @@ export function registerTestPostbackRoutes(app: FastifyInstance, deps: TestPostb
     return answer;
   });
 
-  app.get<{ Params: { id: string } }>('/v1/accounts/:id/tests', async (request) => {
+  app.get<{ Params: { id: string } }>('/v1/accounts/:id/tests', listTestsRoute, async (request) => {
     if (!(await deps.accounts.get(request.params.id))) throw new NotFoundError(`account ${request.params.id}`);
     return { tests: await deps.results.list(request.params.id) };
   });

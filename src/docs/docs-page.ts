@@ -1,6 +1,6 @@
 type JsonObject = Record<string, any>;
 
-const METHOD_ORDER = ['get', 'post', 'put', 'delete'];
+const METHOD_ORDER = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
 
 function escapeHtml(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -11,8 +11,10 @@ function typeSummary(schema: JsonObject | undefined): string {
   if (!schema) return '';
   if (Array.isArray(schema.anyOf)) return schema.anyOf.map(typeSummary).join(' | ');
   const parts: string[] = [];
+  const type = Array.isArray(schema.type) ? schema.type.join(' | ') : schema.type;
   if (Array.isArray(schema.enum)) parts.push(schema.enum.map((v: unknown) => JSON.stringify(v)).join(' | '));
-  else parts.push(schema.format ? `${schema.type} (${schema.format})` : String(schema.type ?? 'any'));
+  else if (schema.const !== undefined) parts.push(JSON.stringify(schema.const));
+  else parts.push(schema.format ? `${type} (${schema.format})` : String(type ?? 'any'));
   if (schema.minimum !== undefined || schema.maximum !== undefined) parts.push(`${schema.minimum ?? ''}–${schema.maximum ?? ''}`);
   if (schema.maxLength !== undefined) parts.push(`max ${schema.maxLength} chars`);
   if (schema.pattern !== undefined && !schema.format) parts.push(`pattern ${schema.pattern}`);
@@ -22,6 +24,31 @@ function typeSummary(schema: JsonObject | undefined): string {
 
 function schemaBlock(label: string, schema: unknown): string {
   return `<details><summary>${escapeHtml(label)}</summary><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre></details>`;
+}
+
+/** The first example a media type gives: its own `example`, an `examples` entry, or the schema's `examples`. */
+function exampleOf(media: JsonObject): unknown {
+  if (media.example !== undefined) return media.example;
+  const named = media.examples ? Object.values(media.examples as JsonObject)[0] : undefined;
+  if (named && typeof named === 'object' && 'value' in named) return (named as JsonObject).value;
+  return Array.isArray(media.schema?.examples) ? media.schema.examples[0] : undefined;
+}
+
+function mediaBlocks(label: string, content: JsonObject | undefined): string {
+  return Object.entries(content ?? {})
+    .map(([type, media]) => {
+      const example = exampleOf(media as JsonObject);
+      return (
+        (example !== undefined ? `<p class="ex">Example (${escapeHtml(type)})</p><pre>${escapeHtml(typeof example === 'string' ? example : JSON.stringify(example, null, 2))}</pre>` : '') +
+        schemaBlock(`${label} schema (${type})`, (media as JsonObject).schema)
+      );
+    })
+    .join('');
+}
+
+/** An anchor per operation: the generated document carries no operationId. */
+function anchorOf(method: string, path: string): string {
+  return `${method}-${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
 }
 
 function operationHtml(path: string, method: string, operation: JsonObject): string {
@@ -34,27 +61,24 @@ function operationHtml(path: string, method: string, operation: JsonObject): str
         `<td>${escapeHtml(typeSummary(p.schema))}</td><td>${escapeHtml(p.description ?? p.schema?.description ?? '')}</td></tr>`,
     )
     .join('');
-  const body = operation.requestBody
-    ? Object.entries(operation.requestBody.content as JsonObject)
-        .map(([type, media]) => schemaBlock(`Request body (${type})`, (media as JsonObject).schema))
-        .join('')
-    : '';
+  const body = operation.requestBody ? `<h4>Request body</h4>${mediaBlocks('Body', operation.requestBody.content as JsonObject)}` : '';
   const responses = Object.entries(operation.responses as JsonObject)
     .map(([status, response]) => {
-      const content = Object.entries(((response as JsonObject).content ?? {}) as JsonObject);
-      const schemas = content.map(([type, media]) => schemaBlock(type, (media as JsonObject).schema)).join('');
-      return `<li><b>${escapeHtml(status)}</b> ${escapeHtml((response as JsonObject).description)}${schemas}</li>`;
+      const headers = Object.entries(((response as JsonObject).headers ?? {}) as JsonObject)
+        .map(([name, header]) => ` <code>${escapeHtml(name)}</code>: ${escapeHtml((header as JsonObject).description ?? '')}`)
+        .join('');
+      return `<li><b>${escapeHtml(status)}</b> ${escapeHtml((response as JsonObject).description)}${headers}${mediaBlocks('Response', (response as JsonObject).content as JsonObject)}</li>`;
     })
     .join('');
-  const id = escapeHtml(operation.operationId ?? `${method}${path}`);
+  const id = escapeHtml(anchorOf(method, path));
   return `<section class="op" id="${id}">
 <h3><span class="m ${escapeHtml(method)}">${escapeHtml(method.toUpperCase())}</span> <code>${escapeHtml(path)}</code></h3>
-<p>${escapeHtml(operation.summary ?? '')}${operation['x-undocumented'] ? ' <em>(not described yet)</em>' : ''}</p>
+<p>${escapeHtml(operation.summary ?? '')}</p>
 ${operation.description ? `<p class="desc">${escapeHtml(operation.description)}</p>` : ''}
 ${security.length > 0 ? `<p class="auth">Auth: ${security.map((s: string) => `<code>${escapeHtml(s)}</code>`).join(' or ')}</p>` : '<p class="auth">No auth</p>'}
 ${rows ? `<table><thead><tr><th>Parameter</th><th>In</th><th>Required</th><th>Type</th><th>Notes</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
 ${body}
-<ul class="responses">${responses}</ul>
+<h4>Responses</h4><ul class="responses">${responses}</ul>
 </section>`;
 }
 
@@ -75,10 +99,18 @@ export function renderDocsPage(document: JsonObject, jsonPath: string): string {
         toc.set(tag, []);
       }
       byTag.get(tag)!.push(operationHtml(path, method, operation));
-      toc.get(tag)!.push(`<a href="#${escapeHtml(operation.operationId ?? '')}">${escapeHtml(method.toUpperCase())} ${escapeHtml(path)}</a>`);
+      toc.get(tag)!.push(`<a href="#${escapeHtml(anchorOf(method, path))}">${escapeHtml(method.toUpperCase())} ${escapeHtml(path)}</a>`);
     }
   }
   const info = document.info as JsonObject;
+  const tagNotes = new Map(((document.tags ?? []) as JsonObject[]).map((tag) => [tag.name as string, (tag.description as string | undefined) ?? '']));
+  const schemes = Object.entries(((document.components as JsonObject | undefined)?.securitySchemes ?? {}) as JsonObject)
+    .map(([name, scheme]) => {
+      const where = scheme.type === 'apiKey' ? `${scheme.name} in ${scheme.in}` : `${scheme.type} ${scheme.scheme ?? ''}`;
+      return `<tr><td><code>${escapeHtml(name)}</code></td><td>${escapeHtml(where)}</td><td>${escapeHtml(scheme.description ?? '')}</td></tr>`;
+    })
+    .join('');
+  const servers = ((document.servers ?? []) as JsonObject[]).map((server) => `<code>${escapeHtml(server.url)}</code>`).join(', ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(info.title)} API</title>
@@ -92,12 +124,13 @@ main{padding:16px 28px;max-width:1000px;flex:1}
 .m{display:inline-block;min-width:56px;text-align:center;color:#fff;border-radius:4px;padding:1px 6px;font-size:12px}
 .m.get{background:#2f7dd1}.m.post{background:#2c9c5b}.m.put{background:#c98a1b}.m.delete{background:#c33}
 table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px solid #eee;text-align:left;padding:3px 6px;vertical-align:top}
-pre{background:#f7f7f9;padding:8px;overflow:auto;font-size:12px}.auth,.desc{color:#445}
+pre{background:#f7f7f9;padding:8px;overflow:auto;font-size:12px}.auth,.desc{color:#445}h4{margin:10px 0 4px;font-size:13px}.ex{margin:4px 0 0;font-size:12px;color:#445}\na:focus,summary:focus{outline:2px solid #2f7dd1}
 </style></head><body>
-<nav><b>${escapeHtml(info.title)}</b> ${escapeHtml(info.version)}<br><a href="${escapeHtml(jsonPath)}">openapi.json</a>
+<nav aria-label="Operations"><b>${escapeHtml(info.title)}</b> ${escapeHtml(info.version)}<br><a href="${escapeHtml(jsonPath)}">openapi.json</a>
 ${[...toc].map(([tag, links]) => `<h4>${escapeHtml(tag)}</h4>${links.join('')}`).join('\n')}</nav>
 <main><h1>${escapeHtml(info.title)} API</h1>${info.description ? `<p>${escapeHtml(info.description)}</p>` : ''}
-<p>OpenAPI ${escapeHtml(document.openapi)} document: <a href="${escapeHtml(jsonPath)}"><code>${escapeHtml(jsonPath)}</code></a></p>
-${[...byTag].map(([tag, ops]) => `<h2 id="tag-${escapeHtml(tag)}">${escapeHtml(tag)}</h2>${ops.join('\n')}`).join('\n')}
+<p>OpenAPI ${escapeHtml(document.openapi)} document, generated from the routes' own schemas: <a href="${escapeHtml(jsonPath)}"><code>${escapeHtml(jsonPath)}</code></a>${servers ? ` · server ${servers}` : ''}</p>
+${schemes ? `<h2 id="auth">Authentication</h2><table><thead><tr><th>Scheme</th><th>How</th><th>Notes</th></tr></thead><tbody>${schemes}</tbody></table>` : ''}
+${[...byTag].map(([tag, ops]) => `<h2 id="tag-${escapeHtml(tag)}">${escapeHtml(tag)}</h2>${tagNotes.get(tag) ? `<p class="desc">${escapeHtml(tagNotes.get(tag))}</p>` : ''}${ops.join('\n')}`).join('\n')}
 </main></body></html>`;
 }

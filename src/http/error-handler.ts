@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { RelayError, ValidationError } from '../errors.js';
+import { RequestSchemaError } from './schema-compilers.js';
 
 /**
  * The one place errors become HTTP answers. Every answer is JSON; 5xx
@@ -8,7 +9,9 @@ import { RelayError, ValidationError } from '../errors.js';
 export function installErrorHandler(app: FastifyInstance, options: { isRedisReady: () => boolean }): void {
   app.setErrorHandler((error: FastifyError | RelayError | Error, request, reply) => {
     if (error instanceof ValidationError) {
-      return reply.status(400).send({ error: error.code, details: error.details });
+      // A route schema's rejection of a path parameter or body carries the route's own code.
+      const code = error instanceof RequestSchemaError && error.part !== 'querystring' ? (request.routeOptions.config.invalidInput ?? error.code) : error.code;
+      return reply.status(400).send({ error: code, details: error.details });
     }
     if (error instanceof RelayError) {
       if (error.httpStatus >= 500) request.log.warn({ err: error.cause ?? error }, error.message);

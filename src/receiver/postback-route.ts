@@ -10,6 +10,7 @@ import { inboundPlanOf } from './inbound-plan.js';
 import { bearerToken, keyMatches, createAllowListCache } from './source-auth.js';
 import type { ClickStore } from '../tracking/click-store.js';
 import { attributeFromClick, needsClickLookup, UNKNOWN_CLICK_REASON } from '../tracking/attribution.js';
+import { getPostbackRoute, postPostbackRoute } from './postback-schema.js';
 
 export interface PostbackRouteDeps {
   sources: Pick<RecordStore<SourceConfig>, 'get'>;
@@ -101,8 +102,8 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
     }
   }
 
-  app.get('/postback/:source', handler);
-  app.post('/postback/:source', handler);
+  app.get('/postback/:source', getPostbackRoute, handler);
+  app.post('/postback/:source', postPostbackRoute, handler);
 }
 
 /** The answer tells the sender what was dropped, so a broken macro shows at the first test conversion. */

@@ -9,6 +9,7 @@ import { parseClickQuery } from './click-query.js';
 import { newTransactionId } from './transaction-id.js';
 import { attributionWindowMs } from './attribution-window.js';
 import { renderLandingUrl } from './landing-url.js';
+import { clickRoute } from './click-schema.js';
 
 export interface ClickRouteDeps {
   offers: RecordCache<OfferConfig>;
@@ -32,8 +33,7 @@ export function registerClickRoute(app: FastifyInstance, deps: ClickRouteDeps): 
 
   app.get<{ Params: { offer_id: string }; Querystring: Record<string, unknown> }>(
     '/click/:offer_id',
-    // A HEAD (link checkers, previews) must not mint a click that nobody will convert.
-    { exposeHeadRoute: false },
+    clickRoute,
     async (request, reply) => {
       const offerId = request.params.offer_id;
       if (!OFFER_ID.test(offerId)) {

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { startTestRelay, eventually, uniquePrefix, type TestRelay } from '../helpers/relay-harness.js';
 import { startTracker, type Tracker } from '../helpers/tracker.js';
 import { StatusLinks } from '../../src/store/status-links.js';
-import { conversionShape } from '../../src/docs/response-shapes.js';
+import { conversionShape } from '../../src/admin/conversions-schemas.js';
 
 let relay: TestRelay;
 let tracker: Tracker;

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { invalid, json, notFound, readErrors, security, writeErrors } from '../http/route-docs.js';
+
+export const hostShape = z
+  .object({
+    host: z.string(),
+    circuit: z.enum(['closed', 'open', 'half_open']).describe('closed: deliveries flow; open: failing, waiting for the cooldown; half_open: one probe'),
+    paused: z.boolean(),
+    in_flight: z.number().int(),
+    parked: z.number().int().describe('deliveries waiting for this host (cap, circuit or pause)'),
+    consecutive_failures: z.number().int(),
+    last_error: z.string().optional(),
+    last_error_at: z.iso.datetime().optional(),
+    probe_at: z.iso.datetime().optional().describe('when an open circuit lets one probe through'),
+  })
+  .meta({ examples: [{ host: 'trk.example.com', circuit: 'closed', paused: false, in_flight: 2, parked: 0, consecutive_failures: 0 }] });
+
+// Checked by the handler (`invalid_host`), which also lower-cases it.
+const hostParams = z.object({ host: z.string().describe('`host` or `host:port`, as the delivery URLs carry it') });
+
+export const listHostsRoute = {
+  schema: {
+    tags: ['hosts'],
+    summary: 'Tracker hosts: in-flight and parked deliveries, circuit state, pause, last error',
+    security: security.read,
+    response: { 200: json('One entry per tracker host', z.object({ hosts: z.array(hostShape) })), ...readErrors },
+  },
+};
+
+export const getHostRoute = {
+  schema: {
+    tags: ['hosts'],
+    summary: 'One tracker host',
+    security: security.read,
+    params: hostParams,
+    response: { 200: json('The host', hostShape), ...readErrors, 404: notFound },
+  },
+};
+
+export const pauseHostRoute = {
+  schema: {
+    tags: ['hosts'],
+    summary: 'Pause deliveries to a host',
+    description: 'Deliveries to it wait, parked, and stay redrivable. A host may be paused before its first delivery.',
+    security: security.write,
+    params: hostParams,
+    response: { 200: json('The host, paused', hostShape), 400: invalid, ...writeErrors },
+  },
+};
+
+export const resumeHostRoute = {
+  schema: {
+    tags: ['hosts'],
+    summary: 'Resume deliveries to a paused host',
+    description: 'Wakes as many parked deliveries as the host may take at once; each finished attempt wakes the next.',
+    security: security.write,
+    params: hostParams,
+    response: { 200: json('The host, resumed', hostShape), 400: invalid, ...writeErrors },
+  },
+};

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { empty, invalid, json, notFound, readErrors, security, writeErrors } from '../http/route-docs.js';
+import { idSchema, sourceInputSchema } from './schemas.js';
+
+/** A source as the API shows it: the key is stored as a digest and never shown back. */
+export const sourceShape = z
+  .object({
+    id: z.string(),
+    key_set: z.literal(true).describe('the key is stored as a digest and never shown'),
+    ip_allow: z.array(z.string()),
+    params: z.record(z.string(), z.array(z.string())).describe('extra inbound parameter names per canonical field'),
+    default_account: z.string().optional(),
+    require_click: z.boolean(),
+  })
+  .meta({
+    examples: [
+      { id: 'everflow', key_set: true, ip_allow: ['203.0.113.0/24'], params: { click_id: ['sub1'] }, default_account: 'acme', require_click: false },
+    ],
+  });
+
+const sourceParams = z.object({ id: idSchema.describe('the source id, as in /postback/{source}') });
+
+export const putSourceRoute = {
+  schema: {
+    tags: ['sources'],
+    summary: 'Create or replace a source',
+    description:
+      '`key` is required for a new source; leaving it out keeps the stored key. `ip_allow` lists the CIDRs the source may call from ' +
+      '(empty: any); `params` maps canonical fields to the names this source sends, tried before the defaults.',
+    security: security.write,
+    params: sourceParams,
+    body: sourceInputSchema.meta({
+      examples: [{ key: 'a-long-random-source-key', ip_allow: ['203.0.113.0/24'], params: { click_id: ['sub1'] }, default_account: 'acme' }],
+    }),
+    response: { 200: json('Replaced', sourceShape), 201: json('Created', sourceShape), 400: invalid, ...writeErrors },
+  },
+  config: { invalidInput: 'invalid_source' },
+};
+
+export const getSourceRoute = {
+  schema: {
+    tags: ['sources'],
+    summary: 'Get a source',
+    security: security.read,
+    params: sourceParams,
+    response: { 200: json('The source', sourceShape), 400: invalid, ...readErrors, 404: notFound },
+  },
+  config: { invalidInput: 'invalid_source' },
+};
+
+export const listSourcesRoute = {
+  schema: {
+    tags: ['sources'],
+    summary: 'List sources',
+    security: security.read,
+    response: { 200: json('All sources', z.object({ sources: z.array(sourceShape) })), ...readErrors },
+  },
+};
+
+export const deleteSourceRoute = {
+  schema: {
+    tags: ['sources'],
+    summary: 'Delete a source',
+    description: 'Postbacks to it answer 401 from then on.',
+    security: security.write,
+    params: sourceParams,
+    response: { 204: empty('Deleted'), 400: invalid, ...writeErrors, 404: notFound },
+  },
+  config: { invalidInput: 'invalid_source' },
+};

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { describedOnly } from '../http/schema-compilers.js';
+import { errorShape, json, security, validationErrorShape } from '../http/route-docs.js';
+import { conversionInputSchema } from './conversion-input.js';
+import { DEFAULT_PARAM_ALIASES } from './param-mapping.js';
+
+const aliasNote = (field: string): string | undefined => {
+  const others = (DEFAULT_PARAM_ALIASES as Record<string, readonly string[]>)[field]?.filter((name) => name !== field) ?? [];
+  return others.length > 0 ? `Also read from: ${others.join(', ')} (first present wins). A source may map its own names.` : undefined;
+};
+
+// The canonical fields as the receiver validates them after mapping the sender's names, and the key beside them.
+const postbackFields = z.object({
+  key: z.string().optional().describe('the source key (or send it as X-Relay-Key or Authorization: Bearer)'),
+  ...Object.fromEntries(
+    Object.entries(conversionInputSchema.shape).map(([field, schema]) => {
+      const note = aliasNote(field);
+      return [field, note ? schema.describe(note) : schema];
+    }),
+  ),
+});
+
+const postbackExample = { key: 'a-long-random-source-key', click_id: 'abc123', payout: '1.50', currency: 'USD', event: 'sale', offer_id: '42' };
+
+const answer = z
+  .object({
+    status: z.enum(['accepted', 'duplicate', 'unattributed']),
+    id: z.string().describe('the conversion id (for a duplicate, the id of the first report)'),
+    reason: z.string().optional().describe('why an unattributed conversion was not routed'),
+    warnings: z
+      .array(z.object({ field: z.string(), value: z.string(), message: z.string() }))
+      .optional()
+      .describe('optional fields left out because they were malformed; the conversion is kept without them'),
+  })
+  .meta({
+    examples: [
+      { status: 'accepted', id: '01J9Z6Q8K4M2' },
+      { status: 'duplicate', id: '01J9Z6Q8K4M2' },
+      { status: 'unattributed', id: '01J9Z6Q8K4M3', reason: 'no click id: the postback carries none of click_id, clickid, cid, transaction_id, tid' },
+    ],
+  });
+
+const responses = {
+  200: json('Enqueued (`accepted`), a duplicate of one seen inside the dedupe window, or kept as `unattributed`', answer),
+  400: json('The request is unusable (a value over its length limit, an unparseable body); `details` names each field', validationErrorShape),
+  401: json('Unknown source or wrong key', errorShape.meta({ examples: [{ error: 'unauthorized', message: 'unauthorized' }] })),
+  403: json("Caller address not in the source's allow-list", errorShape),
+  503: json('Queue unavailable: nothing was written, retry later', errorShape.meta({ examples: [{ error: 'unavailable' }] })),
+};
+
+// Validated by the handler, not by Fastify: the source is authenticated first, and each source may send its own names.
+const params = describedOnly(z.object({ source: z.string().describe('the source id') }));
+const query = describedOnly(postbackFields.meta({ examples: [postbackExample] }));
+const body = describedOnly(postbackFields.meta({ examples: [postbackExample] }));
+
+const common = {
+  tags: ['receiver'],
+  security: security.sourceKey,
+  params,
+  response: responses,
+};
+
+export const getPostbackRoute = {
+  schema: {
+    ...common,
+    summary: 'Report a conversion',
+    description:
+      'Answers 200 only once the conversion is durably enqueued (at-least-once delivery follows). Parameter names are matched ' +
+      'case-insensitively; a value that is still an unreplaced macro (`{sub1}`, `#s2#`, …) counts as absent.',
+    querystring: query,
+  },
+};
+
+export const postPostbackRoute = {
+  schema: {
+    ...common,
+    summary: 'Report a conversion (form or JSON body)',
+    description: 'The same fields as the GET form, in the body; body fields win over query fields of the same name.',
+    querystring: query,
+    consumes: ['application/json', 'application/x-www-form-urlencoded'],
+    body,
+  },
+};
