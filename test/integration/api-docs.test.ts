@@ -176,13 +176,76 @@ describe('OpenAPI document', () => {
     await call('GET', '/postback/s1?key=wrong-key-123&click_id=c1', '/postback/:source', undefined, false);
     await call('GET', `/postback/s1?key=docs-key-123&click_id=${'x'.repeat(300)}`, '/postback/:source', undefined, false);
     await call('POST', '/postback/s1', '/postback/:source', { key: 'docs-key-123', click_id: 'c2' }, false);
-    await eventually(async () => {
+    const conversion = await eventually(async () => {
       const response = await relay.request({ url: `/v1/conversions/${accepted.body.id}`, admin: true });
-      return response.body?.deliveries?.[0]?.attempts?.length > 0 ? response.body : undefined;
+      return response.body?.deliveries?.[0]?.attempts?.length > 0 ? response : undefined;
     }, 10_000, 'an attempt');
+    expectDocumented('GET', '/v1/conversions/:id', conversion);
     await call('GET', '/healthz', '/healthz', undefined, false);
     await call('GET', '/readyz', '/readyz', undefined, false);
     await call('DELETE', '/v1/sources/s1', '/v1/sources/:id');
+  });
+
+  it('describes the answers of tracking links, offers, hosts, tests, attribution, redrive and the change history', async () => {
+    const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, route: string, body?: unknown, admin = true) => {
+      const answer = await relay.request({ method, url, admin, ...(body !== undefined ? { body } : {}) });
+      expectDocumented(method, route, answer);
+      return answer;
+    };
+    await call('PUT', '/v1/offers/o1', '/v1/offers/:id', { url: 'https://store.example/land?t={transaction_id}', attribution_window_days: 3 });
+    await call('PUT', '/v1/offers/o1', '/v1/offers/:id', { url: 'https://store.example/land' });
+    await call('PUT', '/v1/offers/o2', '/v1/offers/:id', { url: 'https://store.example/land?p={payout}' });
+    await call('GET', '/v1/offers/o1', '/v1/offers/:id');
+    await call('GET', '/v1/offers', '/v1/offers');
+    const click = await relay.relay.app.inject({ method: 'GET', url: '/click/o1?account=a9&sub1=s' });
+    expectDocumented('GET', '/click/:offer_id', { status: click.statusCode, body: click.body });
+    expect(operation('GET', '/click/:offer_id').responses['302'].headers.location).toBeDefined();
+    const unknownOffer = await relay.request({ url: '/click/nope' });
+    expectDocumented('GET', '/click/:offer_id', unknownOffer);
+    await call('DELETE', '/v1/offers/o1', '/v1/offers/:id');
+
+    await call('PUT', '/v1/sources/s2', '/v1/sources/:id', { key: 'docs-key-456' });
+    await call('PUT', '/v1/accounts/a9', '/v1/accounts/:id', {
+      postback: { url: ['http://127.0.0.1:9/a?cid={click_id}', 'http://127.0.0.1:9/b?cid={click_id}'], statuses: ['approved'], status_map: { approved: '1' } },
+      offers: { '7': { disabled: true } },
+    });
+    await call('POST', '/v1/accounts/a9/test', '/v1/accounts/:id/test', { dry_run: true, values: { payout: 2 } });
+    await call('POST', '/v1/accounts/a9/test', '/v1/accounts/:id/test', { offer_id: '7' });
+    await call('POST', '/v1/accounts/a9/test', '/v1/accounts/:id/test', { values: { clik_id: 'x' } });
+    await call('POST', '/v1/accounts/nobody/test', '/v1/accounts/:id/test', {});
+    await call('GET', '/v1/accounts/a9/tests', '/v1/accounts/:id/tests');
+
+    const unattributed = await call('GET', '/postback/s2?key=docs-key-456&payout=1', '/postback/:source', undefined, false);
+    await eventually(async () => {
+      const page = await relay.request({ url: '/v1/conversions?state=unattributed', admin: true });
+      return page.body.conversions?.some((c: { id: string }) => c.id === unattributed.body.id) ? page : undefined;
+    }, 10_000, 'the unattributed conversion listed');
+    await call('GET', '/v1/conversions?state=unattributed&limit=5', '/v1/conversions');
+    await call('GET', '/v1/conversions?state=bogus', '/v1/conversions');
+    await call('GET', `/v1/conversions/${unattributed.body.id as string}`, '/v1/conversions/:id');
+    await call('POST', `/v1/conversions/${unattributed.body.id as string}/attribute`, '/v1/conversions/:id/attribute', { account: 'a9', click_id: 'c7' });
+    await call('POST', `/v1/conversions/${unattributed.body.id as string}/attribute`, '/v1/conversions/:id/attribute', { account: 'a9' });
+    await call('POST', '/v1/conversions/nope/attribute', '/v1/conversions/:id/attribute', { account: 'a9' });
+    await call('GET', '/v1/conversions/nope', '/v1/conversions/:id');
+
+    await call('GET', '/v1/deliveries?state=failed', '/v1/deliveries');
+    await call('GET', '/v1/deliveries?state=pending', '/v1/deliveries');
+    await call('POST', '/v1/deliveries/nope.0/retry', '/v1/deliveries/:id/retry');
+    await call('POST', '/v1/deliveries/retry', '/v1/deliveries/retry', { account: 'a9', since: '2026-01-01T00:00:00Z' });
+    await call('POST', '/v1/deliveries/retry', '/v1/deliveries/retry', { state: 'delivered' });
+
+    await call('POST', '/v1/hosts/127.0.0.1:9/pause', '/v1/hosts/:host/pause');
+    await call('GET', '/v1/hosts', '/v1/hosts');
+    await call('GET', '/v1/hosts/127.0.0.1:9', '/v1/hosts/:host');
+    await call('GET', '/v1/hosts/unknown.example', '/v1/hosts/:host');
+    await call('POST', '/v1/hosts/127.0.0.1:9/resume', '/v1/hosts/:host/resume');
+    await call('POST', '/v1/hosts/bad%20host/pause', '/v1/hosts/:host/pause');
+
+    await call('GET', '/v1/changes?limit=3', '/v1/changes');
+    await call('GET', '/v1/changes?cursor=nope', '/v1/changes');
+    const metrics = await relay.request({ url: '/metrics' });
+    expect(Object.keys(operation('GET', '/metrics').responses['200'].content)[0]).toMatch(/^text\/plain/);
+    expect(metrics.status).toBe(200);
   });
 
   it('answers a request that fails its route schema with the route’s 400 naming each field', async () => {
