@@ -9,6 +9,7 @@ import { TestResultStore } from './store/test-results.js';
 import { createIntake } from './queue/intake.js';
 import { loadQueueInternals } from './queue/bullmq-internals.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { logRequests } from './http/request-log.js';
 import { registerHealthRoutes } from './health/health-routes.js';
 import { registerPostbackRoute } from './receiver/postback-route.js';
 import { ClickStore } from './tracking/click-store.js';
@@ -52,6 +53,8 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
   installErrorHandler(app, { isRedisReady: () => requestRedis.status === 'ready' });
   if (context.deps.onRoute) app.addHook('onRoute', context.deps.onRoute);
   installSchemaCompilers(app);
+  // Before any route, so the request log hooks onto the routes it logs.
+  logRequests(app, logger);
   // Before any route, so the API document sees every one.
   await registerOpenApi(app);
   registerHealthRoutes(app, { redis: requestRedis, metrics });

@@ -1,8 +1,8 @@
-import pino from 'pino';
 import { loadConfig } from './config/load-config.js';
 import { ConfigError } from './errors.js';
 import { findOrStartLocalRedis, type LocalRedis } from './redis/local-redis.js';
 import { createAuditLog } from './audit/audit-log.js';
+import { createLogger } from './logging.js';
 import { createRelay, type Relay } from './relay.js';
 
 /**
@@ -21,14 +21,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const { config, generatedAdminToken } = loaded;
-  const logger = pino({ level: config.logLevel, name: 'postback-relay' });
+  const logger = createLogger(config.logLevel);
   if (generatedAdminToken) {
     // Printed once, to the terminal of whoever started a development relay.
     process.stderr.write(`\n  ADMIN_TOKEN not set; generated for this run: ${generatedAdminToken}\n\n`);
   }
 
-  let localRedis: LocalRedis | undefined;
-  let relay: Relay | undefined;
+  // Filled in as startup proceeds: a signal during startup closes what is running so far.
+  const running: { localRedis?: LocalRedis; relay?: Relay } = {};
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
@@ -37,8 +37,8 @@ async function main(): Promise<void> {
     }, config.worker.shutdownGraceMs + 10_000);
     force.unref();
     try {
-      await relay?.close();
-      await localRedis?.stop();
+      await running.relay?.close();
+      await running.localRedis?.stop();
       logger.info('stopped');
       process.exit(0);
     } catch (error) {
@@ -51,14 +51,14 @@ async function main(): Promise<void> {
 
   let redisUrl = config.redis.url;
   if (!redisUrl) {
-    localRedis = await findOrStartLocalRedis(config.redis.dataDir, logger);
-    redisUrl = localRedis.url;
+    running.localRedis = await findOrStartLocalRedis(config.redis.dataDir, logger);
+    redisUrl = running.localRedis.url;
   }
-  relay = await createRelay(config, {
+  const relay = (running.relay = await createRelay(config, {
     logger,
     auditLog: createAuditLog(config.audit.log),
     redisUrl,
-  });
+  }));
   const address = await relay.listen();
   logger.info({ address, role: config.role }, 'postback-relay listening');
 }

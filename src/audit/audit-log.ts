@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { logTime } from '../logging.js';
 
 /**
  * Lines are written in blocks of about this many characters, and at least
@@ -16,7 +17,7 @@ const FLUSH_EVERY_MS = 1_000;
  * so it can be shipped to a log store apart from the application log.
  */
 export function createAuditLog(destination: string | DestinationStream): Logger {
-  const options = { base: { log: 'audit' }, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'event' };
+  const options = { base: { log: 'audit' }, timestamp: logTime, messageKey: 'event' };
   if (typeof destination !== 'string') return pino(options, destination);
   if (destination === 'off') return pino({ ...options, enabled: false });
   const dest = destination === 'stdout' ? 1 : destination === 'stderr' ? 2 : destination;

@@ -27,6 +27,15 @@ export function redactUrl(url: string): string {
   return `${head}?${redactQuery(url.slice(query + 1, end))}${url.slice(end)}`;
 }
 
+/**
+ * A request target (`/path?query`, as in `request.url`) with secret query
+ * values replaced by `***`: a source's `key` never reaches a log line.
+ */
+export function redactRequestTarget(target: string): string {
+  const query = target.indexOf('?');
+  return query < 0 ? target : `${target.slice(0, query)}?${redactQuery(target.slice(query + 1))}`;
+}
+
 function redactQuery(query: string): string {
   let out = '';
   let start = 0;

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type QueueDepthSource = () => Promise<Array<{ queue: string; state: string; count: number }>>;
 export type HostStatusSource = () => Promise<
@@ -12,6 +12,10 @@ const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const;
  */
 export function createMetrics() {
   const registry = new Registry();
+  // The standard process_* and nodejs_* series (CPU, memory, file descriptors, event-loop
+  // lag, GC, heap) every Node dashboard expects. Read at scrape time, except GC durations,
+  // which a PerformanceObserver records as collections happen.
+  collectDefaultMetrics({ register: registry });
   let queueDepthSource: QueueDepthSource | undefined;
   let hostStatusSource: HostStatusSource | undefined;
   // Host gauges are read from Redis once per scrape and shared by the three gauges below.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactUrl } from '../../../src/audit/redact-url.js';
+import { redactRequestTarget, redactUrl } from '../../../src/audit/redact-url.js';
 
 describe('redactUrl', () => {
   it.each([
@@ -26,5 +26,17 @@ describe('redactUrl', () => {
 
   it('leaves values that only look like secrets in other parameters alone', () => {
     expect(redactUrl('https://t.example/pb?cid=key&keyword=x')).toBe('https://t.example/pb?cid=key&keyword=x');
+  });
+});
+
+describe('redactRequestTarget', () => {
+  it.each([
+    ['/postback/net?key=abc&click_id=1', '/postback/net?key=***&click_id=1'],
+    ['/postback/net?click_id=1&%6Bey=abc', '/postback/net?click_id=1&%6Bey=***'],
+    ['/postback/net?click_id=1&key', '/postback/net?click_id=1&key'],
+    ['/v1/sources', '/v1/sources'],
+    ['/v1/sources?', '/v1/sources?'],
+  ])('%s -> %s', (target, expected) => {
+    expect(redactRequestTarget(target)).toBe(expected);
   });
 });
