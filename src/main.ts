@@ -15,7 +15,8 @@ async function main(): Promise<void> {
     loaded = loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`postback-relay: ${error.message}\n`);
+      // One line naming what to fix: the operator's mistake, not the program's, so no stack.
+      process.stderr.write(`${error.message}\n`);
       process.exit(78); // EX_CONFIG
     }
     throw error;
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`postback-relay failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  // One line (Redis unreachable, port in use, …); the stack only when asked for, to debug the relay itself.
+  const verbose = /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '');
+  const text = error instanceof Error ? (verbose ? error.stack : error.message) : String(error);
+  process.stderr.write(`postback-relay failed to start: ${verbose ? text : String(text).replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(1);
 });

@@ -1,15 +1,18 @@
 import { z } from 'zod';
+import { parseCidr } from '../net/cidr.js';
 import { DEFAULT_RETRY_DELAYS_MS } from '../domain/retry-policy.js';
 
 const DAY_MS = 86_400_000;
 
-const cidrText = z.string().refine((text) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(text.trim()), 'not a CIDR');
+const cidrText = z.string().refine((text) => parseCidr(text) !== null, 'not a CIDR');
 
 /**
  * The whole configuration of a relay process. Defaults live here and only
- * here; the file in `config/` and the environment override them.
+ * here; the file in `config/` and the environment override them. Every
+ * object is strict: a misspelt key in a config file would otherwise be
+ * ignored in silence and its default used.
  */
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   env: z.enum(['development', 'test', 'production']).default('development'),
   role: z.enum(['all', 'receiver', 'worker']).default('all'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -17,7 +20,7 @@ export const configSchema = z.object({
   /** May read the admin API (every GET), never change anything. */
   viewerToken: z.string().min(16, 'must be at least 16 characters').optional(),
   http: z
-    .object({
+    .strictObject({
       port: z.coerce.number().int().min(0).max(65_535).default(8080),
       host: z.string().min(1).default('0.0.0.0'),
       /** Trust X-Forwarded-For from a load balancer; true, or a comma list of proxy CIDRs. */
@@ -26,7 +29,7 @@ export const configSchema = z.object({
     })
     .prefault({}),
   redis: z
-    .object({
+    .strictObject({
       /** Unset: 127.0.0.1:6379 if it answers, else a redis-server child with data in `dataDir`. */
       url: z
         .string()
@@ -42,7 +45,7 @@ export const configSchema = z.object({
     })
     .prefault({}),
   receiver: z
-    .object({
+    .strictObject({
       /** Same source + click id + event + conversion/order id inside this window is a duplicate. */
       dedupeWindowMs: z.number().int().positive().default(DAY_MS),
       /**
@@ -58,7 +61,7 @@ export const configSchema = z.object({
     })
     .prefault({}),
   tracking: z
-    .object({
+    .strictObject({
       /** How long a tracking-link click can be attributed; an offer may set its own. */
       attributionWindowDays: z.number().positive().max(3650).default(30),
       /**
@@ -69,7 +72,7 @@ export const configSchema = z.object({
     })
     .prefault({}),
   delivery: z
-    .object({
+    .strictObject({
       timeoutMs: z.coerce.number().int().min(100).max(120_000).default(10_000),
       maxRedirects: z.number().int().min(0).max(10).default(3),
       retryDelaysMs: z.array(z.number().int().min(0)).max(50).default([...DEFAULT_RETRY_DELAYS_MS]),
@@ -101,7 +104,7 @@ export const configSchema = z.object({
     })
     .prefault({}),
   worker: z
-    .object({
+    .strictObject({
       /** Conversions processed at once per worker process. */
       concurrency: z.number().int().positive().max(1_000).default(64),
       retryConcurrency: z.number().int().positive().max(1_000).default(32),
@@ -118,7 +121,7 @@ export const configSchema = z.object({
     })
     .prefault({}),
   audit: z
-    .object({
+    .strictObject({
       /** Conversions, deliveries and attempts expire this long after their last change. */
       retentionMs: z.number().int().positive().default(7 * DAY_MS),
       maxAttemptsPerDelivery: z.number().int().positive().default(50),
