@@ -4,6 +4,7 @@ import type { RelayConfig } from './config/schema.js';
 import type { SourceConfig } from './domain/source.js';
 import type { AccountConfig } from './domain/account.js';
 import { connectRedis, waitUntilReady, type RedisClient, type RedisRole } from './redis/connection.js';
+import { evictionMessage, findEvictionPolicy } from './redis/eviction-policy.js';
 import { createKeys, type RelayKeys } from './store/keys.js';
 import { RecordStore } from './store/record-store.js';
 import { Ledger, type LedgerOptions } from './store/ledger.js';
@@ -76,6 +77,9 @@ export async function createRelayContext(config: RelayConfig, deps: RelayDeps): 
 
   const requestRedis = openRedis('request', 'request');
   await waitUntilReady(requestRedis, 15_000);
+  // Said once at startup; /readyz keeps answering 503 until it is fixed.
+  const evicting = await findEvictionPolicy(requestRedis).catch(() => null);
+  if (evicting) logger.error({ maxmemoryPolicy: evicting }, evictionMessage(evicting));
   // BullMQ defines its ~60 Lua scripts on the client it is given, and ioredis copies every
   // defined script onto each MULTI and auto-pipeline it builds: our own transactions on a
   // shared client paid for that on every write (12 % of the relay's CPU in a profile).

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { json, security } from '../http/route-docs.js';
+import { evictionMessage } from '../redis/eviction-policy.js';
 
-const ready = z.object({ status: z.enum(['ready', 'unavailable']), redis: z.enum(['ok', 'unreachable']) });
+const ready = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  redis: z.enum(['ok', 'unreachable', 'evicting']),
+  policy: z.string().optional().describe("Redis's maxmemory-policy, when it is not noeviction"),
+  message: z.string().optional(),
+});
 
 export const healthzRoute = {
   schema: {
@@ -16,12 +22,21 @@ export const healthzRoute = {
 export const readyzRoute = {
   schema: {
     tags: ['health'],
-    summary: 'Redis is reachable',
-    description: 'For load balancers: 503 while Redis cannot be reached, so no postback is sent to a relay that cannot enqueue it.',
+    summary: 'Redis is reachable and will not evict',
+    description:
+      'For load balancers: 503 while Redis cannot be reached, so no postback is sent to a relay that cannot enqueue it; also 503 naming the policy while Redis runs with a maxmemory-policy other than noeviction (at its limit it would delete accepted conversions).',
     security: security.none,
     response: {
       200: json('Ready', ready.meta({ examples: [{ status: 'ready', redis: 'ok' }] })),
-      503: json('Redis unreachable', ready.meta({ examples: [{ status: 'unavailable', redis: 'unreachable' }] })),
+      503: json(
+        'Redis unreachable, or evicting',
+        ready.meta({
+          examples: [
+            { status: 'unavailable', redis: 'unreachable' },
+            { status: 'unavailable', redis: 'evicting', policy: 'allkeys-lru', message: evictionMessage('allkeys-lru') },
+          ],
+        }),
+      ),
     },
   },
 };
