@@ -9,7 +9,17 @@ const accountExample = {
 };
 
 /** An account as stored: its templates as given (presets rendered), plus its id. */
-export const accountShape = accountInputSchema.extend({ id: z.string() }).meta({ examples: [{ id: 'acme', ...accountExample }] });
+export const accountShape = accountInputSchema.extend({ id: z.string() }).meta({ id: 'Account', examples: [{ id: 'acme', ...accountExample }] });
+
+/** The answer to a save: the account, and the templates accepted with a warning. */
+const savedAccountShape = accountShape
+  .extend({
+    warnings: z
+      .array(z.string())
+      .optional()
+      .describe('templates accepted with a warning, e.g. `postback.url: no click-id macro …`'),
+  })
+  .meta({ id: 'SavedAccount' });
 
 const accountParams = z.object({ id: idSchema.describe('the account id') });
 
@@ -31,21 +41,14 @@ export const putAccountRoute = {
     // The handler validates after expanding presets, which this schema does not describe as objects.
     body: describedOnly(accountInputSchema.meta({ examples: [accountExample] })),
     response: {
-      200: json('Replaced', accountShape.extend({ warnings: warnings() })),
-      201: json('Created', accountShape.extend({ warnings: warnings() })),
+      200: json('Replaced', savedAccountShape),
+      201: json('Created', savedAccountShape),
       400: invalid,
       ...writeErrors,
     },
   },
   config: { invalidInput: 'invalid_account' },
 };
-
-function warnings() {
-  return z
-    .array(z.string())
-    .optional()
-    .describe('templates accepted with a warning, e.g. `postback.url: no click-id macro …`');
-}
 
 export const getAccountRoute = {
   schema: {

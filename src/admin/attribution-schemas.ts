@@ -48,7 +48,7 @@ const keptConversionShape = conversionFieldsShape.extend({
   previous_id: z.string().optional(),
   state: z.enum(LISTED_CONVERSION_STATES),
   reason: z.string().optional(),
-});
+}).meta({ id: 'KeptConversion' });
 
 export const listConversionsRoute = {
   schema: {

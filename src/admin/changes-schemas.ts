@@ -20,7 +20,7 @@ const changeShape = z.object({
   status: z.number().int().describe('the HTTP status the change answered'),
   before: z.unknown().describe('the object before the change (null when it did not exist); keys and secrets redacted'),
   after: z.unknown().describe('the object after (null when deleted), or the answer for routes without one object'),
-});
+}).meta({ id: 'Change' });
 
 export const listChangesRoute = {
   schema: {

@@ -14,7 +14,8 @@ export const conversionFieldsShape = z.object(
   >,
 );
 
-export const deliveryShape = z.object({
+export const deliveryShape = z
+  .object({
   id: z.string(),
   conversion_id: z.string().describe("the relay's id of the conversion"),
   account: z.string(),
@@ -27,9 +28,11 @@ export const deliveryShape = z.object({
   next_attempt_at: timestamp.optional(),
   last_error: z.string().optional(),
   waiting_for_host: z.string().optional().describe('why the delivery waits without an attempt: host at its cap, circuit open, paused'),
-});
+  })
+  .meta({ id: 'Delivery' });
 
-export const attemptShape = z.object({
+export const attemptShape = z
+  .object({
   attempt: z.number().int(),
   at: timestamp,
   url: z.string().describe('the URL sent, secrets redacted'),
@@ -40,7 +43,8 @@ export const attemptShape = z.object({
   latency_ms: z.number(),
   body: z.string().describe('first bytes of the response body'),
   next_attempt_at: timestamp.optional(),
-});
+  })
+  .meta({ id: 'Attempt' });
 
 const conversionState = z.enum(CONVERSION_STATES);
 
@@ -61,9 +65,10 @@ export const conversionShape = conversionFieldsShape
       .array(z.object({ id: z.string(), status: z.string().optional(), received_at: timestamp, state: conversionState }))
       .optional()
       .describe('present when previous_id is: the reports of this conversion, oldest first, ending with this one'),
-    deliveries: z.array(deliveryShape.extend({ attempts: z.array(attemptShape) })),
+    deliveries: z.array(deliveryShape.extend({ attempts: z.array(attemptShape) }).meta({ id: 'DeliveryWithAttempts' })),
   })
   .meta({
+    id: 'Conversion',
     examples: [
       {
         id: '01J9Z6Q8K4M2',

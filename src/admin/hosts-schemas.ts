@@ -13,7 +13,7 @@ export const hostShape = z
     last_error_at: z.iso.datetime().optional(),
     probe_at: z.iso.datetime().optional().describe('when an open circuit lets one probe through'),
   })
-  .meta({ examples: [{ host: 'trk.example.com', circuit: 'closed', paused: false, in_flight: 2, parked: 0, consecutive_failures: 0 }] });
+  .meta({ id: 'Host', examples: [{ host: 'trk.example.com', circuit: 'closed', paused: false, in_flight: 2, parked: 0, consecutive_failures: 0 }] });
 
 // Checked by the handler (`invalid_host`), which also lower-cases it.
 const hostParams = z.object({ host: z.string().describe('`host` or `host:port`, as the delivery URLs carry it') });

@@ -12,7 +12,11 @@ export const offerShape = z
     attribution_window_days: z.number().int().optional(),
     attribution_window_seconds: z.number().int().optional(),
   })
-  .meta({ examples: [{ id: '42', ...offerExample }] });
+  .meta({ id: 'Offer', examples: [{ id: '42', ...offerExample }] });
+
+const savedOfferShape = offerShape
+  .extend({ warnings: z.array(z.string()).optional().describe('macros accepted with a warning') })
+  .meta({ id: 'SavedOffer' });
 
 const offerParams = z.object({ id: idSchema.describe('the offer id, as in /click/{offer_id}') });
 
@@ -27,8 +31,8 @@ export const putOfferRoute = {
     params: offerParams,
     body: offerInputSchema.meta({ examples: [offerExample] }),
     response: {
-      200: json('Replaced', offerShape.extend({ warnings: z.array(z.string()).optional() })),
-      201: json('Created', offerShape.extend({ warnings: z.array(z.string()).optional() })),
+      200: json('Replaced', savedOfferShape),
+      201: json('Created', savedOfferShape),
       400: invalid,
       ...writeErrors,
     },

@@ -13,6 +13,7 @@ export const sourceShape = z
     require_click: z.boolean(),
   })
   .meta({
+    id: 'Source',
     examples: [
       { id: 'everflow', key_set: true, ip_allow: ['203.0.113.0/24'], params: { click_id: ['sub1'] }, default_account: 'acme', require_click: false },
     ],

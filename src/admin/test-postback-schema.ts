@@ -44,7 +44,7 @@ const testResponseShape = z.object({
   outcome: z.enum(['delivered', 'retry', 'failed']).describe('how a real delivery would have taken this answer'),
   latency_ms: z.number(),
   body: z.string().describe('first bytes of the response body'),
-});
+}).meta({ id: 'TrackerResponse' });
 
 const level = z.enum(['offer_event', 'offer', 'global_event', 'global']);
 
@@ -62,6 +62,7 @@ const testAnswerShape = z
       .describe('every URL of a fan-out level'),
   })
   .meta({
+    id: 'TestPostbackResult',
     examples: [
       {
         account: 'acme',
@@ -84,7 +85,7 @@ const testRecordShape = z.object({
   url: z.string().optional().describe('secrets redacted'),
   response: testResponseShape.optional(),
   results: z.array(z.object({ url: z.string(), response: testResponseShape.optional() })).optional(),
-});
+}).meta({ id: 'TestRecord' });
 
 const accountParams = z.object({ id: idSchema.describe('the account id') });
 

@@ -9,6 +9,7 @@ function escapeHtml(text: unknown): string {
 /** A compact one-line type for a parameter table: `string (pattern …)`, `integer 1–500, default 50`. */
 function typeSummary(schema: JsonObject | undefined): string {
   if (!schema) return '';
+  if (typeof schema.$ref === 'string') return schema.$ref.replace('#/components/schemas/', '');
   if (Array.isArray(schema.anyOf)) return schema.anyOf.map(typeSummary).join(' | ');
   const parts: string[] = [];
   const type = Array.isArray(schema.type) ? schema.type.join(' | ') : schema.type;
@@ -22,8 +23,19 @@ function typeSummary(schema: JsonObject | undefined): string {
   return parts.join(', ');
 }
 
+/** JSON of a schema, its `$ref`s linked to the named schemas at the end of the page. */
+function schemaJson(schema: unknown): string {
+  return escapeHtml(JSON.stringify(schema, null, 2)).replace(
+    /#\/components\/schemas\/([A-Za-z0-9_.-]+)/g,
+    (_match, name: string) => `<a href="#schema-${name}">#/components/schemas/${name}</a>`,
+  );
+}
+
 function schemaBlock(label: string, schema: unknown): string {
-  return `<details><summary>${escapeHtml(label)}</summary><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre></details>`;
+  const ref = (schema as JsonObject | undefined)?.$ref as string | undefined;
+  const name = ref?.startsWith('#/components/schemas/') ? ref.slice('#/components/schemas/'.length) : undefined;
+  if (name) return `<p class="ex">${escapeHtml(label)}: <a href="#schema-${escapeHtml(name)}">${escapeHtml(name)}</a></p>`;
+  return `<details><summary>${escapeHtml(label)}</summary><pre>${schemaJson(schema)}</pre></details>`;
 }
 
 /** The first example a media type gives: its own `example`, an `examples` entry, or the schema's `examples`. */
@@ -110,6 +122,17 @@ export function renderDocsPage(document: JsonObject, jsonPath: string): string {
       return `<tr><td><code>${escapeHtml(name)}</code></td><td>${escapeHtml(where)}</td><td>${escapeHtml(scheme.description ?? '')}</td></tr>`;
     })
     .join('');
+  const named = Object.entries(((document.components as JsonObject | undefined)?.schemas ?? {}) as JsonObject)
+    .map(([name, schema]) => {
+      const example = Array.isArray(schema.examples) ? schema.examples[0] : undefined;
+      return (
+        `<section class="op" id="schema-${escapeHtml(name)}"><h3><code>${escapeHtml(name)}</code></h3>` +
+        `${schema.description ? `<p class="desc">${escapeHtml(schema.description)}</p>` : ''}` +
+        `${example !== undefined ? `<p class="ex">Example</p><pre>${escapeHtml(JSON.stringify(example, null, 2))}</pre>` : ''}` +
+        `<details><summary>Schema</summary><pre>${schemaJson(schema)}</pre></details></section>`
+      );
+    })
+    .join('\n');
   const servers = ((document.servers ?? []) as JsonObject[]).map((server) => `<code>${escapeHtml(server.url)}</code>`).join(', ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -127,10 +150,12 @@ table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px
 pre{background:#f7f7f9;padding:8px;overflow:auto;font-size:12px}.auth,.desc{color:#445}h4{margin:10px 0 4px;font-size:13px}.ex{margin:4px 0 0;font-size:12px;color:#445}\na:focus,summary:focus{outline:2px solid #2f7dd1}
 </style></head><body>
 <nav aria-label="Operations"><b>${escapeHtml(info.title)}</b> ${escapeHtml(info.version)}<br><a href="${escapeHtml(jsonPath)}">openapi.json</a>
-${[...toc].map(([tag, links]) => `<h4>${escapeHtml(tag)}</h4>${links.join('')}`).join('\n')}</nav>
+${[...toc].map(([tag, links]) => `<h4>${escapeHtml(tag)}</h4>${links.join('')}`).join('\n')}
+${named ? '<h4>schemas</h4><a href="#schemas">Named schemas</a>' : ''}</nav>
 <main><h1>${escapeHtml(info.title)} API</h1>${info.description ? `<p>${escapeHtml(info.description)}</p>` : ''}
 <p>OpenAPI ${escapeHtml(document.openapi)} document, generated from the routes' own schemas: <a href="${escapeHtml(jsonPath)}"><code>${escapeHtml(jsonPath)}</code></a>${servers ? ` · server ${servers}` : ''}</p>
 ${schemes ? `<h2 id="auth">Authentication</h2><table><thead><tr><th>Scheme</th><th>How</th><th>Notes</th></tr></thead><tbody>${schemes}</tbody></table>` : ''}
 ${[...byTag].map(([tag, ops]) => `<h2 id="tag-${escapeHtml(tag)}">${escapeHtml(tag)}</h2>${tagNotes.get(tag) ? `<p class="desc">${escapeHtml(tagNotes.get(tag))}</p>` : ''}${ops.join('\n')}`).join('\n')}
+${named ? `<h2 id="schemas">Schemas</h2>${named}` : ''}
 </main></body></html>`;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { createJsonSchemaTransform } from 'fastify-type-provider-zod';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
 
 /** Route prefixes that are not part of the API: the docs themselves and the console's pages. */
 export const NOT_API_PREFIXES = ['/docs', '/console'] as const;
@@ -31,6 +31,7 @@ export interface OpenApiOptions {
  */
 export async function registerOpenApi(app: FastifyInstance, options: OpenApiOptions = {}): Promise<void> {
   const zodTransform = createJsonSchemaTransform({});
+  const zodComponents = createJsonSchemaTransformObject({});
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -65,6 +66,9 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       }
       return transformed;
     },
+    // Shapes given an `id` (`.meta({ id: 'Account' })`) become named components, which generated
+    // clients turn into named types; the provider emits an input and an output form of each.
+    transformObject: (document) => withoutUnusedSchemas(zodComponents(document) as Record<string, unknown>),
   });
 }
 
@@ -72,4 +76,24 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
 export function operationIdOf(method: string, url: string): string {
   const words = url.split(/[^A-Za-z0-9]+/).filter(Boolean);
   return method.toLowerCase() + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
+}
+
+/** Drops component schemas nothing refers to (the provider emits both an input and an output form of each). */
+function withoutUnusedSchemas<T extends Record<string, unknown>>(document: T): T {
+  const components = document.components as { schemas?: Record<string, unknown> } | undefined;
+  const schemas = components?.schemas;
+  if (!schemas) return document;
+  const used = new Set<string>();
+  const visit = (value: unknown): void => {
+    const text = JSON.stringify(value);
+    for (const match of text.matchAll(/"#\/components\/schemas\/([^"]+)"/g)) {
+      const name = match[1]!;
+      if (!used.has(name) && schemas[name] !== undefined) {
+        used.add(name);
+        visit(schemas[name]);
+      }
+    }
+  };
+  visit({ ...document, components: { ...components, schemas: {} } });
+  return { ...document, components: { ...components, schemas: Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name))) } };
 }

@@ -8,14 +8,14 @@ import { z } from 'zod';
 
 export const errorShape = z
   .object({ error: z.string().describe('a stable code, e.g. `unauthorized`, `not_found`'), message: z.string().optional() })
-  .meta({ examples: [{ error: 'not_found', message: 'account a1 not found' }] });
+  .meta({ id: 'Error', examples: [{ error: 'not_found', message: 'account a1 not found' }] });
 
 export const validationErrorShape = z
   .object({
     error: z.string().describe('`invalid_<what>`: invalid_account, invalid_source, invalid_query, …'),
     details: z.array(z.object({ path: z.string().describe('dotted path of the field, `(body)` for the request as a whole'), message: z.string() })),
   })
-  .meta({ examples: [{ error: 'invalid_account', details: [{ path: 'offers.42.url', message: 'unknown macro {clik_id}' }] }] });
+  .meta({ id: 'ValidationError', examples: [{ error: 'invalid_account', details: [{ path: 'offers.42.url', message: 'unknown macro {clik_id}' }] }] });
 
 /** A JSON answer with its description, as OpenAPI lists it. */
 export function json<S extends z.ZodType>(description: string, schema: S) {

@@ -33,6 +33,7 @@ const answer = z
       .describe('optional fields left out because they were malformed; the conversion is kept without them'),
   })
   .meta({
+    id: 'PostbackAnswer',
     examples: [
       { status: 'accepted', id: '01J9Z6Q8K4M2' },
       { status: 'duplicate', id: '01J9Z6Q8K4M2' },
