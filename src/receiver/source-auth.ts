@@ -5,10 +5,8 @@ export function hashKey(key: string): string {
   return hash('sha256', key, 'hex');
 }
 
-/** The token of an `Authorization: Bearer …` header, or undefined. */
-export function bearerToken(authorization: string | undefined): string | undefined {
-  return authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : undefined;
-}
+// One reader of `Authorization: Bearer` (scheme in any case) for source keys and admin tokens alike.
+export { bearerToken } from '../auth/token-auth.js';
 
 /** Compares digests, not keys, so the comparison takes the same time whatever the key's length. */
 export function keyMatches(presented: string, storedSha256: string): boolean {
