@@ -103,7 +103,8 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
         '/v1/hosts/:host/pause': ({ host = '' }) => context.gate.status(host.toLowerCase()),
         '/v1/hosts/:host/resume': ({ host = '' }) => context.gate.status(host.toLowerCase()),
         '/v1/hosts/:host/reset': ({ host = '' }) => context.gate.status(host.toLowerCase()),
-        '/v1/deliveries/:id/retry': ({ id = '' }) => context.ledger.getDelivery(id),
+        // A redrive only queues the attempt: the delivery as it was, and what was done.
+        '/v1/deliveries/:id/retry': { before: ({ id = '' }) => context.ledger.getDelivery(id), after: 'answer' },
       },
     });
     registerChangeRoutes(admin, { changes });

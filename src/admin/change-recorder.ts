@@ -4,16 +4,24 @@ import { redactSecrets } from '../audit/redact-secrets.js';
 import type { NewChange } from '../store/changes.js';
 
 /** Reads the object a route changes, from its path parameters; null when there is none. */
-export type ChangeSubject = (params: Record<string, string>) => Promise<unknown>;
+export type ChangeLoader = (params: Record<string, string>) => Promise<unknown>;
+
+/**
+ * How a route's change is shown: the object read before and after, or, for
+ * a route whose effect lands later (a redrive only queues work), the object
+ * before and the route's answer after.
+ */
+export type ChangeSubject = ChangeLoader | { before: ChangeLoader; after: 'answer' };
 
 export interface ChangeRecorderOptions {
   changes: { append(change: NewChange): Promise<unknown> };
   logger: FastifyBaseLogger;
   /**
    * By route pattern (`/v1/sources/:id`): how to load the object the route
-   * changes, read before the handler runs and again after it answered. A
-   * mutation route without one is still recorded, with its answer as `after`
-   * (a test fire, a bulk redrive), so no new route goes unrecorded.
+   * changes, read before the handler runs and again after it answered (or
+   * the answer as `after`, see ChangeSubject). A mutation route without one
+   * is still recorded, with its answer as `after` (a test fire, a bulk
+   * redrive), so no new route goes unrecorded.
    */
   subjects: Readonly<Record<string, ChangeSubject>>;
   now?: () => number;
@@ -23,6 +31,9 @@ interface Pending {
   subject: ChangeSubject | undefined;
   before: unknown;
 }
+
+const beforeLoader = (subject: ChangeSubject | undefined): ChangeLoader | undefined =>
+  typeof subject === 'function' ? subject : subject?.before;
 
 /**
  * Records every successful mutation made in `app` (PUT, POST, DELETE, PATCH)
@@ -38,7 +49,7 @@ export function recordChanges(app: FastifyInstance, options: ChangeRecorderOptio
   const pending = new WeakMap<FastifyRequest, Pending>();
   const now = options.now ?? Date.now;
 
-  const load = async (subject: ChangeSubject | undefined, request: FastifyRequest): Promise<unknown> => {
+  const load = async (subject: ChangeLoader | undefined, request: FastifyRequest): Promise<unknown> => {
     if (!subject) return null;
     try {
       return (await subject(request.params as Record<string, string>)) ?? null;
@@ -53,14 +64,14 @@ export function recordChanges(app: FastifyInstance, options: ChangeRecorderOptio
   app.addHook('preHandler', async (request) => {
     if (READ_METHODS.has(request.method)) return;
     const subject = options.subjects[request.routeOptions.url ?? ''];
-    pending.set(request, { subject, before: await load(subject, request) });
+    pending.set(request, { subject, before: await load(beforeLoader(subject), request) });
   });
 
   // onSend, not onResponse: the change is in the history before the client hears the answer.
   app.addHook('onSend', async (request, reply, payload) => {
     const state = pending.get(request);
     if (!state || reply.statusCode >= 400) return payload;
-    const after = state.subject ? await load(state.subject, request) : answerOf(payload);
+    const after = typeof state.subject === 'function' ? await load(state.subject, request) : answerOf(payload);
     const change: NewChange = {
       at: new Date(now()).toISOString(),
       token: request.tokenKind ?? 'unknown',

@@ -3,7 +3,8 @@ import pino from 'pino';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ChangeStore } from '../../src/store/changes.js';
-import { startTestRelay, type TestRelay } from '../helpers/relay-harness.js';
+import { eventually, startTestRelay, type TestRelay } from '../helpers/relay-harness.js';
+import { startTracker } from '../helpers/tracker.js';
 
 const VIEWER_TOKEN = 'test-viewer-token-9876543210';
 let relay: TestRelay;
@@ -87,6 +88,36 @@ describe('GET /v1/changes', () => {
     expect(resume).toMatchObject({ path: '/v1/hosts/tracker.example/resume', before: { paused: true }, after: { paused: false } });
     expect(test).toMatchObject({ method: 'POST', path: '/v1/accounts/aff10/test', before: null, after: fired.body });
     expect(redrive).toMatchObject({ method: 'POST', path: '/v1/deliveries/retry', after: bulk.body });
+  });
+
+  it('records a single redrive with the delivery before and after', async () => {
+    const tracker = await startTracker();
+    try {
+      // Refused once (failed at once, permanent), accepted after the redrive.
+      let answered = 0;
+      tracker.respond((_hit, res) => {
+        answered += 1;
+        res.statusCode = answered === 1 ? 400 : 200;
+        res.end(answered === 1 ? 'bad' : 'OK');
+      });
+      await relay.request({ method: 'PUT', url: '/v1/sources/redrive', admin: true, body: { key: 'redrive-source-key-1', default_account: 'aff11' } });
+      await relay.request({ method: 'PUT', url: '/v1/accounts/aff11', admin: true, body: { postback: { url: `${tracker.origin}/p?cid={click_id}&token=tracker-secret-2` } } });
+      const accepted = await relay.request({ url: '/postback/redrive?key=redrive-source-key-1&click_id=r1' });
+      const deliveryId = await eventually(async () => {
+        const conversion = await relay.request({ url: `/v1/conversions/${accepted.body.id}`, admin: true });
+        const delivery = conversion.body?.deliveries?.[0];
+        return delivery?.state === 'failed' ? (delivery.id as string) : undefined;
+      }, 10_000, 'a failed delivery');
+
+      const redriven = await relay.request({ method: 'POST', url: `/v1/deliveries/${deliveryId}/retry`, admin: true, body: {} });
+      expect(redriven.status, redriven.text).toBe(202);
+      const [change] = (await changes()).changes;
+      expect(change).toMatchObject({ method: 'POST', path: `/v1/deliveries/${deliveryId}/retry`, status: 202, before: { id: deliveryId, state: 'failed' } });
+      expect(change!.after).toEqual(redriven.body);
+      expect(JSON.stringify(change)).not.toContain('tracker-secret-2');
+    } finally {
+      await tracker.close();
+    }
   });
 
   it('keeps refused and failed requests out of the history', async () => {
