@@ -367,6 +367,19 @@ describe('delivery client: address policy', () => {
     });
   });
 
+  // Checked where the connection is made: IPv6 forms that carry an IPv4 address, judged by it (issue 12 item 6).
+  it.each([
+    ['http://[2002:7f00:1::]:9/pb', '6to4 127.0.0.1: loopback'],
+    ['http://[::ffff:0:a9fe:a9fe]/latest/meta-data/', 'IPv4-translated 169.254.169.254: link-local/metadata'],
+    ['http://[64:ff9b:1::a00:1]/pb', 'NAT64 10.0.0.1: private'],
+    ['http://[2001:0:808:808::f5ff:fffe]/pb', 'Teredo client 10.0.0.1: private'],
+    ['http://[fec0::1]/pb', 'site-local (deprecated)'],
+  ])('refuses %s before connecting', async (url, reason) => {
+    const result = await client({ allowCidrs: [] }).send(url);
+    expect(result).toMatchObject({ outcome: 'failed', errorCode: 'blocked_address', body: '' });
+    expect(result.error).toMatch(new RegExp(`^blocked address [0-9a-f:]+ \\(${reason.replace(/[()]/g, '\\$&')}\\)$`));
+  });
+
   it('refuses a redirect from an allowed host to a blocked one', async () => {
     const blocked = await serve((_req, res) => res.end('internal'), '127.0.0.1');
     const allowed = await serve((_req, res) => {
