@@ -4,6 +4,9 @@ import { DEFAULT_RETRY_DELAYS_MS } from '../domain/retry-policy.js';
 
 const DAY_MS = 86_400_000;
 
+/** Names proxy-addr (Fastify's trustProxy) takes for ranges. */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
 const cidrText = z.string().refine((text) => parseCidr(text) !== null, 'not a CIDR');
 
 /**
@@ -24,7 +27,15 @@ export const configSchema = z.strictObject({
       port: z.coerce.number().int().min(0).max(65_535).default(8080),
       host: z.string().min(1).default('0.0.0.0'),
       /** Trust X-Forwarded-For from a load balancer; true, or a comma list of proxy CIDRs. */
-      trustProxy: z.union([z.boolean(), z.string()]).default(false),
+      trustProxy: z
+        .union([
+          z.boolean(),
+          z.string().refine(
+            (text) => text.split(',').every((entry) => PROXY_NAMES.has(entry.trim()) || parseCidr(entry) !== null),
+            'expected true, false, or a comma list of proxy addresses, CIDRs, loopback, linklocal or uniquelocal',
+          ),
+        ])
+        .default(false),
       bodyLimitBytes: z.number().int().positive().default(16_384),
     })
     .prefault({}),

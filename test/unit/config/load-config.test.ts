@@ -124,6 +124,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RELAY_CONFIG: 'config.json', DELIVERY_ALLOW_CIDRS: '10.0.0.0/8' }, dir)).toThrow(/^config\.json: delivery\.maxRedirects: [^;]*$/);
   });
 
+  it('checks the trusted proxies', () => {
+    expect(parseConfig({ http: { trustProxy: '10.0.0.0/8, loopback' } }).http.trustProxy).toBe('10.0.0.0/8, loopback');
+    expect(parseConfig({ http: { trustProxy: true } }).http.trustProxy).toBe(true);
+    expect(() => parseConfig({ http: { trustProxy: '10.0.0.0/33' } }, { file: 'relay.json' })).toThrow(/^relay\.json: http\.trustProxy: expected true, false, or a comma list/);
+  });
+
   it('reads config/default.json from the working directory, strictly', () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-cfg-'));
     mkdirSync(join(dir, 'config'));
