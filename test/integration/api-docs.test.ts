@@ -106,7 +106,10 @@ describe('OpenAPI document', () => {
       }
     }
     expect(undescribed, 'declare these in the route schema (see src/http/route-docs.ts)').toEqual([]);
-    const ids = Object.values(document.paths).flatMap((item) => Object.values(item as Record<string, any>).map((op) => op.operationId));
+    // A route serving several methods with one schema has none (it would repeat); every other has one of its own.
+    const ids = Object.values(document.paths)
+      .flatMap((item) => Object.values(item as Record<string, any>).map((op) => op.operationId))
+      .filter((id) => id !== undefined);
     expect(new Set(ids).size, 'operationIds are unique').toBe(ids.length);
   });
 
