@@ -52,7 +52,17 @@ const responses = {
 // Validated by the handler, not by Fastify: the source is authenticated first, and each source may send its own names.
 const params = describedOnly(z.object({ source: z.string().describe('the source id') }));
 const query = describedOnly(postbackFields.meta({ examples: [postbackExample] }));
-const body = describedOnly(postbackFields.meta({ examples: [postbackExample] }));
+// In a JSON body a field may also be a number: it is kept as its decimal text (`1.5`, never `1.5e0`).
+const bodyFields = z.object(
+  Object.fromEntries(
+    Object.entries(postbackFields.shape).map(([field, schema]) => {
+      if (field === 'key') return [field, schema];
+      const either = z.union([schema, z.number()]).optional();
+      return [field, schema.description ? either.describe(schema.description) : either];
+    }),
+  ),
+);
+const body = describedOnly(bodyFields.meta({ examples: [{ ...postbackExample, payout: 1.5 }] }));
 
 const common = {
   tags: ['receiver'],
