@@ -20,6 +20,7 @@ import { registerChangeRoutes } from './admin/changes-routes.js';
 import { ChangeStore } from './store/changes.js';
 import type { GuardedRoutes } from './auth/token-auth.js';
 import { registerSourceRoutes } from './admin/sources-routes.js';
+import { registerNetworkRoutes } from './admin/networks-routes.js';
 import { registerAccountRoutes } from './admin/accounts-routes.js';
 import { registerConversionRoutes } from './admin/conversions-routes.js';
 import { registerHostRoutes } from './admin/hosts-routes.js';
@@ -109,6 +110,7 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     });
     registerChangeRoutes(admin, { changes });
     registerSourceRoutes(admin, { sources: context.sources });
+    registerNetworkRoutes(admin, { sources: context.sources, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
     registerAccountRoutes(admin, { accounts: context.accounts, addressPolicy: context.addressPolicy });
     registerConversionRoutes(admin, {
       ledger: context.ledger,

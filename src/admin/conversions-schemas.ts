@@ -57,6 +57,10 @@ export const conversionShape = conversionFieldsShape
     state: conversionState,
     reason: z.string().optional().describe('why an unattributed, suppressed or no_postback conversion was not delivered'),
     level: z.enum(['offer_event', 'offer', 'global_event', 'global']).optional().describe('the template level that matched'),
+    warnings: z
+      .array(z.object({ field: z.string(), value: z.string(), message: z.string() }))
+      .optional()
+      .describe('optional values dropped on the way in (malformed, or unreplaced macros); the conversion was kept without them'),
     previous_id: z
       .string()
       .optional()

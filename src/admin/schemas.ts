@@ -2,6 +2,14 @@ import { z } from 'zod';
 import { CONVERSION_FIELDS } from '../domain/conversion.js';
 import { parseCidr } from '../net/cidr.js';
 import { STATUS_MAP_FALLBACK, statusKey } from '../templates/status-rules.js';
+import { NETWORK_IDS } from '../networks/presets.js';
+
+/** A network preset id; an unknown one is named in the error with the known ones. */
+export const networkIdSchema = z.string().superRefine((id, context) => {
+  if (!NETWORK_IDS.includes(id)) {
+    context.addIssue({ code: 'custom', message: `unknown network "${id}"; known: ${NETWORK_IDS.join(', ')}` });
+  }
+});
 
 /** The delivery states `GET /v1/deliveries` lists, as the contract names them. */
 export const LISTED_DELIVERY_STATES = ['failed', 'retrying', 'delivered'] as const;
@@ -20,6 +28,7 @@ export const sourceInputSchema = z.strictObject({
     .default({}),
   default_account: idSchema.optional(),
   require_click: z.boolean().optional(),
+  network: networkIdSchema.optional(),
 });
 export type SourceInput = z.infer<typeof sourceInputSchema>;
 

@@ -15,6 +15,7 @@ function present(id: string, source: SourceConfig) {
     params: source.params,
     ...(source.default_account ? { default_account: source.default_account } : {}),
     require_click: source.require_click === true,
+    ...(source.network ? { network: source.network } : {}),
   };
 }
 
@@ -32,6 +33,7 @@ export function registerSourceRoutes(app: FastifyInstance, deps: { sources: Reco
       params: input.params as Record<string, string[]>,
       ...(input.default_account ? { default_account: input.default_account } : {}),
       ...(input.require_click ? { require_click: true } : {}),
+      ...(input.network ? { network: input.network } : {}),
     };
     const created = await deps.sources.put(id, source);
     return reply.status(created ? 201 : 200).send(present(id, source));

@@ -11,6 +11,7 @@ export const sourceShape = z
     params: z.record(z.string(), z.array(z.string())).describe('extra inbound parameter names per canonical field'),
     default_account: z.string().optional(),
     require_click: z.boolean(),
+    network: z.string().optional().describe('the inbound network preset (GET /v1/networks) whose names and statuses this source is read by'),
   })
   .meta({
     id: 'Source',
@@ -27,7 +28,8 @@ export const putSourceRoute = {
     summary: 'Create or replace a source',
     description:
       '`key` is required for a new source; leaving it out keeps the stored key. `ip_allow` lists the CIDRs the source may call from ' +
-      '(empty: any); `params` maps canonical fields to the names this source sends, tried before the defaults.',
+      '(empty: any); `params` maps canonical fields to the names this source sends, tried before the defaults; `network` names an ' +
+      "inbound preset (GET /v1/networks): that network's names and statuses, explicit `params` entries winning. An unknown network is 400.",
     security: security.write,
     params: sourceParams,
     body: sourceInputSchema.meta({

@@ -57,6 +57,7 @@ const ENV_VARIABLES: Record<string, EnvVariable> = {
   REDIS_URL: { path: ['redis', 'url'], show: redactUrl },
   ADMIN_TOKEN: { path: ['adminToken'], show: 'never' },
   VIEWER_TOKEN: { path: ['viewerToken'], show: 'never' },
+  PUBLIC_URL: { path: ['publicUrl'] },
   RELAY_ROLE: { path: ['role'], parse: oneOf(['all', 'receiver', 'worker']) },
   DELIVERY_ALLOW_CIDRS: {
     path: ['delivery', 'allowCidrs'],

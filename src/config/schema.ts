@@ -21,6 +21,11 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
   /** May read the admin API (every GET), never change anything. */
+  /** The relay's public base URL for the URLs it tells users to paste; unset: the request's own host. */
+  publicUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL like https://relay.example.com' })
+    .refine((text) => !/[?#]/.test(text), 'must not have a query or fragment')
+    .optional(),
   viewerToken: z.string().min(16, 'must be at least 16 characters').optional(),
   http: z
     .strictObject({

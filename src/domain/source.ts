@@ -5,6 +5,8 @@ export interface SourceConfig {
   /** Extra inbound parameter names per canonical field, tried before the defaults. */
   params: Record<string, string[]>;
   default_account?: string;
+  /** An inbound network preset (`GET /v1/networks`): that network's parameter names and statuses. */
+  network?: string;
   /** Conversions must carry a transaction id issued by this relay's tracking links; others are unattributed. */
   require_click?: boolean;
 }

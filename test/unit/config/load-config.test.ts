@@ -158,3 +158,16 @@ describe('loadConfig', () => {
     expect(() => parseConfig({ delivery: { retryDelaysMs: [10_000] }, audit: { retentionMs: 5_000 } })).toThrow(/audit\.retentionMs/);
   });
 });
+
+describe('PUBLIC_URL', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'relay-cfg-'));
+
+  it('sets the public base of pasted URLs', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://relay.example.com' }, dir()).config.publicUrl).toBe('https://relay.example.com');
+    expect(loadConfig({}, dir()).config.publicUrl).toBeUndefined();
+  });
+
+  it.each(['relay.example.com', 'ftp://relay.example.com', 'https://relay.example.com/?x=1'])('refuses %j naming the variable', (value) => {
+    expect(() => loadConfig({ PUBLIC_URL: value }, dir())).toThrow(/PUBLIC_URL: .*http/);
+  });
+});
