@@ -57,7 +57,7 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
   // Before any route, so the request log hooks onto the routes it logs.
   logRequests(app, logger);
   // Before any route, so the API document sees every one.
-  await registerOpenApi(app);
+  await registerOpenApi(app, { publicUrl: config.publicUrl });
   registerHealthRoutes(app, { redis: requestRedis, metrics });
   if (config.role === 'worker') return app;
 

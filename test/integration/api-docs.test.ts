@@ -74,6 +74,16 @@ describe('OpenAPI document', () => {
     });
   });
 
+  it('names PUBLIC_URL as the server when it is set', async () => {
+    const behindProxy = await startTestRelay({ publicUrl: 'https://relay.example.com' });
+    try {
+      const response = await behindProxy.request({ url: '/docs/openapi.json' });
+      expect(response.body.servers).toEqual([expect.objectContaining({ url: 'https://relay.example.com' })]);
+    } finally {
+      await behindProxy.close();
+    }
+  });
+
   it('lists every route the app registers, with its method, except the explicit exclusions', () => {
     const api = registered.filter(
       // Fastify adds a HEAD route for each GET by itself; those are the GET's.
@@ -244,6 +254,13 @@ describe('OpenAPI document', () => {
     await call('GET', '/v1/hosts/unknown.example', '/v1/hosts/:host');
     await call('POST', '/v1/hosts/127.0.0.1:9/resume', '/v1/hosts/:host/resume');
     await call('POST', '/v1/hosts/bad%20host/pause', '/v1/hosts/:host/pause');
+
+    await call('GET', '/v1/networks', '/v1/networks');
+    await call('PUT', '/v1/sources/s3', '/v1/sources/:id', { key: 'docs-key-789', network: 'everflow' });
+    await call('GET', '/v1/sources/s3/postback-url', '/v1/sources/:id/postback-url');
+    await call('GET', '/v1/sources/s3/postback-url?network=affise&key=docs-key-789', '/v1/sources/:id/postback-url');
+    await call('GET', '/v1/sources/s3/postback-url?key=wrong-key', '/v1/sources/:id/postback-url');
+    await call('GET', '/v1/sources/nope/postback-url', '/v1/sources/:id/postback-url');
 
     await call('GET', '/v1/changes?limit=3', '/v1/changes');
     await call('GET', '/v1/changes?cursor=nope', '/v1/changes');
