@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { startTestRelay, eventually, type TestRelay } from '../helpers/relay-harness.js';
 import { startTracker, type Tracker } from '../helpers/tracker.js';
 
@@ -244,5 +246,34 @@ describe('postback URL base without PUBLIC_URL', () => {
       await direct.close();
       await proxied.close();
     }
+  });
+});
+
+describe('the answers are the documented ones', () => {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+
+  /** A real answer against the JSON schema the OpenAPI document gives for it (unknown fields fail). */
+  async function expectDocumented(method: string, path: string, answer: { status: number; body: unknown }) {
+    const document = (await relay.request({ url: '/docs/openapi.json' })).body;
+    const schema = document.paths[path]?.[method]?.responses?.[String(answer.status)]?.content?.['application/json']?.schema;
+    expect(schema, `${method} ${path} documents ${answer.status}`).toBeDefined();
+    const validate = ajv.compile({ ...schema, components: document.components });
+    expect(validate(answer.body) ? [] : validate.errors, JSON.stringify(answer.body)).toEqual([]);
+  }
+
+  it('GET /v1/networks, GET /v1/sources/:id/postback-url and a source with its network', async () => {
+    await expectDocumented('get', '/v1/networks', await relay.request({ url: '/v1/networks', admin: true }));
+    const url = await relay.request({ url: '/v1/sources/src-affise/postback-url?network=cake', admin: true });
+    await expectDocumented('get', '/v1/sources/{id}/postback-url', url);
+    await expectDocumented('get', '/v1/sources/{id}', await relay.request({ url: '/v1/sources/src-affise', admin: true }));
+  });
+
+  it('a postback answer and a conversion with warnings', async () => {
+    const answer = await relay.request({ url: '/postback/src-generic?key=key-generic-0123&click_id=doc-w-1&payout=%7Bpayout%7D' });
+    expect(answer.body.warnings).toHaveLength(1);
+    await expectDocumented('get', '/postback/{source}', answer);
+    await settled(answer.body.id);
+    await expectDocumented('get', '/v1/conversions/{id}', await relay.request({ url: `/v1/conversions/${answer.body.id}`, admin: true }));
   });
 });
