@@ -37,7 +37,7 @@ const answer = z
     examples: [
       { status: 'accepted', id: '01J9Z6Q8K4M2' },
       { status: 'duplicate', id: '01J9Z6Q8K4M2' },
-      { status: 'unattributed', id: '01J9Z6Q8K4M3', reason: 'no click id: the postback carries none of click_id, clickid, cid, transaction_id, tid' },
+      { status: 'unattributed', id: '01J9Z6Q8K4M3', reason: 'click_id is an unreplaced macro "{sub1}" (parameter "click_id"): the network had no value for it' },
     ],
   });
 

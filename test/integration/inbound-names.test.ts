@@ -57,7 +57,23 @@ describe('default inbound names', () => {
   });
 });
 
+describe('a Voluum-format postback', () => {
+  it('reads cid as the click id and txid as the conversion id the tracker gets back', async () => {
+    const response = await postback('cid=vl-click-1&payout=0.75&txid=VL-TX-1');
+    expect(response.body.status).toBe('accepted');
+    const hit = await hitFor('vl-click-1');
+    expect(hit.query.get('payout')).toBe('0.75');
+    expect(hit.query.get('txid')).toBe('VL-TX-1');
+  });
+});
+
 describe('unreplaced macros', () => {
+  it('a placeholder whose braces arrived encoded twice (%257Bsubacc4%257D) is one too', async () => {
+    const response = await postback('click_id=%257Bsubacc4%257D&txid=tok-encoded');
+    expect(response.body.status).toBe('unattributed');
+    expect(response.body.reason).toContain('click_id is an unreplaced macro "%7Bsubacc4%7D"');
+  });
+
   it.each(['{sub1}', '[ml_sub1]', '%subid1%', '##CLICK_ID##'])('a click id %s is kept unattributed with the token named, never pinged', async (token) => {
     const before = tracker.hits.length;
     // A distinct txid each: without a click id, dedupe would otherwise see one conversion.
