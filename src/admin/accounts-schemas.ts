@@ -54,6 +54,7 @@ export const getAccountRoute = {
   schema: {
     tags: ['accounts'],
     summary: 'Get an account',
+    description: 'Its templates as stored: presets appear rendered, as the plain templates they became.',
     security: security.read,
     params: accountParams,
     response: { 200: json('The account', accountShape), 400: invalid, ...readErrors, 404: notFound },
@@ -65,6 +66,7 @@ export const listAccountsRoute = {
   schema: {
     tags: ['accounts'],
     summary: 'List accounts',
+    description: 'Every account with its templates, in id order.',
     security: security.read,
     response: { 200: json('All accounts', z.object({ accounts: z.array(accountShape) })), ...readErrors },
   },

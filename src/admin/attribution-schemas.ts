@@ -54,6 +54,7 @@ export const listConversionsRoute = {
   schema: {
     tags: ['conversions'],
     summary: 'List conversions that were kept but not delivered (unattributed, suppressed, no_postback), newest first',
+    description: 'One `state` per call, paged with `cursor`; each with the `reason` it was not delivered.',
     security: security.read,
     querystring: conversionListQuerySchema,
     response: {

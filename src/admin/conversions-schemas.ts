@@ -147,6 +147,7 @@ export const retryDeliveryRoute = {
   schema: {
     tags: ['deliveries'],
     summary: 'Redrive one failed delivery now, with a fresh retry schedule',
+    description: 'Only a `failed` delivery is redriven; its attempts so far stay in its record.',
     security: security.write,
     params: z.object({ id: z.string().describe('the delivery id') }),
     response: {

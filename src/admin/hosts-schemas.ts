@@ -22,6 +22,7 @@ export const listHostsRoute = {
   schema: {
     tags: ['hosts'],
     summary: 'Tracker hosts: in-flight and parked deliveries, circuit state, pause, last error',
+    description: 'One entry per host the relay has delivered to (or that was paused), `host[:port]` as the URLs carry it.',
     security: security.read,
     response: { 200: json('One entry per tracker host', z.object({ hosts: z.array(hostShape) })), ...readErrors },
   },
@@ -31,6 +32,7 @@ export const getHostRoute = {
   schema: {
     tags: ['hosts'],
     summary: 'One tracker host',
+    description: 'Its circuit, pause, in-flight and parked deliveries and last error; 404 for a host the relay has never seen.',
     security: security.read,
     params: hostParams,
     response: { 200: json('The host', hostShape), ...readErrors, 404: notFound },

@@ -44,6 +44,7 @@ export const getOfferRoute = {
   schema: {
     tags: ['tracking'],
     summary: 'Get an offer',
+    description: 'Its landing page template and attribution window.',
     security: security.read,
     params: offerParams,
     response: { 200: json('The offer', offerShape), 400: invalid, ...readErrors, 404: notFound },
@@ -55,6 +56,7 @@ export const listOffersRoute = {
   schema: {
     tags: ['tracking'],
     summary: 'List offers',
+    description: 'Every offer with a tracking link, in id order.',
     security: security.read,
     response: { 200: json('All offers', z.object({ offers: z.array(offerShape) })), ...readErrors },
   },

@@ -44,6 +44,7 @@ export const getSourceRoute = {
   schema: {
     tags: ['sources'],
     summary: 'Get a source',
+    description: 'Its allow-list, parameter names, default account and network; the key is never shown (only that one is set).',
     security: security.read,
     params: sourceParams,
     response: { 200: json('The source', sourceShape), 400: invalid, ...readErrors, 404: notFound },
@@ -55,6 +56,7 @@ export const listSourcesRoute = {
   schema: {
     tags: ['sources'],
     summary: 'List sources',
+    description: 'Every source, in id order, as `GET /v1/sources/{id}` shows each.',
     security: security.read,
     response: { 200: json('All sources', z.object({ sources: z.array(sourceShape) })), ...readErrors },
   },

@@ -114,6 +114,7 @@ export const listTestsRoute = {
   schema: {
     tags: ['accounts'],
     summary: 'Recent test postbacks of an account, newest first',
+    description: 'What each test rendered and what the tracker answered, URLs redacted; kept for the audit retention.',
     security: security.read,
     params: accountParams,
     response: { 200: json('The recent tests', z.object({ tests: z.array(testRecordShape) })), 400: invalid, ...readErrors, 404: notFound },

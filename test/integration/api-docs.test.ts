@@ -107,7 +107,9 @@ describe('OpenAPI document', () => {
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, op] of Object.entries(item as Record<string, any>)) {
         const where = `${method.toUpperCase()} ${path}`;
-        if (!op.summary || !op.tags?.length || !Array.isArray(op.security)) undescribed.push(`${where}: tag, summary or security`);
+        if (!op.summary || !op.description || !op.tags?.length || !Array.isArray(op.security)) {
+          undescribed.push(`${where}: tag, summary, description or security`);
+        }
         const statuses = Object.keys(op.responses ?? {});
         if (statuses.length === 0 || op.responses[statuses[0]!].description === 'Default Response') undescribed.push(`${where}: responses`);
         for (const name of (path.match(/\{(\w+)\}/g) ?? []).map((p) => p.slice(1, -1))) {
