@@ -42,24 +42,29 @@ const logAdminRequest: ResponseHook = async (request, reply) => {
   );
 };
 
-const postbackLogger = (logger: Logger): ResponseHook => async (request, reply) => {
-  const status = reply.statusCode;
-  if (status < 400) {
-    if (!logger.isLevelEnabled('debug')) return;
-    request.log.debug({ method: request.method, path: redactRequestTarget(request.url), status, ms: roundMs(reply.elapsedTime) }, 'postback');
-    return;
-  }
-  request.log.info(
-    {
-      method: request.method,
-      path: redactRequestTarget(request.url),
-      status,
-      error: errorCodes.get(request),
-      ms: roundMs(reply.elapsedTime),
-    },
-    'postback refused',
-  );
-};
+const postbackLogger =
+  (logger: Logger): ResponseHook =>
+  async (request, reply) => {
+    const status = reply.statusCode;
+    if (status < 400) {
+      if (!logger.isLevelEnabled('debug')) return;
+      request.log.debug(
+        { method: request.method, path: redactRequestTarget(request.url), status, ms: roundMs(reply.elapsedTime) },
+        'postback',
+      );
+      return;
+    }
+    request.log.info(
+      {
+        method: request.method,
+        path: redactRequestTarget(request.url),
+        status,
+        error: errorCodes.get(request),
+        ms: roundMs(reply.elapsedTime),
+      },
+      'postback refused',
+    );
+  };
 
 /** The `error` code of a refused postback's JSON answer, for its log line. */
 async function keepErrorCode(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {

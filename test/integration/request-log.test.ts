@@ -35,7 +35,12 @@ describe('request log at debug', () => {
     relay = await startTestRelay({ viewerToken: VIEWER_TOKEN }, undefined, {
       logger: createLogger('debug', log.stream),
     });
-    await relay.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: SOURCE_KEY, default_account: 'acct' } });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/sources/net',
+      admin: true,
+      body: { key: SOURCE_KEY, default_account: 'acct' },
+    });
   });
 
   afterAll(async () => {
@@ -44,7 +49,12 @@ describe('request log at debug', () => {
 
   it('logs every admin request at info: method, path, status, ms and token kind', async () => {
     const lines = await linesAfter(async () => {
-      await relay.request({ method: 'PUT', url: '/v1/sources/other', admin: true, body: { key: 'other-source-key-1', default_account: 'acct' } });
+      await relay.request({
+        method: 'PUT',
+        url: '/v1/sources/other',
+        admin: true,
+        body: { key: 'other-source-key-1', default_account: 'acct' },
+      });
       await relay.request({ url: '/v1/sources?limit=5', headers: { authorization: `Bearer ${VIEWER_TOKEN}` } });
       await relay.request({ url: '/v1/sources' });
     });
@@ -65,13 +75,19 @@ describe('request log at debug', () => {
     const accepted = lines.find((line) => line.msg === 'postback');
     expect(accepted).toMatchObject({ level: 20, method: 'GET', path: '/postback/net?key=***&click_id=log1', status: 200 });
     const refused = lines.find((line) => line.msg === 'postback refused');
-    expect(refused).toMatchObject({ level: 30, method: 'GET', path: '/postback/net?click_id=log2&key=***', status: 401, error: 'unauthorized' });
+    expect(refused).toMatchObject({
+      level: 30,
+      method: 'GET',
+      path: '/postback/net?click_id=log2&key=***',
+      status: 401,
+      error: 'unauthorized',
+    });
     const text = JSON.stringify(lines);
     expect(text).not.toContain(SOURCE_KEY);
     expect(text).not.toContain('wrong-key-456');
   });
 
-  it('writes one ISO time format in every line, the application log and Fastify\'s as the audit log', async () => {
+  it("writes one ISO time format in every line, the application log and Fastify's as the audit log", async () => {
     await relay.request({ url: '/no/such/route' });
     createAuditLog(audit.stream).info({ delivery_id: 'd1' }, 'attempt');
     expect(log.lines.length).toBeGreaterThan(5);
@@ -86,7 +102,12 @@ describe('request log at info', () => {
 
   beforeAll(async () => {
     relay = await startTestRelay({}, undefined, { logger: createLogger('info', log.stream) });
-    await relay.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: SOURCE_KEY, default_account: 'acct' } });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/sources/net',
+      admin: true,
+      body: { key: SOURCE_KEY, default_account: 'acct' },
+    });
   });
 
   afterAll(async () => {
