@@ -268,7 +268,9 @@ try {
     say('HEALTHCHECK command: exit 0');
   }
   relay.kill('SIGTERM');
-  const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), 30_000))]);
+  let timer;
+  const code = await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), 30_000)))]);
+  clearTimeout(timer);
   if (code !== 0) {
     process.stderr.write(output);
     fail(`SIGTERM: the relay ended with ${code}, expected exit code 0`);
