@@ -85,7 +85,7 @@ export async function createRelayContext(config: RelayConfig, deps: RelayDeps): 
   // shared client paid for that on every write (12 % of the relay's CPU in a profile).
   // So the queues get clients of their own.
   const requestQueueRedis = openRedis('request', 'request queues', { autoPipelining: false });
-  const requestQueues = createQueues(requestQueueRedis, keys.queuePrefix);
+  const requestQueues = createQueues(requestQueueRedis, keys.queuePrefix, jobRetryOf(config));
   metrics.setQueueDepthSource(queueDepthOf(requestQueues));
   const gate = new HostGate(requestRedis, keys, hostGateOptions(config));
   metrics.setHostStatusSource(async () => {
@@ -162,4 +162,9 @@ function queueDepthOf(queues: RelayQueues) {
     }
     return rows;
   };
+}
+
+/** BullMQ's own retries of a job that threw, from the worker config (see queues.ts). */
+export function jobRetryOf(config: RelayConfig) {
+  return { attempts: config.worker.jobAttempts, backoffMs: config.worker.jobBackoffMs };
 }

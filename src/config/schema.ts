@@ -132,8 +132,31 @@ export const configSchema = z.strictObject({
        */
       lockDurationMs: z.number().int().min(1_000).default(30_000),
       stalledIntervalMs: z.number().int().min(500).default(15_000),
+      /**
+       * BullMQ's own retries of a job that threw (not delivery retries, which
+       * follow delivery.retryDelaysMs): exponential from jobBackoffMs. A job
+       * that exhausts them is put back by the reconciler.
+       */
+      jobAttempts: z.number().int().min(1).max(100).default(10),
+      jobBackoffMs: z.number().int().min(0).default(1_000),
       /** SIGTERM waits this long for in-flight deliveries before closing anyway. */
       shutdownGraceMs: z.number().int().min(0).default(15_000),
+    })
+    .prefault({}),
+  reconciler: z
+    .object({
+      /** How often one worker sweeps for unsettled deliveries whose work went missing. */
+      intervalMs: z.number().int().min(100).default(30_000),
+      /**
+       * A delivery is checked once it is this late on its next attempt: more
+       * than an attempt can take (delivery.timeoutMs) plus queueing. Interval +
+       * grace bounds how long lost work goes unnoticed (default 90 s).
+       */
+      graceMs: z.number().int().min(0).default(60_000),
+      /** Most overdue deliveries checked per sweep; the rest wait for the next one. */
+      maxPerSweep: z.number().int().positive().max(100_000).default(1_000),
+      /** How often Redis's maxmemory-policy is read again for /readyz. */
+      evictionCheckMs: z.number().int().min(100).default(60_000),
     })
     .prefault({}),
   audit: z

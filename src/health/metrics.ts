@@ -63,6 +63,11 @@ export function createMetrics() {
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  const deliveriesRecovered = new Counter({
+    name: 'relay_deliveries_recovered_total',
+    help: 'Unsettled deliveries the reconciler found without scheduled work and scheduled again.',
+    registers: [registry],
+  });
   const attemptDuration = new Histogram({
     name: 'postback_relay_delivery_attempt_duration_seconds',
     help: 'Latency of one outbound attempt, from send to the end of the read body snippet.',
@@ -130,6 +135,7 @@ export function createMetrics() {
     clicks,
     deliveryAttempts,
     deliveriesSettled,
+    deliveriesRecovered,
     attemptDuration,
     setQueueDepthSource(source: QueueDepthSource) {
       queueDepthSource = source;

@@ -81,13 +81,18 @@ export interface RelayQueues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: ConnectionOptions, prefix: string): RelayQueues {
-  const conversions = new Queue<ConversionJob>(CONVERSIONS_QUEUE, {
-    connection,
-    prefix,
-    defaultJobOptions: DEFAULT_JOB_OPTIONS,
-  });
-  const retries = new Queue<RetryJob>(RETRIES_QUEUE, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+/** BullMQ's own retries of a job that threw (Redis refused a write, say); after the last, the reconciler takes over. */
+export interface JobRetryOptions {
+  attempts: number;
+  backoffMs: number;
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string, retry?: JobRetryOptions): RelayQueues {
+  const defaultJobOptions: DefaultJobOptions = retry
+    ? { ...DEFAULT_JOB_OPTIONS, attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs } }
+    : DEFAULT_JOB_OPTIONS;
+  const conversions = new Queue<ConversionJob>(CONVERSIONS_QUEUE, { connection, prefix, defaultJobOptions });
+  const retries = new Queue<RetryJob>(RETRIES_QUEUE, { connection, prefix, defaultJobOptions });
   return {
     conversions,
     retries,

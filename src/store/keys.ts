@@ -30,6 +30,15 @@ export function createKeys(prefix: string) {
     deliveriesByState: (state: DeliveryState) => `${control}:ix:dlv:${state}`,
     deliveriesByAccountState: (account: string, state: DeliveryState) => `${control}:ix:dlv:${state}:acct:${account}`,
     conversionsByState: (state: string) => `${control}:ix:conv:${state}`,
+    /**
+     * Deliveries not yet settled (pending, retrying), scored by when they are
+     * next expected to make progress (unix ms): the reconciler reads only the
+     * overdue end. Never trimmed and never expired: an entry leaves when its
+     * delivery settles or its record is gone.
+     */
+    unsettledDeliveries: `${control}:ix:unsettled`,
+    /** Held by the one reconciler sweeping right now. */
+    reconcilerLease: `${control}:reconciler:lease`,
     /** The first conversion id of a dedupe identity, for the dedupe window; beside the queue so one transaction writes both. */
     dedupe: (digest: string) => `${control}:dd:${digest}`,
     /** A tracking-link click by its transaction id; expires with the attribution window. */

@@ -138,11 +138,62 @@ export class Ledger {
       const attempt = attempts.get(delivery.id);
       if (attempt) fields.push(`a${index}`, serializeAttempt(attempt));
     });
+    // An unsettled delivery is in the reconciler's index before its record
+    // says so: a record written without its entry could strand it. Most first
+    // attempts settle, so the common path skips this write.
+    await this.indexUnsettled(deliveries);
     await Promise.all([
       this.write(conversion.id, fields),
       ...deliveries.map((delivery) => this.indexState(delivery, undefined, delivery.updatedAt)),
     ]);
   }
+
+  /** Puts the unsettled ones of these deliveries in the reconciler's index (at their due time). */
+  async indexUnsettled(deliveries: DeliveryRecord[]): Promise<void> {
+    const unsettled = deliveries.filter(isUnsettled);
+    await Promise.all(unsettled.map((delivery) => this.unsettledBatched('', { op: 'add', id: delivery.id, score: dueAt(delivery) })));
+  }
+
+  /**
+   * Unsettled deliveries due before `before` (unix ms), most overdue first:
+   * the reconciler's sweep reads only these, so its cost follows what is
+   * unsettled and late, not all data.
+   */
+  async overdueUnsettled(before: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.unsettledDeliveries, '-inf', before, 'LIMIT', 0, limit);
+  }
+
+  /**
+   * Moves an entry's due time later (never earlier, never re-adding one that
+   * settled meanwhile): a delivery seen with live work is not looked at again
+   * before `at`.
+   */
+  async postponeUnsettled(id: string, at: number): Promise<void> {
+    await this.redis.zadd(this.keys.unsettledDeliveries, 'XX', 'GT', at, id);
+  }
+
+  /** Drops an entry whose delivery settled or whose record is gone. */
+  async forgetUnsettled(id: string): Promise<void> {
+    await this.unsettledBatched('', { op: 'remove', id });
+  }
+
+  /**
+   * Entries added or removed in one turn go in one ZADD and one ZREM. The
+   * index lives in the control slot, apart from the records (a cluster
+   * spreads those), so it is written with commands of its own: added before
+   * a record says unsettled, removed after it says settled.
+   */
+  private readonly unsettledBatched = createTickBatcher<{ op: 'add' | 'remove'; id: string; score?: number }, void>(
+    async (_group, changes) => {
+      const adds = changes.filter((change) => change.op === 'add').flatMap((change) => [change.score!, change.id]);
+      const removes = changes.filter((change) => change.op === 'remove').map((change) => change.id);
+      const writes: Array<Promise<unknown>> = [];
+      if (adds.length > 0) writes.push(this.redis.zadd(this.keys.unsettledDeliveries, ...adds));
+      if (removes.length > 0) writes.push(this.redis.zrem(this.keys.unsettledDeliveries, ...removes));
+      await Promise.all(writes);
+      return changes.map(() => undefined);
+    },
+  );
 
   async getConversion(id: string): Promise<ConversionRecord | null> {
     const text = await this.redis.hget(this.keys.conversion(id), 'c');
@@ -188,7 +239,11 @@ export class Ledger {
     await Promise.all([
       this.write(delivery.conversionId, [`d${index}`, serializeDelivery(updated)], [`a${index}`, serializeAttempt(attempt)]),
       this.indexState(updated, delivery.state, next.at),
+      // Still unsettled: already indexed, this only moves its due time (a lost move makes it look due sooner, no worse).
+      ...(isUnsettled(updated) ? [this.indexUnsettled([updated])] : []),
     ]);
+    // Settled: out of the index only once the record says so (under OOM a ZREM is allowed where the HSET is not).
+    if (!isUnsettled(updated)) await this.forgetUnsettled(updated.id);
     return updated;
   }
 
@@ -196,7 +251,7 @@ export class Ledger {
   async markParked(delivery: DeliveryRecord, reason: string, recheckAt: number): Promise<DeliveryRecord> {
     if (delivery.parked === reason && delivery.nextAttemptAt === recheckAt) return delivery;
     const parked = parkedDelivery(delivery, reason, recheckAt);
-    await this.saveDelivery(parked);
+    await Promise.all([this.saveDelivery(parked), this.indexUnsettled([parked])]);
     return parked;
   }
 
@@ -204,6 +259,7 @@ export class Ledger {
   async markRedriven(delivery: DeliveryRecord, at: number): Promise<DeliveryRecord> {
     const updated: DeliveryRecord = { ...delivery, state: 'pending', roundAttempts: 0, updatedAt: at };
     delete updated.nextAttemptAt;
+    await this.indexUnsettled([updated]);
     await Promise.all([this.saveDelivery(updated), this.indexState(updated, delivery.state, at)]);
     return updated;
   }
@@ -341,6 +397,15 @@ export class Ledger {
 }
 
 const TRIM_EVERY = 32;
+
+export function isUnsettled(delivery: DeliveryRecord): boolean {
+  return delivery.state === 'pending' || delivery.state === 'retrying';
+}
+
+/** When an unsettled delivery is next expected to make progress: its next attempt or recheck, else now-ish. */
+export function dueAt(delivery: DeliveryRecord): number {
+  return delivery.nextAttemptAt ?? delivery.updatedAt;
+}
 
 function encodeCursor(score: string, id: string): string {
   return Buffer.from(`${score}|${id}`).toString('base64url');

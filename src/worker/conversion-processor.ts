@@ -134,6 +134,8 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
   }
 
   async function resume(deliveries: DeliveryRecord[]): Promise<void> {
+    // A crash between the record and its index entry must not strand a delivery.
+    await deps.ledger.indexUnsettled(deliveries);
     await Promise.all(
       deliveries.map(async (delivery) => {
         if (delivery.state === 'pending') {

@@ -1,5 +1,5 @@
 import type { RelayContext } from '../relay-context.js';
-import { hostGateOptions } from '../relay-context.js';
+import { hostGateOptions, jobRetryOf } from '../relay-context.js';
 import { createQueues } from '../queue/queues.js';
 import { ownItems } from '../queue/intake.js';
 import { Ledger } from '../store/ledger.js';
@@ -15,6 +15,7 @@ import { createConversionProcessor } from './conversion-processor.js';
 import { createRetryProcessor } from './retry-processor.js';
 import { createSlots } from './slots.js';
 import { startWorkers, type RelayWorkers } from './workers.js';
+import { createReconciler } from './reconciler.js';
 
 /**
  * The worker role: BullMQ workers for both queues, and what they deliver
@@ -28,7 +29,7 @@ export function startWorkerRuntime(context: RelayContext): RelayWorkers {
   // relay bench, two pairs: 1,802/1,853 ms in ioredis with it, 1,750/1,610 ms without).
   const workerRedis = context.openRedis('background', 'worker', { autoPipelining: false });
   const workerQueueRedis = context.openRedis('background', 'worker queues', { autoPipelining: false });
-  const workerQueues = createQueues(workerQueueRedis, keys.queuePrefix);
+  const workerQueues = createQueues(workerQueueRedis, keys.queuePrefix, jobRetryOf(config));
   context.onClose(async () => {
     await workerQueues.close();
     await Promise.all([workerRedis, workerQueueRedis].map((client) => client.quit().catch(() => {})));
@@ -59,7 +60,7 @@ export function startWorkerRuntime(context: RelayContext): RelayWorkers {
     parkRecheckMs: config.delivery.parkRecheckMs,
     busyWaitMs: config.delivery.hostBusyWaitMs,
   });
-  return startWorkers({
+  const workers = startWorkers({
     connection: workerQueueRedis,
     prefix: keys.queuePrefix,
     config: config.worker,
@@ -78,4 +79,23 @@ export function startWorkerRuntime(context: RelayContext): RelayWorkers {
     }),
     processRetry: createRetryProcessor({ ledger, runner }),
   });
+  const reconciler = createReconciler({
+    redis: workerRedis,
+    keys,
+    ledger,
+    retries: workerQueues.retries,
+    conversions: workerQueues.conversions,
+    metrics,
+    logger,
+    intervalMs: config.reconciler.intervalMs,
+    graceMs: config.reconciler.graceMs,
+    maxPerSweep: config.reconciler.maxPerSweep,
+  });
+  reconciler.start();
+  return {
+    async close() {
+      await reconciler.stop();
+      await workers.close();
+    },
+  };
 }

@@ -34,9 +34,13 @@ export function startWorkers(deps: {
   ];
   for (const worker of workers) {
     worker.on('error', (error) => deps.logger.error({ err: error, queue: worker.name }, 'worker error'));
-    worker.on('failed', (job, error) =>
-      deps.logger.warn({ err: error, queue: worker.name, jobId: job?.id }, 'job failed; BullMQ will retry it'),
-    );
+    worker.on('failed', (job, error) => {
+      const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
+      deps.logger.warn(
+        { err: error, queue: worker.name, jobId: job?.id },
+        final ? 'job failed for good; the reconciler will put it back' : 'job failed; BullMQ will retry it',
+      );
+    });
   }
   return {
     async close() {
