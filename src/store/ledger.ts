@@ -233,9 +233,20 @@ export class Ledger {
     delivery: DeliveryRecord,
     attempt: AttemptRecord,
     next: AttemptTransition,
+    options: { late?: boolean } = {},
   ): Promise<DeliveryRecord> {
-    const updated = applyAttempt(delivery, attempt, next);
     const { index } = splitDeliveryId(delivery.id);
+    if (options.late) {
+      // Written after Redis refused it: if the delivery moved on meanwhile (another worker took
+      // its job over), the attempt is added to its story without taking its state back.
+      const current = await this.getDelivery(delivery.id);
+      if (current && (current.updatedAt !== delivery.updatedAt || current.attempts !== delivery.attempts)) {
+        const counted: DeliveryRecord = { ...current, attempts: current.attempts + 1 };
+        await this.write(delivery.conversionId, [`d${index}`, serializeDelivery(counted)], [`a${index}`, serializeAttempt(attempt)]);
+        return counted;
+      }
+    }
+    const updated = applyAttempt(delivery, attempt, next);
     await Promise.all([
       this.write(delivery.conversionId, [`d${index}`, serializeDelivery(updated)], [`a${index}`, serializeAttempt(attempt)]),
       this.indexState(updated, delivery.state, next.at),
@@ -421,6 +432,10 @@ function decodeCursor(cursor: string): { score: number; id: string } | null {
 
 export function isValidCursor(cursor: string): boolean {
   return decodeCursor(cursor) !== null;
+}
+
+export function conversionIdOfDelivery(deliveryId: string): string {
+  return splitDeliveryId(deliveryId).conversionId;
 }
 
 /** A delivery id is `<conversion id>.<index>`. */

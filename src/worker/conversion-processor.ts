@@ -9,6 +9,7 @@ import { conversionIdentity } from '../receiver/dedupe-key.js';
 import type { StatusLinks } from '../store/status-links.js';
 import { scheduleRetry, type ConversionItem, type ConversionJob, type RetryJob } from '../queue/queues.js';
 import type { Slots } from './slots.js';
+import type { WriteBacklog } from './write-backlog.js';
 import type { DeliveryRunner, RunOutcome } from './delivery-runner.js';
 
 export interface ConversionProcessorDeps {
@@ -17,6 +18,8 @@ export interface ConversionProcessorDeps {
   runner: DeliveryRunner;
   retries: Queue<RetryJob>;
   metrics: RelayMetrics;
+  /** First attempts were made before their record is written: a refused write waits here (see write-backlog.ts). */
+  backlog: WriteBacklog;
   /** Links a status change to the earlier report of the same conversion (`previous_id`); off when absent. */
   statusLinks?: StatusLinks;
   /** Bounds the conversions routed at once across all the jobs this process holds. */
@@ -46,6 +49,8 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
 
   async function processConversion(item: ConversionItem, mayExist: boolean, reattribute: boolean): Promise<void> {
     const { conversion, unattributed } = item;
+    // A previous run's record that Redis refused (first attempts made) is written before anything else.
+    if (mayExist) await deps.backlog.flush(conversion.id);
     const existing = mayExist ? await deps.ledger.getConversion(conversion.id) : null;
     if (existing) {
       if (existing.routing === 'routed') await resume(await deps.ledger.getDeliveries(existing.deliveryIds));
@@ -107,7 +112,9 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
     });
     const outcomes = await Promise.all(deliveries.map((delivery) => deps.runner.run(delivery, { persist: false })));
     const attempts = new Map(outcomes.flatMap((o) => (o.kind === 'attempted' ? [[o.delivery.id, o.attempt] as const] : [])));
-    await deps.ledger.saveRouted(conversion, resolution.level, outcomes.map((o) => o.delivery), attempts);
+    await deps.backlog.write(conversion.id, () =>
+      deps.ledger.saveRouted(conversion, resolution.level, outcomes.map((o) => o.delivery), attempts),
+    );
     deps.metrics.conversionsRouted.inc({ result: 'routed' });
     // Only now that the deliveries are recorded may their next attempts be scheduled.
     await Promise.all(outcomes.map((outcome) => scheduleNext(outcome)));

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { WriteBacklog } from './write-backlog.js';
 import type { DeliveryClient, AttemptResult } from '../delivery/index.js';
 import { decideNext, type RetrySchedule } from '../domain/retry-policy.js';
 import { applyAttempt, type Ledger, type DeliveryRecord, type AttemptRecord } from '../store/ledger.js';
@@ -12,6 +13,8 @@ export interface DeliveryAttempterDeps {
   client: DeliveryClient;
   ledger: Ledger;
   auditLog: Logger;
+  /** Where an attempt's record waits when Redis refuses it (the attempt happened: it must be recorded). */
+  backlog: WriteBacklog;
   metrics: RelayMetrics;
   retryPolicy: RetryPolicy;
   now?: () => number;
@@ -51,11 +54,10 @@ export function createDeliveryAttempter(deps: DeliveryAttempterDeps) {
 
     const record = attemptRecord(delivery, result, startedAt, nextAttemptAt);
     const transition = { state, at: finishedAt, ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}) };
-    const updated =
-      options.persist === false
-        ? applyAttempt(delivery, record, transition)
-        : await deps.ledger.recordAttempt(delivery, record, transition);
+    const updated = applyAttempt(delivery, record, transition);
 
+    // Logged before the ledger write: should Redis refuse that write and the
+    // process die before it lands (see write-backlog.ts), the log still has it.
     deps.auditLog.info(
       {
         delivery_id: delivery.id,
@@ -70,6 +72,13 @@ export function createDeliveryAttempter(deps: DeliveryAttempterDeps) {
     deps.metrics.deliveryAttempts.inc({ outcome: result.outcome });
     deps.metrics.attemptDuration.observe({ outcome: result.outcome }, result.latencyMs / 1000);
     if (state === 'delivered' || state === 'failed') deps.metrics.deliveriesSettled.inc({ outcome: state });
+    if (options.persist !== false) {
+      let tries = 0;
+      // A write that lands late may find the delivery moved on (another worker took the job over).
+      await deps.backlog.write(delivery.conversionId, () =>
+        deps.ledger.recordAttempt(delivery, record, transition, { late: tries++ > 0 }).then(() => undefined),
+      );
+    }
     return { delivery: updated, result, attempt: record };
   }
 

@@ -16,6 +16,7 @@ import { createRetryProcessor } from './retry-processor.js';
 import { createSlots } from './slots.js';
 import { startWorkers, type RelayWorkers } from './workers.js';
 import { createReconciler } from './reconciler.js';
+import { createWriteBacklog } from './write-backlog.js';
 
 /**
  * The worker role: BullMQ workers for both queues, and what they deliver
@@ -39,9 +40,12 @@ export function startWorkerRuntime(context: RelayContext): RelayWorkers {
   const accounts = new RecordStore<AccountConfig>(workerRedis, keys.account, keys.accountIds);
   const accountCache = createRecordCache((id) => accounts.get(id), { ttlMs: config.worker.accountCacheMs, maxEntries: 10_000 });
   context.accounts.onChange((id) => accountCache.invalidate(id));
+  const backlog = createWriteBacklog({ logger, retryEveryMs: 1_000 });
+  backlog.start();
   const attempter = createDeliveryAttempter({
     client: context.client,
     ledger,
+    backlog,
     auditLog: context.deps.auditLog,
     metrics,
     retryPolicy: {
@@ -71,13 +75,14 @@ export function startWorkerRuntime(context: RelayContext): RelayWorkers {
       runner,
       retries: workerQueues.retries,
       metrics,
+      backlog,
       // As long as the audit keeps the records: networks re-fire on a status change days after the
       // first report, well past the dedupe window, and a link to an expired record shows nothing.
       statusLinks: new StatusLinks(workerRedis, keys.conversionLatest, config.audit.retentionMs),
       slots: createSlots(config.worker.concurrency),
       ownItems: (items) => ownItems(workerRedis, keys.dedupe, items),
     }),
-    processRetry: createRetryProcessor({ ledger, runner }),
+    processRetry: createRetryProcessor({ ledger, runner, backlog }),
   });
   const reconciler = createReconciler({
     redis: workerRedis,
@@ -96,6 +101,7 @@ export function startWorkerRuntime(context: RelayContext): RelayWorkers {
     async close() {
       await reconciler.stop();
       await workers.close();
+      await backlog.stop();
     },
   };
 }

@@ -115,6 +115,31 @@ describe('nothing stranded', () => {
     }
   });
 
+  it('records every attempt the tracker got, also those Redis first refused to record', async () => {
+    const r = await start({
+      delivery: { retryDelaysMs: Array.from({ length: 40 }, () => 200), circuitFailureThreshold: 100_000 },
+      worker: { jobAttempts: 3, jobBackoffMs: 100 },
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push(await send(r, `count-${i}`));
+    const hitsOf = (cid: string) => tracker.hits.filter((h) => h.query.get('cid') === cid).length;
+    await eventually(async () => (ids.every((_, i) => hitsOf(`count-${i}`) >= 2) ? true : undefined));
+    const used = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+    await redis.config('SET', 'maxmemory', String(Math.max(1, used - 1_000_000)));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Attempts were made while Redis refused their records.
+    await redis.config('SET', 'maxmemory', '0');
+    answer = 200;
+    for (const [i, id] of ids.entries()) {
+      const done = await eventually(async () => {
+        const response = await r.request({ url: `/v1/conversions/${id}`, admin: true });
+        return response.body?.state === 'delivered' ? response.body : undefined;
+      }, 20_000, `${id} delivered`);
+      const attempts = done.deliveries[0].attempts as Array<{ attempt: number }>;
+      expect({ id, attempts: attempts.length }).toEqual({ id, attempts: hitsOf(`count-${i}`) });
+    }
+  });
+
   it('leaves a delivery with live work alone', async () => {
     const r = await start({ delivery: { retryDelaysMs: [2_500] }, reconciler: { intervalMs: 100, graceMs: 0 } });
     const id = await send(r, 'live-1');
