@@ -40,6 +40,12 @@ export function createRetryProcessor(deps: { ledger: Ledger; runner: DeliveryRun
     }
     // Gone (retention) or already settled: nothing to send.
     if (!delivery || delivery.state === 'delivered' || delivery.state === 'failed') return;
+    if (!delivery.parked && delivery.nextAttemptAt !== undefined && delivery.nextAttemptAt > now() + 1_000 && token) {
+      // Run early by BullMQ's own retry after a throw (its move to delayed was refused, say):
+      // keep the delivery's schedule instead of attempting now. Parked deliveries are woken early on purpose.
+      await job.moveToDelayed(delivery.nextAttemptAt, token);
+      throw new DelayedError();
+    }
     const outcome = await deps.runner.run(delivery);
     const next = outcome.kind === 'parked' ? outcome.recheckAt : outcome.delivery.nextAttemptAt;
     if (next !== undefined && token) {
