@@ -85,6 +85,15 @@ export const getPostbackRoute = {
 export const postPostbackRoute = {
   schema: {
     ...common,
+    response: {
+      ...responses,
+      400: json(
+        'A field is unusable (`details` names each) or the body cannot be parsed (`bad_request`)',
+        z.union([validationErrorShape, errorShape.meta({ examples: [{ error: 'bad_request', message: 'Body is not valid JSON but content-type is set to \'application/json\'' }] })]),
+      ),
+      413: json('The body is over the body limit', errorShape.meta({ examples: [{ error: 'bad_request', message: 'Request body is too large' }] })),
+      415: json('A content type other than JSON or a form', errorShape),
+    },
     summary: 'Report a conversion (form or JSON body)',
     description: 'The same fields as the GET form, in the body; body fields win over query fields of the same name.',
     querystring: query,

@@ -192,6 +192,15 @@ describe('OpenAPI document', () => {
     await call('GET', '/postback/s1?key=wrong-key-123&click_id=c1', '/postback/:source', undefined, false);
     await call('GET', `/postback/s1?key=docs-key-123&click_id=${'x'.repeat(300)}`, '/postback/:source', undefined, false);
     await call('POST', '/postback/s1', '/postback/:source', { key: 'docs-key-123', click_id: 'c2' }, false);
+    for (const [headers, payload] of [
+      [{ 'content-type': 'application/json' }, '{"click_id":'],
+      [{ 'content-type': 'application/json' }, JSON.stringify({ click_id: 'c3', sub1: 'x'.repeat(70_000) })],
+      [{ 'content-type': 'text/csv' }, 'click_id,c4'],
+    ] as const) {
+      const refused = await relay.relay.app.inject({ method: 'POST', url: '/postback/s1?key=docs-key-123', headers, payload });
+      expect(refused.statusCode).toBeGreaterThanOrEqual(400);
+      expectDocumented('POST', '/postback/:source', { status: refused.statusCode, body: refused.json() });
+    }
     const conversion = await eventually(async () => {
       const response = await relay.request({ url: `/v1/conversions/${accepted.body.id}`, admin: true });
       return response.body?.deliveries?.[0]?.attempts?.length > 0 ? response : undefined;
