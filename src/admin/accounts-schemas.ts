@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describedOnly } from '../http/schema-compilers.js';
 import { empty, invalid, json, notFound, readErrors, security, writeErrors } from '../http/route-docs.js';
-import { accountInputSchema, idSchema } from './schemas.js';
+import { accountInputSchema, accountRequestSchema, idSchema } from './schemas.js';
 
 const accountExample = {
   postback: { url: 'https://trk.example.com/postback?cid={click_id}&payout={payout}', events: { lead: 'https://trk.example.com/lead?cid={click_id}' } },
@@ -38,8 +38,12 @@ export const putAccountRoute = {
       '`suppressed`, and no later level fires instead.',
     security: security.write,
     params: accountParams,
-    // The handler validates after expanding presets, which this schema does not describe as objects.
-    body: describedOnly(accountInputSchema.meta({ examples: [accountExample] })),
+    // The handler expands presets, then validates with accountInputSchema (the same but for presets).
+    body: describedOnly(
+      accountRequestSchema.meta({
+        examples: [accountExample, { postback: { url: { preset: 'voluum', base_url: 'https://trk.example.com' } } }],
+      }),
+    ),
     response: {
       200: json('Replaced', savedAccountShape),
       201: json('Created', savedAccountShape),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CONVERSION_FIELDS } from '../domain/conversion.js';
 import { parseCidr } from '../net/cidr.js';
 import { STATUS_MAP_FALLBACK, statusKey } from '../templates/status-rules.js';
+import { PRESET_NAMES } from '../templates/presets.js';
 import { NETWORK_IDS } from '../networks/presets.js';
 
 /** A network preset id; an unknown one is named in the error with the known ones. */
@@ -32,7 +33,6 @@ export const sourceInputSchema = z.strictObject({
 });
 export type SourceInput = z.infer<typeof sourceInputSchema>;
 
-const urlTemplates = z.union([z.string(), z.array(z.string()).max(20)]);
 const eventName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, _ . : - only, at most 64');
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -102,31 +102,48 @@ const statusMapSchema = z
 /** Status rules of a level; a per-event entry given as templates alone takes those of the level it sits in. */
 const statusRules = { statuses: statusesSchema.optional(), status_map: statusMapSchema.optional() };
 
-const eventTemplates = z.union(
-  [urlTemplates, z.strictObject({ url: urlTemplates, ...statusRules })],
-  {
+/**
+ * An account's schema around the schema of one URL template: plain text as
+ * stored and validated, or (for the API document only) text or a preset.
+ */
+function accountSchemaWith<T extends z.ZodType>(template: T) {
+  const urlTemplates = z.union([template, z.array(template).max(20)]);
+  const eventTemplates = z.union([urlTemplates, z.strictObject({ url: urlTemplates, ...statusRules })], {
     error: (issue) =>
       issue.code === 'invalid_union'
         ? 'must be a URL template, a list of them, or {"url": …, "statuses": […], "status_map": {…}} with url set'
         : undefined,
-  },
+  });
+  const postbackLevelSchema = z.strictObject({
+    url: urlTemplates.optional(),
+    events: z.record(eventName, eventTemplates).optional(),
+    ...statusRules,
+  });
+  return z.strictObject({
+    postback: postbackLevelSchema.optional(),
+    offers: z
+      .record(
+        z.string().regex(/^[^\s\u0000-\u001f]{1,128}$/, 'at most 128 characters, no spaces'),
+        postbackLevelSchema.extend({ disabled: z.boolean().optional() }),
+      )
+      .optional(),
+  });
+}
+
+export const accountInputSchema = accountSchemaWith(z.string());
+
+/** `PUT /v1/accounts/:id` as a caller may write it: wherever a template goes, a preset may (expanded before validation). */
+export const accountRequestSchema = accountSchemaWith(
+  z.union([
+    z.string().describe('a URL template with macros, e.g. `https://trk.example.com/postback?cid={click_id}&payout={payout}`'),
+    z
+      .strictObject({
+        preset: z.enum(PRESET_NAMES).describe("a tracker's postback format"),
+        base_url: z.string().describe("the tracker's address (for keitaro, with its postback key)"),
+      })
+      .describe('stored as the rendered template'),
+  ]).meta({ id: 'UrlTemplate' }),
 );
-
-const postbackLevelSchema = z.strictObject({
-  url: urlTemplates.optional(),
-  events: z.record(eventName, eventTemplates).optional(),
-  ...statusRules,
-});
-
-export const accountInputSchema = z.strictObject({
-  postback: postbackLevelSchema.optional(),
-  offers: z
-    .record(
-      z.string().regex(/^[^\s\u0000-\u001f]{1,128}$/, 'at most 128 characters, no spaces'),
-      postbackLevelSchema.extend({ disabled: z.boolean().optional() }),
-    )
-    .optional(),
-});
 export type AccountInput = z.infer<typeof accountInputSchema>;
 
 export const deliveryListQuerySchema = z.strictObject({
