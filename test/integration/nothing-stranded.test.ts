@@ -1,11 +1,13 @@
 import { Redis } from 'ioredis';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RETRIES_QUEUE } from '../../src/queue/queues.js';
+import { CONVERSIONS_QUEUE, RETRIES_QUEUE } from '../../src/queue/queues.js';
 import { createKeys } from '../../src/store/keys.js';
 import { startTestRelay, eventually, type TestRelay } from '../helpers/relay-harness.js';
 import { startTracker, type Tracker } from '../helpers/tracker.js';
-import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.js';
+import { hasRedisServer, startRedisServer, type TestRedisServer } from '../helpers/redis-server.js';
+import { startRedisCluster } from '../helpers/redis-cluster.js';
+import { connectRedis } from '../../src/redis/connection.js';
 
 /**
  * "Nothing stranded" (SPEC): every pending/retrying delivery settles without
@@ -140,6 +142,32 @@ describe('nothing stranded', () => {
     }
   });
 
+  it('puts back a conversion job BullMQ failed for good, and delivers its conversion', async () => {
+    answer = 200;
+    // A receiver alone: the conversion waits in its job. BullMQ gives a job one run here.
+    const receiver = await start({ role: 'receiver', worker: { jobAttempts: 1 } });
+    const id = await send(receiver, 'failed-job');
+    const prefix = receiver.config.redis.keyPrefix;
+    const queuePrefix = createKeys(prefix).queuePrefix;
+    // A worker that breaks on it (a bug, Redis refusing its writes): the job ends in BullMQ's failed set.
+    const breaking = new Worker(CONVERSIONS_QUEUE, async () => { throw new Error('broken worker'); }, { connection: { path: server.socketPath, maxRetriesPerRequest: null }, prefix: queuePrefix });
+    const conversions = new Queue(CONVERSIONS_QUEUE, { connection: redis, prefix: queuePrefix });
+    try {
+      await eventually(async () => ((await conversions.getFailedCount()) === 1 ? true : undefined), 10_000, 'a failed conversion job');
+      await breaking.close();
+      const worker = await startTestRelay({ role: 'worker', redis: { url: server.url }, reconciler: { intervalMs: 200, graceMs: 500 } }, prefix);
+      try {
+        await eventually(async () => ((await conversionState(receiver, id)) === 'delivered' ? true : undefined), 10_000, 'delivered');
+        expect(tracker.hits.filter((h) => h.query.get('cid') === 'failed-job')).toHaveLength(1);
+      } finally {
+        await worker.close();
+      }
+    } finally {
+      await breaking.close();
+      await conversions.close();
+    }
+  });
+
   it('leaves a delivery with live work alone', async () => {
     const r = await start({ delivery: { retryDelaysMs: [2_500] }, reconciler: { intervalMs: 100, graceMs: 0 } });
     const id = await send(r, 'live-1');
@@ -152,4 +180,37 @@ describe('nothing stranded', () => {
     const unsettled = await redis.zcard(createKeys(r.config.redis.keyPrefix).unsettledDeliveries);
     expect(unsettled).toBe(0);
   });
+});
+
+describe.skipIf(!hasRedisServer())('nothing stranded on Redis Cluster', () => {
+  it('delivers a retrying delivery whose job was removed (every reconciler command single-slot)', async () => {
+    const cluster = await startRedisCluster();
+    const queueRedis = connectRedis(cluster.url, 'background', { commandTimeoutMs: 2_000, autoPipelining: false });
+    let r: TestRelay | undefined;
+    answer = 500;
+    try {
+      r = await startTestRelay({
+        redis: { url: cluster.url },
+        delivery: { retryDelaysMs: [1_000, 1_000, 1_000] },
+        reconciler: { intervalMs: 200, graceMs: 500 },
+      });
+      await r.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: 'source-key-1' } });
+      await r.request({ method: 'PUT', url: '/v1/accounts/acme', admin: true, body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } } });
+      const id = await send(r, 'cluster-lost');
+      const queue = new Queue(RETRIES_QUEUE, { connection: queueRedis, prefix: createKeys(r.config.redis.keyPrefix).queuePrefix });
+      try {
+        await eventually(async () => ((await queue.getDelayedCount()) === 1 ? true : undefined), 10_000, 'a delayed retry');
+        await queue.clean(0, 100, 'delayed');
+        answer = 200;
+        await eventually(async () => ((await conversionState(r!, id)) === 'delivered' ? true : undefined), 10_000, 'delivered');
+        expect(await recoveredCount(r)).toBe(1);
+      } finally {
+        await queue.close();
+      }
+    } finally {
+      await r?.close();
+      queueRedis.disconnect();
+      await cluster.stop();
+    }
+  }, 60_000);
 });
