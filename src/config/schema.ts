@@ -155,8 +155,6 @@ export const configSchema = z.strictObject({
       graceMs: z.number().int().min(0).default(60_000),
       /** Most overdue deliveries checked per sweep; the rest wait for the next one. */
       maxPerSweep: z.number().int().positive().max(100_000).default(1_000),
-      /** How often Redis's maxmemory-policy is read again for /readyz. */
-      evictionCheckMs: z.number().int().min(100).default(60_000),
     })
     .prefault({}),
   audit: z
