@@ -112,9 +112,21 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
     });
     const outcomes = await Promise.all(deliveries.map((delivery) => deps.runner.run(delivery, { persist: false })));
     const attempts = new Map(outcomes.flatMap((o) => (o.kind === 'attempted' ? [[o.delivery.id, o.attempt] as const] : [])));
-    await deps.backlog.write(conversion.id, () =>
-      deps.ledger.saveRouted(conversion, resolution.level, outcomes.map((o) => o.delivery), attempts),
-    );
+    const save = () => deps.ledger.saveRouted(conversion, resolution.level, outcomes.map((o) => o.delivery), attempts);
+    let tries = 0;
+    await deps.backlog.write(conversion.id, async () => {
+      if (tries++ === 0) return save();
+      // Written late (Redis refused it): another run may have routed the conversion meanwhile (its
+      // job taken over). Its record stands; these first attempts are added to it, not written over it.
+      if (!(await deps.ledger.getConversion(conversion.id))) return save();
+      await Promise.all(
+        outcomes.flatMap((outcome, index) =>
+          outcome.kind === 'attempted'
+            ? [deps.ledger.recordAttempt(deliveries[index]!, outcome.attempt, transitionOf(outcome.delivery), { late: true })]
+            : [],
+        ),
+      );
+    });
     deps.metrics.conversionsRouted.inc({ result: 'routed' });
     // Only now that the deliveries are recorded may their next attempts be scheduled.
     await Promise.all(outcomes.map((outcome) => scheduleNext(outcome)));
@@ -154,6 +166,10 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
       }),
     );
   }
+}
+
+function transitionOf(delivery: DeliveryRecord) {
+  return { state: delivery.state, at: delivery.updatedAt, ...(delivery.nextAttemptAt !== undefined ? { nextAttemptAt: delivery.nextAttemptAt } : {}) };
 }
 
 function hostOf(url: string): string {

@@ -59,6 +59,23 @@ describe('Ledger', () => {
     }
   });
 
+  it('adds a late attempt to a delivery that moved on, without taking its state back', async () => {
+    const keys = createKeys(uniquePrefix());
+    const ledger = new Ledger(redis, keys, { retentionMs: 60_000, maxAttemptsPerDelivery: 10, maxIndexEntries: 1_000 });
+    const base = { ...delivery('late1', 0), state: 'retrying' as const, attempts: 1, roundAttempts: 1, nextAttemptAt: 1_500 };
+    await ledger.saveRouted(conversion('late1'), 'global', [base], new Map([[base.id, attempt(1, 'retry', 500)]]));
+    expect(await redis.zscore(keys.unsettledDeliveries, base.id)).toBe('1500');
+    // Another worker delivered it meanwhile …
+    await ledger.recordAttempt(base, attempt(2, 'delivered', 200), { state: 'delivered', at: 3_000 });
+    expect(await redis.zscore(keys.unsettledDeliveries, base.id)).toBeNull();
+    // … then the attempt Redis refused earlier lands, made from the same starting point.
+    await ledger.recordAttempt(base, attempt(2, 'retry', 500), { state: 'retrying', at: 2_000, nextAttemptAt: 2_500 }, { late: true });
+    const after = await ledger.getDelivery(base.id);
+    expect(after).toMatchObject({ state: 'delivered', attempts: 3 });
+    expect((await ledger.getAttempts(base.id)).map((a) => a.status)).toEqual([500, 200, 500]);
+    expect(await redis.zscore(keys.unsettledDeliveries, base.id)).toBeNull();
+  });
+
   it('appends attempts of one turn in order and keeps only the newest', async () => {
     const keys = createKeys(uniquePrefix());
     const ledger = new Ledger(redis, keys, { retentionMs: 60_000, maxAttemptsPerDelivery: 3, maxIndexEntries: 1_000 });
