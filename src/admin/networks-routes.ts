@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { SourceConfig } from '../domain/source.js';
 import type { RecordStore } from '../store/record-store.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { keyMatches } from '../receiver/source-auth.js';
+import { keyMatches } from '../auth/source-key.js';
 import { GENERIC_NETWORK, NETWORK_PRESETS, findNetwork, type NetworkPreset } from '../networks/presets.js';
 import { inboundPlanFor } from '../networks/mapping.js';
 import { publicBase, renderPostbackUrl } from '../networks/postback-url.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SourceConfig } from '../domain/source.js';
 import type { RecordStore } from '../store/record-store.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { hashKey } from '../receiver/source-auth.js';
+import { hashKey } from '../auth/source-key.js';
 import type { SourceInput } from './schemas.js';
 import { deleteSourceRoute, getSourceRoute, listSourcesRoute, putSourceRoute } from './sources-schemas.js';
 

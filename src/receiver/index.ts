@@ -9,4 +9,4 @@ export {
   type FieldWarning,
   type ParsedConversionFields,
 } from './conversion-input.js';
-export { conversionIdentity, dedupeKey } from './dedupe-key.js';
+export { conversionIdentity, dedupeKey } from '../domain/conversion-identity.js';

@@ -1,19 +1,8 @@
-import { hash, timingSafeEqual } from 'node:crypto';
 import { CidrSet } from '../net/cidr.js';
 
-export function hashKey(key: string): string {
-  return hash('sha256', key, 'hex');
-}
-
+export { hashKey, keyMatches } from '../auth/source-key.js';
 // One reader of `Authorization: Bearer` (scheme in any case) for source keys and admin tokens alike.
 export { bearerToken } from '../auth/token-auth.js';
-
-/** Compares digests, not keys, so the comparison takes the same time whatever the key's length. */
-export function keyMatches(presented: string, storedSha256: string): boolean {
-  const expected = Buffer.from(storedSha256, 'hex');
-  const actual = hash('sha256', presented, 'buffer');
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
-}
 
 /**
  * Parsing an allow-list per request would cost more than the check itself;

@@ -5,7 +5,7 @@ import type { RecordStore } from '../store/record-store.js';
 import type { Ledger, DeliveryRecord } from '../store/ledger.js';
 import type { RelayMetrics } from '../health/metrics.js';
 import { resolvePostback, renderTemplate, macroValuesOf, withStatusMap } from '../templates/index.js';
-import { conversionIdentity } from '../receiver/dedupe-key.js';
+import { conversionIdentity } from '../domain/conversion-identity.js';
 import type { StatusLinks } from '../store/status-links.js';
 import { scheduleRetry, type ConversionItem, type ConversionJob, type RetryJob } from '../queue/queues.js';
 import type { Slots } from './slots.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversionFields } from '../../../src/domain/conversion.js';
-import { conversionIdentity, dedupeKey } from '../../../src/receiver/dedupe-key.js';
+import { conversionIdentity, dedupeKey } from '../../../src/domain/conversion-identity.js';
 
 const base: ConversionFields = { click_id: 'c1', event: 'sale', conversion_id: 'x1' };
 

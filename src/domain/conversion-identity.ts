@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { DEFAULT_EVENT, type ConversionFields } from '../domain/conversion.js';
+import { DEFAULT_EVENT, type ConversionFields } from './conversion.js';
 import { statusKey } from '../templates/status-rules.js';
 
 function identityParts(source: string, fields: ConversionFields): Array<string | null> {
