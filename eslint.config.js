@@ -40,8 +40,8 @@ export default tseslint.config(
   { files: ['**/*.js', '**/*.mjs', '**/*.cjs', 'vitest.config.ts'], ...tseslint.configs.disableTypeChecked },
   {
     // Plain Node scripts (tools/*.mjs): Node's globals, named here rather than through another package.
-    files: ['**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', console: 'readonly', Buffer: 'readonly' } },
+    files: ['**/*.mjs', '**/*.cjs'],
+    languageOptions: { globals: { process: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', console: 'readonly', Buffer: 'readonly', module: 'readonly', require: 'readonly' } },
   },
   prettier,
 );

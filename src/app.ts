@@ -40,6 +40,7 @@ import { installSchemaCompilers } from './http/schema-compilers.js';
 export async function createHttpApp(context: RelayContext): Promise<FastifyInstance> {
   const { config, logger, keys, metrics, requestRedis, requestQueues } = context;
   const app = Fastify({
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- pino's Logger must become Fastify's base logger type, or every plugin's instance type differs
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
@@ -96,6 +97,7 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     // Before the routes, so its hooks wrap every one of them.
     recordChanges(admin, {
       changes,
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- as above
       logger: logger as FastifyBaseLogger,
       subjects: {
         '/v1/sources/:id': ({ id = '' }) => context.sources.get(id),

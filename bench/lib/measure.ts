@@ -166,7 +166,7 @@ export async function measureRelayLike(target: RelayLikeTarget, settings: BenchS
       );
     } catch (error) {
       const details = target.diagnose ? await target.diagnose().catch((e: unknown) => `(diagnose failed: ${String(e)})`) : '';
-      throw new Error(`${target.name}: ${(error as Error).message}${details ? `\n${details}` : ''}`);
+      throw new Error(`${target.name}: ${(error as Error).message}${details ? `\n${details}` : ''}`, { cause: error });
     }
   };
 

@@ -63,7 +63,7 @@ export async function withRelay<F>(
       diagnose: async () =>
         [
           'relay counters:',
-          ...Object.entries(await counters().catch(() => ({}))).map(([k, v]) => `  ${k} ${v}`),
+          ...Object.entries(await counters().catch(() => ({}))).map(([k, v]) => `  ${k} ${String(v)}`),
           ...relays.map((relay) => `relay output (last lines):\n${relay.outputTail()}`),
         ].join('\n'),
     });

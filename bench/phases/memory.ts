@@ -156,7 +156,7 @@ async function measureVariant(variant: MemoryVariantName, settings: BenchSetting
           guards,
         );
       } catch (error) {
-        throw new Error(`${(error as Error).message}\n${await describeState(redis)}\nrelay output:\n${relay?.outputTail() ?? ''}`);
+        throw new Error(`${(error as Error).message}\n${await describeState(redis)}\nrelay output:\n${relay?.outputTail() ?? ''}`, { cause: error });
       }
     };
 

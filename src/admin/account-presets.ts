@@ -32,7 +32,7 @@ export function expandAccountPresets(input: unknown): { value: unknown; errors: 
   };
 
   const expandTemplates = (value: unknown, path: string): unknown => {
-    if (Array.isArray(value)) return value.map((item, index) => (isPlainObject(item) ? expandOne(item, `${path}.${index}`) : item));
+    if (Array.isArray(value)) return (value as unknown[]).map((item, index) => (isPlainObject(item) ? expandOne(item, `${path}.${index}`) : item));
     return isPlainObject(value) ? expandOne(value, path) : value;
   };
 

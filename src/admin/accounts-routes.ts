@@ -21,7 +21,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRoutesD
     // `{"preset":…,"base_url":…}` in place of a template becomes the rendered template before validation.
     const presets = expandAccountPresets(request.body);
     if (presets.errors.length > 0) throw new ValidationError('invalid_account', presets.errors);
-    const account = parseInput(accountInputSchema, presets.value, 'invalid_account') as AccountConfig;
+    const account: AccountConfig = parseInput(accountInputSchema, presets.value, 'invalid_account');
     const { errors, warnings } = checkAccountTemplates(account, { addressPolicy: deps.addressPolicy });
     if (errors.length > 0) throw new ValidationError('invalid_account', errors);
     const created = await deps.accounts.put(id, account);

@@ -114,7 +114,7 @@ export function registerConversionRoutes(app: FastifyInstance, deps: ConversionR
       throw new ValidationError('invalid_query', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
     }
     const page = await deps.ledger.listDeliveries({
-      state: query.state as DeliveryRecord['state'],
+      state: query.state,
       limit: query.limit,
       ...(query.account ? { account: query.account } : {}),
       ...(query.cursor ? { cursor: query.cursor } : {}),

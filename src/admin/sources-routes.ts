@@ -30,7 +30,7 @@ export function registerSourceRoutes(app: FastifyInstance, deps: { sources: Reco
     const source: SourceConfig = {
       key_sha256: input.key ? hashKey(input.key) : existing!.key_sha256,
       ip_allow: input.ip_allow,
-      params: input.params as Record<string, string[]>,
+      params: input.params,
       ...(input.default_account ? { default_account: input.default_account } : {}),
       ...(input.require_click ? { require_click: true } : {}),
       ...(input.network ? { network: input.network } : {}),

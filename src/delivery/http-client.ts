@@ -1,6 +1,5 @@
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
-import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { Agent, buildConnector } from 'undici';
@@ -104,7 +103,7 @@ function createGuardedConnector(policy: AddressPolicy, timeoutMs: number): build
             callback(error ?? new Error('connect failed without a socket'), null);
             return;
           }
-          const remote = (socket as Socket).remoteAddress;
+          const remote = (socket).remoteAddress;
           const after = remote
             ? policy.check(remote)
             : { allowed: false as const, reason: 'blocked address (peer address unknown)' };

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access --
+   This page walks the generated OpenAPI document, an untyped JSON tree, whatever shape a route declares. */
 type JsonObject = Record<string, any>;
 
 const METHOD_ORDER = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];

@@ -115,7 +115,7 @@ function withWarnings(warnings: Conversion['warnings']): { warnings?: NonNullabl
 function rawParams(request: PostbackRequest): Record<string, unknown> {
   const body = request.body;
   const query = request.query ?? {};
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return { ...query, ...(body as object) };
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return { ...query, ...(body) };
   return query;
 }
 

@@ -46,21 +46,21 @@ describe.each([
       intake.submit(draft('a again'), `${mode}-digest-a`),
     ]);
     const [a, b, again] = answers;
-    expect(a!.duplicate).toBe(false);
-    expect(b!.duplicate).toBe(false);
-    expect(again).toEqual({ id: a!.id, duplicate: true });
-    expect(batchIdOf(a!.id)).toBe(batchIdOf(b!.id));
+    expect(a.duplicate).toBe(false);
+    expect(b.duplicate).toBe(false);
+    expect(again).toEqual({ id: a.id, duplicate: true });
+    expect(batchIdOf(a.id)).toBe(batchIdOf(b.id));
 
-    const job = await queues.conversions.getJob(batchIdOf(a!.id));
+    const job = await queues.conversions.getJob(batchIdOf(a.id));
     expect(job?.data.items.map((item) => item.conversion.click_id)).toEqual(['a', 'b', 'a again']);
     // The worker routes only the items their dedupe keys name.
     const own = await ownItems(redis, keys.dedupe, job!.data.items);
     expect(own.map((item) => item.conversion.click_id)).toEqual(['a', 'b']);
-    expect((await findQueuedConversion(queues.conversions, b!.id))?.conversion.click_id).toBe('b');
+    expect((await findQueuedConversion(queues.conversions, b.id))?.conversion.click_id).toBe('b');
 
     // A later turn is a later job, and still sees the earlier dedupe key.
     const later = await intake.submit(draft('b later'), `${mode}-digest-b`);
-    expect(later).toEqual({ id: b!.id, duplicate: true });
+    expect(later).toEqual({ id: b.id, duplicate: true });
   });
 
   it('splits a turn larger than maxBatch into several jobs', async () => {

@@ -36,7 +36,7 @@ async function admin(method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, bod
 
 /** A click through the public endpoint; returns the issued transaction id and where it sent the visitor. */
 async function click(offer: string, query: Record<string, string> = {}) {
-  const response = await relay.relay.app.inject({ method: 'GET', url: `/click/${offer}?${new URLSearchParams(query)}` });
+  const response = await relay.relay.app.inject({ method: 'GET', url: `/click/${offer}?${new URLSearchParams(query).toString()}` });
   expect(response.statusCode, response.body).toBe(302);
   const location = new URL(String(response.headers.location));
   return { transactionId: location.searchParams.get('ref') ?? location.searchParams.get('t') ?? '', location, response };
