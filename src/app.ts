@@ -117,7 +117,7 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     registerConversionRoutes(admin, {
       ledger: context.ledger,
       conversions: requestQueues.conversions,
-      redriver: createRedriver({ ledger: context.ledger, retries: requestQueues.retries }),
+      redriver: createRedriver({ ledger: context.ledger, retries: requestQueues.retries, accounts: context.accounts }),
     });
     registerHostRoutes(admin, { gate: context.gate, retries: requestQueues.retries, hostConcurrency: config.delivery.hostConcurrency });
     registerOfferRoutes(admin, { offers, onChange: (id) => offerCache.invalidate(id) });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CONVERSION_FIELDS, DELIVERY_STATES } from '../domain/conversion.js';
 import { conflict, invalid, json, notFound, readErrors, security, writeErrors } from '../http/route-docs.js';
-import { bulkRetrySchema, deliveryListQuerySchema } from './schemas.js';
+import { bulkRetrySchema, deliveryListQuerySchema, retryDeliverySchema } from './schemas.js';
 
 const CONVERSION_STATES = ['pending', 'unattributed', 'suppressed', 'no_postback', 'delivered', 'failed'] as const;
 const timestamp = z.iso.datetime();
@@ -147,14 +147,32 @@ export const retryDeliveryRoute = {
   schema: {
     tags: ['deliveries'],
     summary: 'Redrive one failed delivery now, with a fresh retry schedule',
-    description: 'Only a `failed` delivery is redriven; its attempts so far stay in its record.',
+    description:
+      'Only a `failed` delivery is redriven; its attempts so far stay in its record. The URL is rendered again from the account\'s current templates (the template now at the same level and list position), so fixing a template and redriving repairs the failure; `{"keep_url":true}` resends the stored URL.',
     security: security.write,
     params: z.object({ id: z.string().describe('the delivery id') }),
+    body: retryDeliverySchema,
     response: {
-      202: json('Requeued', z.object({ id: z.string(), status: z.literal('requeued') }).meta({ examples: [{ id: '01J9Z6Q8K4M2.0', status: 'requeued' }] })),
+      202: json(
+        'Requeued',
+        z
+          .object({
+            id: z.string(),
+            status: z.literal('requeued'),
+            url: z.string().describe('the URL the attempt will use (secrets redacted)'),
+            previous_url: z.string().optional().describe('the stored URL, when the current templates render another'),
+          })
+          .meta({
+            examples: [
+              { id: '01J9Z6Q8K4M2.0', status: 'requeued', url: 'https://trk.example.com/new?cid=abc123', previous_url: 'https://trk.example.com/old?cid=abc123' },
+            ],
+          }),
+      ),
       ...writeErrors,
       404: notFound,
-      409: conflict('`not_failed`: the delivery is not failed; `in_progress`: it is being attempted right now'),
+      409: conflict(
+        '`not_failed`: the delivery is not failed; `in_progress`: it is being attempted right now; `template_gone`: the current configuration yields no URL for it (nothing changed)',
+      ),
     },
   },
 };
@@ -171,6 +189,7 @@ export const bulkRetryRoute = {
         'Requeued',
         z.object({
           requeued: z.number().int().describe('failed deliveries queued for an attempt now'),
+          template_gone: z.number().int().describe('matching deliveries the current configuration yields no URL for; they stay failed'),
           matched: z.number().int().describe('failed deliveries matching the filter; those being attempted right now are not requeued'),
           more: z.boolean().describe('more failed deliveries match than `limit`: call again'),
         }),

@@ -165,7 +165,13 @@ export const bulkRetrySchema = z.strictObject({
   host: z.string().min(1).max(255).optional(),
   since: sinceSchema.optional(),
   limit: z.number().int().min(1).max(10_000).default(1_000),
+  keep_url: z.boolean().optional().describe('resend the stored URLs instead of rendering them again from the current templates'),
 });
+
+/** `POST /v1/deliveries/:id/retry`: an optional body. */
+export const retryDeliverySchema = z
+  .strictObject({ keep_url: z.boolean().optional().describe('resend the stored URL instead of rendering it again from the current templates') })
+  .optional();
 
 /** zod issues as the contract's `details` (kept here for the handlers that validate by hand). */
 export { toDetails } from '../http/schema-compilers.js';

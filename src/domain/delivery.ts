@@ -84,3 +84,12 @@ export function conversionState(routing: RoutingState, deliveries: DeliveryRecor
   return deliveries.some((d) => d.state === 'failed') ? 'failed' : 'delivered';
 }
 
+
+/** The tracker host a delivery goes to, `host[:port]` as the URL carries it (its isolation and rate-limit key). */
+export function hostOfUrl(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}

@@ -60,6 +60,8 @@ export type RetryJob =
       deliveryId: string;
       /** An operator asked for this failed delivery to be tried again, with a fresh schedule. */
       redrive?: boolean;
+      /** The URL a redrive re-rendered from the account's current templates; absent: resend the stored one. */
+      url?: string;
     }
   /** A host's circuit cooldown is over: wake its oldest parked delivery as the half-open probe. */
   | { probeHost: string };

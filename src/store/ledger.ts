@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/connection.js';
 import type { Conversion, DeliveryState } from '../domain/conversion.js';
-import { applyAttempt, parkedDelivery, type AttemptRecord, type AttemptTransition, type DeliveryRecord, type RoutingState } from '../domain/delivery.js';
+import { applyAttempt, hostOfUrl, parkedDelivery, type AttemptRecord, type AttemptTransition, type DeliveryRecord, type RoutingState } from '../domain/delivery.js';
 
 // The delivery state machine is domain logic; the ledger stores what it decides.
 export { applyAttempt, conversionState, parkedDelivery } from '../domain/delivery.js';
@@ -266,9 +266,9 @@ export class Ledger {
     return parked;
   }
 
-  /** Puts a failed delivery back to pending with a fresh retry schedule. */
-  async markRedriven(delivery: DeliveryRecord, at: number): Promise<DeliveryRecord> {
-    const updated: DeliveryRecord = { ...delivery, state: 'pending', roundAttempts: 0, updatedAt: at };
+  /** Puts a failed delivery back to pending with a fresh retry schedule, and the URL the redrive rendered when it gave one. */
+  async markRedriven(delivery: DeliveryRecord, at: number, url?: string): Promise<DeliveryRecord> {
+    const updated: DeliveryRecord = { ...delivery, state: 'pending', roundAttempts: 0, updatedAt: at, ...(url ? { url, host: hostOfUrl(url) } : {}) };
     delete updated.nextAttemptAt;
     await this.indexUnsettled([updated]);
     await Promise.all([this.saveDelivery(updated), this.indexState(updated, delivery.state, at)]);

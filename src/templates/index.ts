@@ -19,6 +19,6 @@ export {
   type CompiledTemplate,
   type TemplateCheck,
 } from './template.js';
-export { resolvePostback } from './resolve.js';
+export { resolvePostback, templateAt } from './resolve.js';
 export { macroValuesOf, withStatusMap } from './macro-values.js';
 export { STATUS_MAP_FALLBACK, mapStatus, statusFires, statusKey } from './status-rules.js';

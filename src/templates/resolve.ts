@@ -83,14 +83,7 @@ export function resolvePostback(
   const offer = offerId === undefined ? undefined : own(account.offers, offerId);
   if (offer?.disabled === true) return { outcome: 'suppressed' };
 
-  const offerPath = `offers.${offerId ?? ''}`;
-  const candidates: Candidate[] = [
-    eventCandidate('offer_event', offer, offerPath, event),
-    { level: 'offer', templates: offer?.url, rules: rulesOf(offer, offerPath) },
-    eventCandidate('global_event', account.postback, 'postback', event),
-    { level: 'global', templates: account.postback?.url, rules: rulesOf(account.postback, 'postback') },
-  ];
-  for (const { level, templates, rules } of candidates) {
+  for (const { level, templates, rules } of candidatesOf(account, offerId, event)) {
     const urls = templatesOf(templates);
     if (urls.length === 0) continue;
     if (!statusFires(rules.statuses, status)) {
@@ -103,4 +96,35 @@ export function resolvePostback(
     return { outcome: 'deliver', level, urls, ...(rules.statusMap !== undefined ? { statusMap: rules.statusMap } : {}) };
   }
   return { outcome: 'no_postback' };
+}
+
+function candidatesOf(account: AccountConfig, offerId: string | undefined, event: string): Candidate[] {
+  const offer = offerId === undefined ? undefined : own(account.offers, offerId);
+  const offerPath = `offers.${offerId ?? ''}`;
+  return [
+    eventCandidate('offer_event', offer, offerPath, event),
+    { level: 'offer', templates: offer?.url, rules: rulesOf(offer, offerPath) },
+    eventCandidate('global_event', account.postback, 'postback', event),
+    { level: 'global', templates: account.postback?.url, rules: rulesOf(account.postback, 'postback') },
+  ];
+}
+
+/**
+ * The template now at one level and list position, for a redrive: a fixed
+ * template replaces the broken one it was written over. None when the offer
+ * is disabled, the level holds no template, or the list is now shorter.
+ */
+export function templateAt(
+  account: AccountConfig,
+  offerId: string | undefined,
+  event: string,
+  level: TemplateLevel,
+  position: number,
+): { template: string; statusMap?: Record<string, string> } | undefined {
+  const offer = offerId === undefined ? undefined : own(account.offers, offerId);
+  if (offer?.disabled === true) return undefined;
+  const candidate = candidatesOf(account, offerId, event).find((entry) => entry.level === level);
+  const template = candidate ? templatesOf(candidate.templates)[position] : undefined;
+  if (template === undefined) return undefined;
+  return { template, ...(candidate?.rules.statusMap !== undefined ? { statusMap: candidate.rules.statusMap } : {}) };
 }

@@ -1,3 +1,4 @@
+import { hostOfUrl } from '../domain/delivery.js';
 import type { Job, Queue } from 'bullmq';
 import type { Conversion } from '../domain/conversion.js';
 import type { AccountConfig } from '../domain/account.js';
@@ -102,7 +103,7 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
         conversionId: conversion.id,
         account: accountId,
         url,
-        host: hostOf(url),
+        host: hostOfUrl(url),
         state: 'pending',
         attempts: 0,
         roundAttempts: 0,
@@ -172,10 +173,3 @@ function transitionOf(delivery: DeliveryRecord) {
   return { state: delivery.state, at: delivery.updatedAt, ...(delivery.nextAttemptAt !== undefined ? { nextAttemptAt: delivery.nextAttemptAt } : {}) };
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return '';
-  }
-}

@@ -36,7 +36,7 @@ export function createRetryProcessor(deps: { ledger: Ledger; runner: DeliveryRun
     await deps.backlog.flush(conversionIdOfDelivery(data.deliveryId));
     let delivery = await deps.ledger.getDelivery(data.deliveryId);
     if (delivery && data.redrive && delivery.state === 'failed') {
-      delivery = await deps.ledger.markRedriven(delivery, now());
+      delivery = await deps.ledger.markRedriven(delivery, now(), data.url);
     }
     // Gone (retention) or already settled: nothing to send.
     if (!delivery || delivery.state === 'delivered' || delivery.state === 'failed') return;
