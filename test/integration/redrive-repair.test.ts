@@ -49,7 +49,7 @@ describe('redrive after a template fix', () => {
     });
     await putAccount({ postback: { url: [`${tracker.origin}/ok-first?cid={click_id}`, `${tracker.origin}/new?cid={click_id}`] } });
 
-    const redriven = await relay.request({ method: 'POST', url: `/v1/deliveries/${second!.id}/retry`, admin: true });
+    const redriven = await relay.request({ method: 'POST', url: `/v1/deliveries/${second.id}/retry`, admin: true });
     expect(redriven.status).toBe(202);
     expect(redriven.body).toMatchObject({ url: `${tracker.origin}/new?cid=fix-1`, previous_url: `${tracker.origin}/old?cid=fix-1` });
     await eventually(async () => {
