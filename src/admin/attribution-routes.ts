@@ -1,3 +1,4 @@
+import { conversionState } from '../domain/delivery.js';
 import type { FastifyInstance } from 'fastify';
 import type { Queue } from 'bullmq';
 import type { Conversion } from '../domain/conversion.js';
@@ -13,6 +14,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import {
   attributeConversionRoute,
   listConversionsRoute,
+  LISTED_CONVERSION_STATES,
   type attributeInputSchema,
   type conversionListQuerySchema,
 } from './attribution-schemas.js';
@@ -35,11 +37,19 @@ const UNSETTLED_JOB_STATES = new Set(['waiting', 'active', 'delayed', 'prioritiz
 export function registerAttributionRoutes(app: FastifyInstance, deps: AttributionRoutesDeps): void {
   app.get<{ Querystring: z.output<typeof conversionListQuerySchema> }>('/v1/conversions', listConversionsRoute, async (request) => {
     const query = request.query;
+    if (query.click_id !== undefined) return searchByClick(query.click_id, query);
+    if (query.source !== undefined || query.account !== undefined) {
+      throw new ValidationError('invalid_query', [{ path: 'source', message: '`source` and `account` filter a `click_id` search' }]);
+    }
+    const routing = query.state ?? 'unattributed';
+    if (!isListedState(routing)) {
+      throw new ValidationError('invalid_query', [{ path: 'state', message: `without click_id, state is one of ${LISTED_CONVERSION_STATES.join(', ')}` }]);
+    }
     if (query.cursor && !isValidCursor(query.cursor)) {
       throw new ValidationError('invalid_query', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
     }
     const page = await deps.ledger.listConversions({
-      routing: query.state,
+      routing,
       limit: query.limit,
       ...(query.cursor ? { cursor: query.cursor } : {}),
     });
@@ -53,6 +63,31 @@ export function registerAttributionRoutes(app: FastifyInstance, deps: Attributio
       ...(page.cursor ? { next_cursor: page.cursor } : {}),
     };
   });
+
+  async function searchByClick(clickId: string, query: z.output<typeof conversionListQuerySchema>) {
+    const ids = await deps.ledger.conversionIdsByClick(clickId, query.limit);
+    const records = (await Promise.all(ids.map((id) => deps.ledger.getConversion(id)))).filter((record) => record !== null);
+    const found = await Promise.all(
+      records.map(async (record) => {
+        const deliveries = await deps.ledger.getDeliveries(record.deliveryIds);
+        return { record, state: conversionState(record.routing, deliveries, record.deliveryIds.length) };
+      }),
+    );
+    return {
+      conversions: found
+        .filter(({ record, state }) =>
+          (query.source === undefined || record.conversion.source === query.source) &&
+          (query.account === undefined || record.conversion.account === query.account) &&
+          (query.state === undefined || state === query.state),
+        )
+        .map(({ record, state }) => ({
+          ...record.conversion,
+          received_at: new Date(record.conversion.received_at).toISOString(),
+          state,
+          ...(record.reason ? { reason: record.reason } : {}),
+        })),
+    };
+  }
 
   type AttributeRequest = { Params: { id: string }; Body: z.output<typeof attributeInputSchema> };
   app.post<AttributeRequest>('/v1/conversions/:id/attribute', attributeConversionRoute, async (request, reply) => {
@@ -103,4 +138,8 @@ export function registerAttributionRoutes(app: FastifyInstance, deps: Attributio
       ...(click ? { from_click: true } : {}),
     });
   });
+}
+
+function isListedState(state: string): state is (typeof LISTED_CONVERSION_STATES)[number] {
+  return (LISTED_CONVERSION_STATES as readonly string[]).includes(state);
 }

@@ -21,9 +21,13 @@ export const offerInputSchema = z
 
 /** Routing states the ledger indexes conversions by (routed ones are listed through their deliveries). */
 export const LISTED_CONVERSION_STATES = ['unattributed', 'suppressed', 'no_postback'] as const;
+const CONVERSION_STATES = [...LISTED_CONVERSION_STATES, 'pending', 'delivered', 'failed'] as const;
 
 export const conversionListQuerySchema = z.strictObject({
-  state: z.enum(LISTED_CONVERSION_STATES).default('unattributed'),
+  click_id: z.string().min(1).max(256).optional().describe('every conversion of this click id (any state), served by an index'),
+  source: z.string().min(1).max(128).optional().describe('with `click_id`: only this source'),
+  account: z.string().min(1).max(128).optional().describe('with `click_id`: only this account'),
+  state: z.enum(CONVERSION_STATES).optional().describe('without `click_id`: which kept-but-not-delivered state to list (default `unattributed`); with it, a filter on any state'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(512).optional(),
 });
@@ -46,15 +50,16 @@ const keptConversionShape = conversionFieldsShape.extend({
   event: z.string(),
   received_at: z.iso.datetime(),
   previous_id: z.string().optional(),
-  state: z.enum(LISTED_CONVERSION_STATES),
+  state: z.enum(CONVERSION_STATES),
   reason: z.string().optional(),
 }).meta({ id: 'KeptConversion' });
 
 export const listConversionsRoute = {
   schema: {
     tags: ['conversions'],
-    summary: 'List conversions that were kept but not delivered (unattributed, suppressed, no_postback), newest first',
-    description: 'One `state` per call, paged with `cursor`; each with the `reason` it was not delivered.',
+    summary: 'Find the conversions of a click id, or list those kept but not delivered (unattributed, suppressed, no_postback), newest first',
+    description:
+      'With `click_id`: every conversion of that click (any state; at most `limit`, no further pages), optionally filtered by `source`, `account` and `state`, served by a per-click index. Without it: one kept-but-not-delivered `state` per call (default `unattributed`), paged with `cursor`, each with the `reason` it was not delivered.',
     security: security.read,
     querystring: conversionListQuerySchema,
     response: {

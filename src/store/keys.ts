@@ -30,6 +30,8 @@ export function createKeys(prefix: string) {
     deliveriesByState: (state: DeliveryState) => `${control}:ix:dlv:${state}`,
     deliveriesByAccountState: (account: string, state: DeliveryState) => `${control}:ix:dlv:${state}:acct:${account}`,
     conversionsByState: (state: string) => `${control}:ix:conv:${state}`,
+    /** Conversions by click id (score: received_at), for "did this click convert?"; expires with retention. */
+    conversionsByClick: (clickId: string) => `${prefix}:ix:click:${clickId}`,
     /**
      * Deliveries not yet settled (pending, retrying), scored by when they are
      * next expected to make progress (unix ms): the reconciler reads only the

@@ -114,6 +114,7 @@ export class Ledger {
     const stored: StoredConversion = { conversion, routing, ...(reason ? { reason } : {}), deliveries: 0 };
     await Promise.all([
       this.write(conversion.id, ['c', JSON.stringify(stored)]),
+      this.indexClick(conversion),
       this.addToIndex(this.keys.conversionsByState(routing), conversion.id, conversion.received_at),
     ]);
   }
@@ -144,8 +145,25 @@ export class Ledger {
     await this.indexUnsettled(deliveries);
     await Promise.all([
       this.write(conversion.id, fields),
+      this.indexClick(conversion),
       ...deliveries.map((delivery) => this.indexState(delivery, undefined, delivery.updatedAt)),
     ]);
+  }
+
+  /**
+   * The click-id search index: one small sorted set per click id, in its own
+   * slot (so two commands, not part of the conversion's write), expiring with
+   * the records it points to.
+   */
+  private async indexClick(conversion: Conversion): Promise<void> {
+    if (!conversion.click_id) return;
+    const key = this.keys.conversionsByClick(conversion.click_id);
+    await Promise.all([this.redis.zadd(key, conversion.received_at, conversion.id), this.redis.pexpire(key, this.options.retentionMs)]);
+  }
+
+  /** Conversions of one click id, newest first (at most `limit`). */
+  async conversionIdsByClick(clickId: string, limit: number): Promise<string[]> {
+    return this.redis.zrevrangebyscore(this.keys.conversionsByClick(clickId), '+inf', '-inf', 'LIMIT', 0, limit);
   }
 
   /** Puts the unsettled ones of these deliveries in the reconciler's index (at their due time). */
