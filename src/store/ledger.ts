@@ -156,10 +156,22 @@ export class Ledger {
    * the records it points to.
    */
   private async indexClick(conversion: Conversion): Promise<void> {
-    if (!conversion.click_id) return;
-    const key = this.keys.conversionsByClick(conversion.click_id);
-    await Promise.all([this.redis.zadd(key, conversion.received_at, conversion.id), this.redis.pexpire(key, this.options.retentionMs)]);
+    if (conversion.click_id) await this.clickIndexBatched('', conversion);
   }
+
+  // The click entries of one turn go in one pipeline: two commands each, one socket write for
+  // all (as separate calls on this client, they cost ~15 % of a conversion's CPU in bench/ab.ts).
+  private readonly clickIndexBatched = createTickBatcher<Conversion, void>(async (_group, conversions) => {
+    const pipeline = this.redis.pipeline();
+    for (const conversion of conversions) {
+      const key = this.keys.conversionsByClick(conversion.click_id!);
+      pipeline.zadd(key, conversion.received_at, conversion.id).pexpire(key, this.options.retentionMs);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const failure = results.find(([error]) => error)?.[0];
+    if (failure) throw failure;
+    return conversions.map(() => undefined);
+  });
 
   /** Conversions of one click id, newest first (at most `limit`). */
   async conversionIdsByClick(clickId: string, limit: number): Promise<string[]> {
