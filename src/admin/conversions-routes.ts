@@ -117,6 +117,7 @@ export function registerConversionRoutes(app: FastifyInstance, deps: ConversionR
       state: query.state,
       limit: query.limit,
       ...(query.account ? { account: query.account } : {}),
+      ...(query.host ? { host: query.host } : {}),
       ...(query.cursor ? { cursor: query.cursor } : {}),
     });
     return { deliveries: page.deliveries.map(presentDelivery), ...(page.cursor ? { next_cursor: page.cursor } : {}) };

@@ -129,7 +129,10 @@ export const listDeliveriesRoute = {
   schema: {
     tags: ['deliveries'],
     summary: 'List deliveries by state, newest first',
-    description: 'Pending deliveries are not listed; those waiting for their host show under /v1/hosts.',
+    description:
+      'Newest change first; `pending` ones (not attempted yet, parked behind their host, or redriven) latest due first. ' +
+      '`account` is served by an index; `host` filters as the listing is walked: a page may hold fewer than `limit` ' +
+      '(at most 5,000 entries are read per call) and `next_cursor` tells whether to go on.',
     security: security.read,
     querystring: deliveryListQuerySchema,
     response: {

@@ -13,7 +13,7 @@ export const networkIdSchema = z.string().superRefine((id, context) => {
 });
 
 /** The delivery states `GET /v1/deliveries` lists, as the contract names them. */
-export const LISTED_DELIVERY_STATES = ['failed', 'retrying', 'delivered'] as const;
+export const LISTED_DELIVERY_STATES = ['failed', 'retrying', 'delivered', 'pending'] as const;
 
 /** Ids end up in Redis keys and URLs: keep them short and plain. */
 export const idSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : - only, at most 128');
@@ -147,9 +147,14 @@ export const accountRequestSchema = accountSchemaWith(
 export type AccountInput = z.infer<typeof accountInputSchema>;
 
 export const deliveryListQuerySchema = z.strictObject({
-  // Pending deliveries are not listed (they are not indexed); parked ones show under /v1/hosts.
   state: z.enum(LISTED_DELIVERY_STATES).default('failed'),
   account: idSchema.optional(),
+  host: z
+    .string()
+    .regex(/^[^\s/?#@]{1,260}$/, 'expected host or host:port')
+    .transform((host) => host.toLowerCase())
+    .optional()
+    .describe('`host[:port]` as the delivery URLs carry it'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(512).optional(),
 });

@@ -9,6 +9,7 @@ import type { TemplateLevel } from '../domain/account.js';
 import type { RelayKeys } from './keys.js';
 import { redactUrl } from '../audit/redact-url.js';
 import { batchGroupFor, createTickBatcher } from '../redis/tick-batcher.js';
+import { decodeCursor, encodeCursor, walkIndex } from './index-walk.js';
 
 export interface ConversionRecord {
   conversion: Conversion;
@@ -322,19 +323,32 @@ export class Ledger {
   });
 
   /**
-   * Newest change first, paged by `pageOfIndex`.
+   * Newest change first (pending ones: latest due first), walking the state
+   * index and keeping the records whose own state, account and host match:
+   * the index is written apart from the records, so each record's own state
+   * is trusted. Pending deliveries have no state index (that write would be
+   * the busiest of all); every one is in the reconciler's unsettled index,
+   * which is walked instead. A host filter has no index: at most
+   * LIST_SCAN_BUDGET entries are read per call, then the page ends with a cursor.
    */
-  async listDeliveries(filter: { state: DeliveryState; account?: string; limit: number; cursor?: string }): Promise<DeliveryPage> {
-    const indexKey = filter.account
-      ? this.keys.deliveriesByAccountState(filter.account, filter.state)
-      : this.keys.deliveriesByState(filter.state);
-    const page = await this.pageOfIndex(indexKey, filter.limit, filter.cursor);
-    const deliveries = await this.getDeliveries(page.ids);
-    return {
-      // The index is written apart from the records: trust each record's own state.
-      deliveries: deliveries.filter((delivery) => delivery.state === filter.state),
-      ...(page.cursor ? { cursor: page.cursor } : {}),
-    };
+  async listDeliveries(filter: { state: DeliveryState; account?: string; host?: string; limit: number; cursor?: string }): Promise<DeliveryPage> {
+    const indexKey =
+      filter.state === 'pending'
+        ? this.keys.unsettledDeliveries
+        : filter.account
+          ? this.keys.deliveriesByAccountState(filter.account, filter.state)
+          : this.keys.deliveriesByState(filter.state);
+    const page = await walkIndex(
+      this.redis,
+      indexKey,
+      { limit: filter.limit, budget: LIST_SCAN_BUDGET, ...(filter.cursor ? { cursor: filter.cursor } : {}) },
+      (ids) => Promise.all(ids.map((id) => this.getDelivery(id))),
+      (delivery) =>
+        delivery.state === filter.state &&
+        (filter.account === undefined || delivery.account === filter.account) &&
+        (filter.host === undefined || delivery.host === filter.host),
+    );
+    return { deliveries: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
   /** Ids in an index, oldest first, for bulk operations; bounded by `limit`. */
@@ -438,6 +452,8 @@ export class Ledger {
 }
 
 const TRIM_EVERY = 32;
+/** Index entries one listing call reads at most when a filter has no index of its own. */
+const LIST_SCAN_BUDGET = 5_000;
 
 export function isUnsettled(delivery: DeliveryRecord): boolean {
   return delivery.state === 'pending' || delivery.state === 'retrying';
@@ -446,18 +462,6 @@ export function isUnsettled(delivery: DeliveryRecord): boolean {
 /** When an unsettled delivery is next expected to make progress: its next attempt or recheck, else now-ish. */
 export function dueAt(delivery: DeliveryRecord): number {
   return delivery.nextAttemptAt ?? delivery.updatedAt;
-}
-
-function encodeCursor(score: string, id: string): string {
-  return Buffer.from(`${score}|${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { score: number; id: string } | null {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const separator = text.indexOf('|');
-  const score = Number(text.slice(0, separator));
-  if (separator < 1 || !Number.isFinite(score)) return null;
-  return { score, id: text.slice(separator + 1) };
 }
 
 export function isValidCursor(cursor: string): boolean {
