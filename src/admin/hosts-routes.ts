@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import type { HostGate, HostStatus } from '../delivery/host-gate.js';
 import { wakeDeliveries, type RetryJob } from '../queue/queues.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { getHostRoute, listHostsRoute, pauseHostRoute, resumeHostRoute } from './hosts-schemas.js';
+import { getHostRoute, listHostsRoute, pauseHostRoute, resetHostRoute, resumeHostRoute } from './hosts-schemas.js';
 
 /** `host` or `host:port` as URLs carry them; a host may be paused before its first delivery. */
 const HOST_PATTERN = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
@@ -30,7 +30,8 @@ function present(status: HostStatus) {
 /**
  * Tracker hosts as operators see them: what is in flight, what waits and
  * why (circuit, pause), and the last error. Pausing parks new attempts to a
- * host without failing them; resuming wakes them.
+ * host without failing them; resuming wakes them; a reset closes an open
+ * circuit at once (the tracker is known to be back) instead of after its cooldown.
  */
 export function registerHostRoutes(
   app: FastifyInstance,
@@ -56,11 +57,17 @@ export function registerHostRoutes(
     return present(await deps.gate.status(host));
   });
 
+  // Resume closes the circuit too: an operator resuming a host means "send to it again now".
   app.post<{ Params: { host: string } }>('/v1/hosts/:host/resume', resumeHostRoute, async (request) => {
     const host = checkHost(request.params.host);
-    await deps.gate.setPaused(host, false);
-    // Wake as many as the host may take at once; each finished attempt wakes the next.
-    await wakeDeliveries(deps.retries, await deps.gate.takeParked(host, deps.hostConcurrency));
+    await wakeDeliveries(deps.retries, await deps.gate.reset(host, { resume: true }));
+    return present(await deps.gate.status(host));
+  });
+
+  app.post<{ Params: { host: string } }>('/v1/hosts/:host/reset', resetHostRoute, async (request) => {
+    const host = checkHost(request.params.host);
+    await known(host);
+    await wakeDeliveries(deps.retries, await deps.gate.reset(host));
     return present(await deps.gate.status(host));
   });
 }

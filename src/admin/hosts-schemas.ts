@@ -53,10 +53,23 @@ export const pauseHostRoute = {
 export const resumeHostRoute = {
   schema: {
     tags: ['hosts'],
-    summary: 'Resume deliveries to a paused host',
-    description: 'Wakes as many parked deliveries as the host may take at once; each finished attempt wakes the next.',
+    summary: 'Resume deliveries to a paused host, closing its circuit',
+    description:
+      'Lifts the pause and closes the circuit if it is open (as a reset does), then wakes as many parked deliveries as the host may take at once; each finished attempt wakes the next.',
     security: security.write,
     params: hostParams,
     response: { 200: json('The host, resumed', hostShape), 400: invalid, ...writeErrors },
+  },
+};
+
+export const resetHostRoute = {
+  schema: {
+    tags: ['hosts'],
+    summary: "Close a host's circuit now and wake what waits on it",
+    description:
+      'For a tracker known to be back: the circuit closes (failures counted from zero) without waiting for its cooldown, and as many parked deliveries as the host may take at once go now; each finished attempt wakes the next. A paused host stays paused (its circuit is closed, nothing is woken). 404 for a host the relay has never seen.',
+    security: security.write,
+    params: hostParams,
+    response: { 200: json('The host, circuit closed', hostShape), 400: invalid, ...writeErrors, 404: notFound },
   },
 };

@@ -146,10 +146,29 @@ if #wake > 0 then redis.call('ZREM', KEYS[1], unpack(wake)) end
 return wake
 `;
 
+// An operator's reset: close the circuit now (and, for a resume, lift the
+// pause), then hand back as many parked deliveries as there are free slots,
+// as a successful release would. ARGV: now, cap, '1' to lift the pause.
+const RESET = `
+local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
+local now, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
+if ARGV[3] == '1' then redis.call('HDEL', circuit, 'paused') end
+redis.call('HSET', circuit, 'state', 'closed', 'failures', 0)
+redis.call('HDEL', circuit, 'probe_at', 'opened_at')
+if redis.call('HGET', circuit, 'paused') == '1' then return {} end
+redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+local free = cap - redis.call('ZCARD', leases)
+if free <= 0 then return {} end
+local wake = redis.call('ZRANGE', parked, 0, free - 1)
+if #wake > 0 then redis.call('ZREM', parked, unpack(wake)) end
+return wake
+`;
+
 type Scripted = RedisClient & {
   relayHostAcquire(leases: string, circuit: string, parked: string, ...args: Array<string | number>): Promise<Array<string | number>>;
   relayHostRelease(leases: string, circuit: string, parked: string, ...args: Array<string | number>): Promise<[string, number, string[]]>;
   relayHostTakeParked(parked: string, count: number): Promise<string[]>;
+  relayHostReset(leases: string, circuit: string, parked: string, now: number, cap: number, resume: string): Promise<string[]>;
 };
 
 /**
@@ -170,6 +189,7 @@ export class HostGate {
     redis.defineCommand('relayHostAcquire', { numberOfKeys: 3, lua: ACQUIRE });
     redis.defineCommand('relayHostRelease', { numberOfKeys: 3, lua: RELEASE });
     redis.defineCommand('relayHostTakeParked', { numberOfKeys: 1, lua: TAKE_PARKED });
+    redis.defineCommand('relayHostReset', { numberOfKeys: 3, lua: RESET });
     this.redis = redis as Scripted;
   }
 
@@ -247,6 +267,18 @@ export class HostGate {
     await this.redis.sadd(this.keys.hosts, host);
     if (paused) await this.redis.hset(this.keys.hostCircuit(host), 'paused', '1');
     else await this.redis.hdel(this.keys.hostCircuit(host), 'paused');
+  }
+
+  /**
+   * Closes the host's circuit now (failures counted from zero) and, with
+   * `resume`, lifts its pause: answers the parked deliveries that may go at
+   * once (removed from the parked set; the caller wakes them). A host still
+   * paused wakes none. The probe job an open circuit scheduled still runs
+   * later and finds nothing to probe.
+   */
+  async reset(host: string, options: { resume?: boolean } = {}, now = Date.now()): Promise<string[]> {
+    await this.redis.sadd(this.keys.hosts, host);
+    return this.redis.relayHostReset(...this.hostKeys(host), now, this.options.concurrency, options.resume ? '1' : '0');
   }
 
   async listHosts(): Promise<string[]> {

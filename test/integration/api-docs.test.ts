@@ -264,6 +264,8 @@ describe('OpenAPI document', () => {
     await call('GET', '/v1/hosts/127.0.0.1:9', '/v1/hosts/:host');
     await call('GET', '/v1/hosts/unknown.example', '/v1/hosts/:host');
     await call('POST', '/v1/hosts/127.0.0.1:9/resume', '/v1/hosts/:host/resume');
+    await call('POST', '/v1/hosts/127.0.0.1:9/reset', '/v1/hosts/:host/reset');
+    await call('POST', '/v1/hosts/never.example/reset', '/v1/hosts/:host/reset');
     await call('POST', '/v1/hosts/bad%20host/pause', '/v1/hosts/:host/pause');
 
     await call('GET', '/v1/networks', '/v1/networks');
