@@ -6,7 +6,7 @@
  * optionally followed by a path prefix: the folder a self-hosted tracker is
  * installed in (Binom) or the per-install postback key (Keitaro:
  * `https://trk.example.com/a1b2c3d`). The preset's endpoint path (`/postback`,
- * `/click.php`, `/cf/cv`) is appended, unless the base already ends with it, so
+ * `/click.php`, `/cf/cv`, `/tracking202/static/gpb.php`) is appended, unless the base already ends with it, so
  * the full postback base copied from the tracker (`https://trk.example.com/a1b2c3d/postback`)
  * works as well. Trailing slashes are ignored. The base must be an absolute
  * http(s) URL without credentials, query string or fragment: the preset writes
@@ -18,7 +18,7 @@
  * template is stored as plain text and can be edited to add them.
  */
 
-export const PRESET_NAMES = ['voluum', 'redtrack', 'bemob', 'binom', 'keitaro', 'clickflare'] as const;
+export const PRESET_NAMES = ['voluum', 'redtrack', 'bemob', 'binom', 'keitaro', 'clickflare', 'prosper202'] as const;
 
 export type PresetName = (typeof PRESET_NAMES)[number];
 
@@ -70,6 +70,12 @@ const PRESETS: ReadonlyMap<PresetName, PresetSpec> = new Map<PresetName, PresetS
   // ClickFlare: https://help.clickflare.io/en/tracking/how-to-submit-an-s2s-postback-url-to-an-affiliate-network-in-clickflare
   // — `<domain>/cf/cv?click_id=REPLACE&payout=OPTIONAL&txid=OPTIONAL`.
   ['clickflare', { endpoint: '/cf/cv', query: 'click_id={click_id}&payout={payout}&txid={conversion_id}' }],
+  // Prosper202 (open source, self-hosted): https://github.com/tracking202/prosper202/blob/master/tracking202/static/gpb.php
+  // — the global postback `<install>/tracking202/static/gpb.php?subid=…&amount=…`: `subid` (alias `sid`) is Prosper's
+  // click id and must be numeric (else 404 "SubID not found"), `amount` is the payout. `txid` is the transaction id
+  // newer versions record conversions idempotently by (202-config/static-endpoint-helpers.php, p202ExtractTransactionId);
+  // older ones ignore it. Numeric click ids pass through our macros unchanged.
+  ['prosper202', { endpoint: '/tracking202/static/gpb.php', query: 'subid={click_id}&amount={payout}&txid={conversion_id}' }],
 ]);
 
 export function isPresetName(name: unknown): name is PresetName {

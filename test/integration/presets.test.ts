@@ -96,6 +96,32 @@ describe('tracker presets in accounts', () => {
     expect(Object.fromEntries(keitaro!.query)).toEqual({ subid: 'kt-1', status: 'sale', payout: '5', tid });
   });
 
+  it('prosper202: a numeric click id reaches gpb.php as subid, the payout as amount', async () => {
+    const put = await relay.request({
+      method: 'PUT',
+      url: '/v1/accounts/p202',
+      admin: true,
+      body: { postback: { url: { preset: 'prosper202', base_url: `${tracker.origin}/p202` } } },
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(201);
+    // As gpb.php answers: 404 "SubID not found" unless subid is numeric, else 202.
+    tracker.respond((hit, res) => {
+      const ok = hit.url.startsWith('/p202/tracking202/static/gpb.php?') && /^\d+$/.test(hit.query.get('subid') ?? '');
+      res.statusCode = ok ? 202 : 404;
+      res.end(ok ? '{"error":false,"code":202,"msg":"Postback successful"}' : '{"error":true,"code":404,"msg":"SubID not found"}');
+    });
+    try {
+      const before = tracker.hits.length;
+      const conversion = await postback('click_id=4815162342&payout=3.25&account=p202');
+      expect(conversion.state).toBe('delivered');
+      const hit = tracker.hits[before]!;
+      expect(hit.url).toBe(`/p202/tracking202/static/gpb.php?subid=4815162342&amount=3.25&txid=${hit.query.get('txid')}`);
+      expect(hit.query.get('txid')).toBeTruthy();
+    } finally {
+      tracker.respond((_hit, res) => res.end('OK'));
+    }
+  });
+
   it('answers 400 invalid_account naming the path of an unknown preset or a bad base, and saves nothing', async () => {
     const unknown = await relay.request({
       method: 'PUT',
@@ -106,7 +132,7 @@ describe('tracker presets in accounts', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body).toEqual({
       error: 'invalid_account',
-      details: [{ path: 'offers.42.url', message: 'unknown preset "voloom"; known: voluum, redtrack, bemob, binom, keitaro, clickflare' }],
+      details: [{ path: 'offers.42.url', message: 'unknown preset "voloom"; known: voluum, redtrack, bemob, binom, keitaro, clickflare, prosper202' }],
     });
 
     const badBase = await relay.request({

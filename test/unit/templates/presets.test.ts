@@ -62,6 +62,13 @@ describe('presetTemplate', () => {
       path: `${BASE}/cf/cv`,
       query: { click_id: 'ck 1&x', payout: '1.50', txid: 'conv-9' },
     },
+    {
+      preset: 'prosper202',
+      base: BASE,
+      template: `${BASE}/tracking202/static/gpb.php?subid={click_id}&amount={payout}&txid={conversion_id}`,
+      path: `${BASE}/tracking202/static/gpb.php`,
+      query: { subid: 'ck 1&x', amount: '1.50', txid: 'conv-9' },
+    },
   ];
 
   it('covers every preset', () => {
@@ -105,6 +112,16 @@ describe('presetTemplate', () => {
     expect(presetTemplate('voluum', `${BASE}/mypostback`)).toBe(`${BASE}/mypostback/postback?cid={click_id}&payout={payout}&txid={conversion_id}`);
   });
 
+  it('prosper202: a numeric click id (what gpb.php requires) goes out as it came, in an install folder too', () => {
+    const text = presetTemplate('prosper202', 'https://p202.example.com/tracker/');
+    expect(text).toBe('https://p202.example.com/tracker/tracking202/static/gpb.php?subid={click_id}&amount={payout}&txid={conversion_id}');
+    expect(presetTemplate('prosper202', 'https://p202.example.com/tracker/tracking202/static/gpb.php')).toBe(text);
+    const url = new URL(renderTemplate(text, { click_id: '000123456789', payout: '12.5', conversion_id: 'c-1' }));
+    expect(url.searchParams.get('subid')).toBe('000123456789');
+    expect(url.searchParams.get('amount')).toBe('12.5');
+    expect(url.search).toBe('?subid=000123456789&amount=12.5&txid=c-1');
+  });
+
   it('requires the postback key in a Keitaro base', () => {
     for (const base of [BASE, `${BASE}/`, `${BASE}/postback`]) {
       expect(() => presetTemplate('keitaro', base)).toThrow(/keitaro base_url must include the postback key/);
@@ -120,7 +137,7 @@ describe('presetTemplate', () => {
   it('names an unknown preset and lists the known ones', () => {
     expect(() => presetTemplate('voloom', BASE)).toThrow(PresetError);
     expect(() => presetTemplate('voloom', BASE)).toThrow(
-      'unknown preset "voloom"; known: voluum, redtrack, bemob, binom, keitaro, clickflare',
+      'unknown preset "voloom"; known: voluum, redtrack, bemob, binom, keitaro, clickflare, prosper202',
     );
     for (const name of ['Voluum', '__proto__', 'toString', 'constructor', '']) {
       expect(isPresetName(name)).toBe(false);
@@ -193,7 +210,7 @@ describe('expandAccountPresets', () => {
       { path: 'postback.url', message: expect.stringMatching(/^base_url "trk\.example\.com" must be an absolute http or https URL/) },
       { path: 'offers.7.url.1', message: expect.stringMatching(/^"preset" is required, one of: voluum, redtrack/) },
       { path: 'offers.7.events.lead', message: 'unknown field(s) in preset: et' },
-      { path: 'offers.42.url', message: 'unknown preset "voloom"; known: voluum, redtrack, bemob, binom, keitaro, clickflare' },
+      { path: 'offers.42.url', message: 'unknown preset "voloom"; known: voluum, redtrack, bemob, binom, keitaro, clickflare, prosper202' },
     ]);
   });
 
