@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { REPO_ROOT, stopAllChildren } from './lib/children.js';
 import { sleep } from './lib/clock.js';
 import type { AcceptFigures, E2eFigures, RelayLikeFigures } from './lib/measure.js';
+import { issue16Targets, targetsMarkdownTable, targetsTextTable } from './lib/issue-targets.js';
 import { markdownTable, row, textTable, type ComparisonRow } from './lib/report.js';
 import type { Noise } from './lib/noise.js';
 import type { BenchSettings } from './lib/settings.js';
@@ -307,9 +308,11 @@ const context =
   `N=${n} postbacks, ${settings.concurrency} in flight, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), ` +
   `load average ${loadBefore[0]!.toFixed(2)} → ${loadAfter[0]!.toFixed(2)}, node ${process.version}, ${redisVersion()}, ` +
   `${gitDescription()}; all phases in one run of ${wallSeconds} s`;
+const targets = issue16Targets({ minimalRelay, relay, relaySplit, paired, openLoop, memory, concurrency: settings.concurrency });
 log(`\n${textTable(rows)}\n`);
+log(`Issue 16's targets:\n\n${targetsTextTable(targets)}\n`);
 log('Markdown:\n');
-log(`${markdownTable(rows)}\n\n_${context}._\n`);
+log(`${markdownTable(rows)}\n\n${targetsMarkdownTable(targets)}\n\n_${context}._\n`);
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
@@ -326,6 +329,7 @@ writeFileSync(
       phaseSeconds,
       results,
       rows,
+      targets,
       warnings,
       problems,
       ok: problems.length === 0,
