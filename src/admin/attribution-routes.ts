@@ -1,4 +1,3 @@
-import { conversionState } from '../domain/delivery.js';
 import type { FastifyInstance } from 'fastify';
 import type { Queue } from 'bullmq';
 import type { Conversion } from '../domain/conversion.js';
@@ -11,13 +10,8 @@ import { attributeFromClick } from '../tracking/attribution.js';
 import { looksLikeTransactionId } from '../tracking/transaction-id.js';
 import { REATTRIBUTE_JOB_PREFIX, findQueuedConversion, type ConversionJob } from '../queue/queues.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import {
-  attributeConversionRoute,
-  listConversionsRoute,
-  LISTED_CONVERSION_STATES,
-  type attributeInputSchema,
-  type conversionListQuerySchema,
-} from './attribution-schemas.js';
+import { attributeConversionRoute, listConversionsRoute, type attributeInputSchema, type conversionListQuerySchema } from './attribution-schemas.js';
+import { exportFormat, presentFound, searchOf, sendExport, SEARCH_SCAN_BUDGET } from './conversion-export.js';
 import type { z } from 'zod';
 
 export interface AttributionRoutesDeps {
@@ -35,59 +29,21 @@ const UNSETTLED_JOB_STATES = new Set(['waiting', 'active', 'delayed', 'prioritiz
  * and hand an unattributed one to the worker again with the right account.
  */
 export function registerAttributionRoutes(app: FastifyInstance, deps: AttributionRoutesDeps): void {
-  app.get<{ Querystring: z.output<typeof conversionListQuerySchema> }>('/v1/conversions', listConversionsRoute, async (request) => {
+  app.get<{ Querystring: z.output<typeof conversionListQuerySchema> }>('/v1/conversions', listConversionsRoute, async (request, reply) => {
     const query = request.query;
-    if (query.click_id !== undefined) return searchByClick(query.click_id, query);
-    if (query.source !== undefined || query.account !== undefined) {
-      throw new ValidationError('invalid_query', [{ path: 'source', message: '`source` and `account` filter a `click_id` search' }]);
-    }
-    const routing = query.state ?? 'unattributed';
-    if (!isListedState(routing)) {
-      throw new ValidationError('invalid_query', [{ path: 'state', message: `without click_id, state is one of ${LISTED_CONVERSION_STATES.join(', ')}` }]);
-    }
     if (query.cursor && !isValidCursor(query.cursor)) {
       throw new ValidationError('invalid_query', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
     }
-    const page = await deps.ledger.listConversions({
-      routing,
+    const search = searchOf(query);
+    const format = exportFormat(query.format, request.headers.accept);
+    if (format) return sendExport(reply, format, deps.ledger, search);
+    const page = await deps.ledger.searchConversions(search, {
       limit: query.limit,
+      budget: SEARCH_SCAN_BUDGET,
       ...(query.cursor ? { cursor: query.cursor } : {}),
     });
-    return {
-      conversions: page.records.map((record) => ({
-        ...record.conversion,
-        received_at: new Date(record.conversion.received_at).toISOString(),
-        state: record.routing,
-        ...(record.reason ? { reason: record.reason } : {}),
-      })),
-      ...(page.cursor ? { next_cursor: page.cursor } : {}),
-    };
+    return { conversions: page.found.map(presentFound), ...(page.cursor ? { next_cursor: page.cursor } : {}) };
   });
-
-  async function searchByClick(clickId: string, query: z.output<typeof conversionListQuerySchema>) {
-    const ids = await deps.ledger.conversionIdsByClick(clickId, query.limit);
-    const records = (await Promise.all(ids.map((id) => deps.ledger.getConversion(id)))).filter((record) => record !== null);
-    const found = await Promise.all(
-      records.map(async (record) => {
-        const deliveries = await deps.ledger.getDeliveries(record.deliveryIds);
-        return { record, state: conversionState(record.routing, deliveries, record.deliveryIds.length) };
-      }),
-    );
-    return {
-      conversions: found
-        .filter(({ record, state }) =>
-          (query.source === undefined || record.conversion.source === query.source) &&
-          (query.account === undefined || record.conversion.account === query.account) &&
-          (query.state === undefined || state === query.state),
-        )
-        .map(({ record, state }) => ({
-          ...record.conversion,
-          received_at: new Date(record.conversion.received_at).toISOString(),
-          state,
-          ...(record.reason ? { reason: record.reason } : {}),
-        })),
-    };
-  }
 
   type AttributeRequest = { Params: { id: string }; Body: z.output<typeof attributeInputSchema> };
   app.post<AttributeRequest>('/v1/conversions/:id/attribute', attributeConversionRoute, async (request, reply) => {
@@ -138,8 +94,4 @@ export function registerAttributionRoutes(app: FastifyInstance, deps: Attributio
       ...(click ? { from_click: true } : {}),
     });
   });
-}
-
-function isListedState(state: string): state is (typeof LISTED_CONVERSION_STATES)[number] {
-  return (LISTED_CONVERSION_STATES as readonly string[]).includes(state);
 }

@@ -23,14 +23,38 @@ export const offerInputSchema = z
 export const LISTED_CONVERSION_STATES = ['unattributed', 'suppressed', 'no_postback'] as const;
 const CONVERSION_STATES = [...LISTED_CONVERSION_STATES, 'pending', 'delivered', 'failed'] as const;
 
-export const conversionListQuerySchema = z.strictObject({
-  click_id: z.string().min(1).max(256).optional().describe('every conversion of this click id (any state), served by an index'),
-  source: z.string().min(1).max(128).optional().describe('with `click_id`: only this source'),
-  account: z.string().min(1).max(128).optional().describe('with `click_id`: only this account'),
-  state: z.enum(CONVERSION_STATES).optional().describe('without `click_id`: which kept-but-not-delivered state to list (default `unattributed`); with it, a filter on any state'),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(512).optional(),
-});
+/** A time as ISO 8601 (a date-time with its offset, or a date: UTC midnight) or unix milliseconds. */
+const timeQuery = z
+  .string()
+  .refine((text) => /^\d{1,15}$/.test(text) || z.iso.datetime({ offset: true }).safeParse(text).success || z.iso.date().safeParse(text).success, {
+    message: 'expected an ISO 8601 date-time (2026-12-01T10:00:00Z), a date (2026-12-01) or unix milliseconds',
+  })
+  .transform((text) => (/^\d+$/.test(text) ? Number(text) : Date.parse(text)));
+
+const filterText = (what: string) => z.string().min(1).max(256).optional().describe(what);
+
+export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
+
+export const conversionListQuerySchema = z
+  .strictObject({
+    click_id: filterText('only this click id'),
+    source: filterText('only this source'),
+    account: filterText('only this account'),
+    offer_id: filterText('only this offer'),
+    state: z.enum(CONVERSION_STATES).optional().describe('only conversions in this state now'),
+    since: timeQuery.optional().describe('received at or after: ISO 8601 or unix milliseconds'),
+    until: timeQuery.optional().describe('received at or before: ISO 8601 or unix milliseconds'),
+    limit: z.coerce.number().int().min(1).max(500).default(50).describe('most conversions per page (not for an export)'),
+    cursor: z.string().max(512).optional().describe('`next_cursor` of the previous page'),
+    format: z
+      .enum(['json', ...EXPORT_FORMATS])
+      .optional()
+      .describe('`csv` or `ndjson`: an export of every match, streamed (also chosen by `Accept: text/csv` or `application/x-ndjson`)'),
+  })
+  .refine((query) => query.since === undefined || query.until === undefined || query.since <= query.until, {
+    path: ['until'],
+    message: 'must not be before since',
+  });
 
 /** `POST /v1/conversions/:id/attribute`: same limits as the receiver's fields. */
 export const attributeInputSchema = z.strictObject({
@@ -44,29 +68,49 @@ export const attributeInputSchema = z.strictObject({
     .optional(),
 });
 
-const keptConversionShape = conversionFieldsShape.extend({
-  id: z.string(),
-  source: z.string(),
-  event: z.string(),
-  received_at: z.iso.datetime(),
-  previous_id: z.string().optional(),
-  state: z.enum(CONVERSION_STATES),
-  reason: z.string().optional(),
-}).meta({ id: 'KeptConversion' });
+const keptConversionShape = conversionFieldsShape
+  .extend({
+    id: z.string(),
+    source: z.string(),
+    event: z.string(),
+    received_at: z.iso.datetime(),
+    previous_id: z.string().optional(),
+    state: z.enum(CONVERSION_STATES),
+    reason: z.string().optional().describe('why an unattributed, suppressed or no_postback conversion was not delivered'),
+    level: z.enum(['offer_event', 'offer', 'global_event', 'global']).optional().describe('the template level that matched'),
+    warnings: z
+      .array(z.object({ field: z.string(), value: z.string(), message: z.string() }))
+      .optional()
+      .describe('optional values dropped on the way in'),
+  })
+  .meta({ id: 'KeptConversion' });
 
 export const listConversionsRoute = {
   schema: {
     tags: ['conversions'],
-    summary: 'Find the conversions of a click id, or list those kept but not delivered (unattributed, suppressed, no_postback), newest first',
+    summary: 'Search conversions by click id, source, account, offer, state and time, newest first; or export them as CSV or NDJSON',
     description:
-      'With `click_id`: every conversion of that click (any state; at most `limit`, no further pages), optionally filtered by `source`, `account` and `state`, served by a per-click index. Without it: one kept-but-not-delivered `state` per call (default `unattributed`), paged with `cursor`, each with the `reason` it was not delivered.',
+      'Any combination of filters; none lists every recorded conversion. Served by indexes (by time, click id, source, account, offer, and the kept-but-not-delivered states), ' +
+      'all ordered by `received_at`: the one with the fewest entries in the time range is walked and every filter checked on each record. ' +
+      'A filter with no index of its own (`state` delivered, failed or pending, or a combination) may leave a page short: at most 5,000 entries are read per call, ' +
+      'and `next_cursor` tells whether to go on. A conversion shows once a worker has recorded it (`GET /v1/conversions/:id` also finds it while queued). ' +
+      '`format=csv` or `format=ndjson` (or the matching `Accept`) streams every match instead of a page.',
     security: security.read,
     querystring: conversionListQuerySchema,
     response: {
-      200: json(
-        'One page',
-        z.object({ conversions: z.array(keptConversionShape), next_cursor: z.string().optional().describe('pass as `cursor` for the next page') }),
-      ),
+      200: {
+        description: 'One page (JSON); with `format`, the export: CSV with a header row of canonical field names, or one JSON conversion per line',
+        content: {
+          'application/json': {
+            schema: z.object({
+              conversions: z.array(keptConversionShape),
+              next_cursor: z.string().optional().describe('pass as `cursor` for the next page'),
+            }),
+          },
+          'text/csv': { schema: z.string().describe('header row `id,received_at,state,click_id,…`, then one row per conversion') },
+          'application/x-ndjson': { schema: z.string().describe('one conversion (as in the JSON page) per line') },
+        },
+      },
       400: invalid,
       ...readErrors,
     },

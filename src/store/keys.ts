@@ -30,6 +30,15 @@ export function createKeys(prefix: string) {
     deliveriesByState: (state: DeliveryState) => `${control}:ix:dlv:${state}`,
     deliveriesByAccountState: (account: string, state: DeliveryState) => `${control}:ix:dlv:${state}:acct:${account}`,
     conversionsByState: (state: string) => `${control}:ix:conv:${state}`,
+    /**
+     * Conversion search (score: received_at, trimmed by retention): every
+     * recorded conversion, and by source, account and offer. A search walks
+     * the smallest of those its filters name and checks each record.
+     */
+    conversionsByTime: `${control}:ix:cs`,
+    conversionsBySource: (source: string) => `${control}:ix:cs:src:${source}`,
+    conversionsByAccount: (account: string) => `${control}:ix:cs:acct:${account}`,
+    conversionsByOffer: (offerId: string) => `${control}:ix:cs:offer:${offerId}`,
     /** Conversions by click id (score: received_at), for "did this click convert?"; expires with retention. */
     conversionsByClick: (clickId: string) => `${prefix}:ix:click:${clickId}`,
     /**

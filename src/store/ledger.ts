@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/connection.js';
 import type { Conversion, DeliveryState } from '../domain/conversion.js';
-import { applyAttempt, hostOfUrl, parkedDelivery, type AttemptRecord, type AttemptTransition, type DeliveryRecord, type RoutingState } from '../domain/delivery.js';
+import { applyAttempt, conversionState, hostOfUrl, parkedDelivery, type AttemptRecord, type AttemptTransition, type DeliveryRecord, type RoutingState } from '../domain/delivery.js';
 
 // The delivery state machine is domain logic; the ledger stores what it decides.
 export { applyAttempt, conversionState, parkedDelivery } from '../domain/delivery.js';
@@ -9,7 +9,8 @@ import type { TemplateLevel } from '../domain/account.js';
 import type { RelayKeys } from './keys.js';
 import { redactUrl } from '../audit/redact-url.js';
 import { batchGroupFor, createTickBatcher } from '../redis/tick-batcher.js';
-import { decodeCursor, encodeCursor, walkIndex } from './index-walk.js';
+import { decodeCursor, walkIndex } from './index-walk.js';
+import { candidateIndexes, matchesSearch, type ConversionSearch, type FoundConversion } from './conversion-search.js';
 
 export interface ConversionRecord {
   conversion: Conversion;
@@ -106,7 +107,10 @@ export class Ledger {
     redis.defineCommand('relayLedgerWrite', { lua: WRITE });
     this.redis = redis as Scripted;
     this.batchGroup = batchGroupFor(redis);
+    this.cluster = 'isCluster' in redis && redis.isCluster === true;
   }
+
+  private readonly cluster: boolean;
 
   private readonly batchGroup: (key: string) => string;
 
@@ -115,7 +119,7 @@ export class Ledger {
     const stored: StoredConversion = { conversion, routing, ...(reason ? { reason } : {}), deliveries: 0 };
     await Promise.all([
       this.write(conversion.id, ['c', JSON.stringify(stored)]),
-      this.indexClick(conversion),
+      this.indexForSearch(conversion),
       this.addToIndex(this.keys.conversionsByState(routing), conversion.id, conversion.received_at),
     ]);
   }
@@ -146,37 +150,103 @@ export class Ledger {
     await this.indexUnsettled(deliveries);
     await Promise.all([
       this.write(conversion.id, fields),
-      this.indexClick(conversion),
+      this.indexForSearch(conversion),
       ...deliveries.map((delivery) => this.indexState(delivery, undefined, delivery.updatedAt)),
     ]);
   }
 
   /**
-   * The click-id search index: one small sorted set per click id, in its own
-   * slot (so two commands, not part of the conversion's write), expiring with
-   * the records it points to.
+   * The search indexes: the click id's own sorted set (its own slot, expiring
+   * with the records it points to), and the time, source, account and offer
+   * sets in the control slot (trimmed by retention). Not part of the
+   * conversion's write (other slots); a lost entry hides a conversion from
+   * search, never from its id.
    */
-  private async indexClick(conversion: Conversion): Promise<void> {
-    if (conversion.click_id) await this.clickIndexBatched('', conversion);
+  private async indexForSearch(conversion: Conversion): Promise<void> {
+    await this.searchIndexBatched('', conversion);
   }
 
-  // The click entries of one turn go in one pipeline: two commands each, one socket write for
-  // all (as separate calls on this client, they cost ~15 % of a conversion's CPU in bench/ab.ts).
-  private readonly clickIndexBatched = createTickBatcher<Conversion, void>(async (_group, conversions) => {
-    const pipeline = this.redis.pipeline();
+  // The entries of one turn go in one pipeline: one ZADD per control-slot key for all its
+  // conversions, plus ZADD and PEXPIRE per click id (as separate calls on this client, the
+  // click entries alone cost ~15 % of a conversion's CPU in bench/ab.ts). A cluster client
+  // cannot pipeline keys of several slots: there each command goes on its own.
+  private readonly searchIndexBatched = createTickBatcher<Conversion, void>(async (_group, conversions) => {
+    const commands: Array<[string, ...Array<string | number>]> = [];
+    const byKey = new Map<string, Array<string | number>>();
+    const add = (key: string, conversion: Conversion) => {
+      const entries = byKey.get(key);
+      if (entries) entries.push(conversion.received_at, conversion.id);
+      else byKey.set(key, [conversion.received_at, conversion.id]);
+    };
     for (const conversion of conversions) {
-      const key = this.keys.conversionsByClick(conversion.click_id!);
-      pipeline.zadd(key, conversion.received_at, conversion.id).pexpire(key, this.options.retentionMs);
+      if (conversion.click_id) {
+        const key = this.keys.conversionsByClick(conversion.click_id);
+        commands.push(['zadd', key, conversion.received_at, conversion.id], ['pexpire', key, this.options.retentionMs]);
+      }
+      add(this.keys.conversionsByTime, conversion);
+      add(this.keys.conversionsBySource(conversion.source), conversion);
+      if (conversion.account) add(this.keys.conversionsByAccount(conversion.account), conversion);
+      if (conversion.offer_id) add(this.keys.conversionsByOffer(conversion.offer_id), conversion);
     }
-    const results = (await pipeline.exec()) ?? [];
-    const failure = results.find(([error]) => error)?.[0];
-    if (failure) throw failure;
+    const now = Date.now();
+    const trim = Math.random() * TRIM_EVERY < 1;
+    for (const [key, entries] of byKey) {
+      commands.push(['zadd', key, ...entries]);
+      // An index no longer written (a source gone quiet) expires; renewed at most once a second per key.
+      if (now - (this.expiryRenewedAt.get(key) ?? 0) >= 1_000) {
+        this.expiryRenewedAt.set(key, now);
+        commands.push(['pexpire', key, this.options.retentionMs]);
+      }
+      // By age only: search reaches back as far as the records it points to are kept.
+      if (trim) commands.push(['zremrangebyscore', key, '-inf', now - this.options.retentionMs]);
+    }
+    if (this.cluster) {
+      await Promise.all(commands.map(([name, ...args]) => this.redis.call(name, ...args)));
+    } else {
+      const results = (await this.redis.pipeline(commands).exec()) ?? [];
+      const failure = results.find(([error]) => error)?.[0];
+      if (failure) throw failure;
+    }
     return conversions.map(() => undefined);
   });
 
-  /** Conversions of one click id, newest first (at most `limit`). */
-  async conversionIdsByClick(clickId: string, limit: number): Promise<string[]> {
-    return this.redis.zrevrangebyscore(this.keys.conversionsByClick(clickId), '+inf', '-inf', 'LIMIT', 0, limit);
+  /**
+   * One page of a conversion search, newest first: walks the candidate index
+   * with the fewest entries in the time range (see conversion-search.ts),
+   * reading at most `budget` entries (then the page ends short, with a cursor).
+   */
+  async searchConversions(
+    search: ConversionSearch,
+    page: { limit: number; cursor?: string; budget: number },
+  ): Promise<{ found: FoundConversion[]; cursor?: string; scanned: number }> {
+    const candidates = candidateIndexes(this.keys, search);
+    const min = search.since ?? '-inf';
+    const max = search.until ?? '+inf';
+    const counts = await Promise.all(candidates.map((key) => this.redis.zcount(key, min, max)));
+    const key = candidates[counts.indexOf(Math.min(...counts))]!;
+    const walked = await walkIndex(
+      this.redis,
+      key,
+      {
+        limit: page.limit,
+        budget: page.budget,
+        ...(page.cursor ? { cursor: page.cursor } : {}),
+        ...(search.since !== undefined ? { minScore: search.since } : {}),
+        ...(search.until !== undefined ? { maxScore: search.until } : {}),
+      },
+      (ids) => this.findConversions(ids),
+      (found) => matchesSearch(found, search),
+    );
+    return { found: walked.items, scanned: walked.scanned, ...(walked.cursor ? { cursor: walked.cursor } : {}) };
+  }
+
+  /** Records with their state (null where a record is gone): two batched reads for all of them. */
+  private async findConversions(ids: string[]): Promise<Array<FoundConversion | null>> {
+    const records = await Promise.all(ids.map((id) => this.getConversion(id)));
+    const deliveries = await Promise.all(records.map((record) => (record ? this.getDeliveries(record.deliveryIds) : Promise.resolve([]))));
+    return records.map((record, index) =>
+      record ? { record, state: conversionState(record.routing, deliveries[index]!, record.deliveryIds.length) } : null,
+    );
   }
 
   /** Puts the unsettled ones of these deliveries in the reconciler's index (at their due time). */
@@ -357,17 +427,6 @@ export class Ledger {
     return this.redis.zrangebyscore(indexKey, sinceMs, '+inf', 'LIMIT', 0, limit);
   }
 
-  /** Conversions recorded with a routing state, newest first, paged like deliveries. */
-  async listConversions(filter: { routing: RoutingState; limit: number; cursor?: string }): Promise<{ records: ConversionRecord[]; cursor?: string }> {
-    const page = await this.pageOfIndex(this.keys.conversionsByState(filter.routing), filter.limit, filter.cursor);
-    const records = await Promise.all(page.ids.map((id) => this.getConversion(id)));
-    return {
-      // An entry whose record expired, or that was routed since, is skipped rather than shown stale.
-      records: records.filter((r): r is ConversionRecord => r !== null && r.routing === filter.routing),
-      ...(page.cursor ? { cursor: page.cursor } : {}),
-    };
-  }
-
   /** Takes an unattributed conversion out of its listing before it is routed again (re-attribution). */
   async forgetUnattributed(id: string): Promise<void> {
     const record = await this.getConversion(id);
@@ -377,31 +436,6 @@ export class Ledger {
       writes.push(this.write(id, ['c', JSON.stringify(stored)]));
     }
     await Promise.all(writes);
-  }
-
-  /**
-   * One page of an index, newest first. The cursor is the last item's score
-   * and id; paging resumes from the item's rank, or from its score if it has
-   * since moved. A full page carries the cursor of the next.
-   */
-  private async pageOfIndex(indexKey: string, limit: number, cursor: string | undefined): Promise<{ ids: string[]; cursor?: string }> {
-    const start = cursor ? await this.rankAfter(indexKey, cursor) : 0;
-    const flat = await this.redis.zrevrange(indexKey, start, start + limit - 1, 'WITHSCORES');
-    const ids: string[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) ids.push(flat[i]!);
-    const lastId = ids[ids.length - 1];
-    return {
-      ids,
-      ...(ids.length === limit && lastId !== undefined ? { cursor: encodeCursor(flat[flat.length - 1]!, lastId) } : {}),
-    };
-  }
-
-  private async rankAfter(indexKey: string, cursor: string): Promise<number> {
-    const decoded = decodeCursor(cursor);
-    if (!decoded) return 0;
-    const rank = await this.redis.zrevrank(indexKey, decoded.id);
-    if (rank !== null) return rank + 1;
-    return this.redis.zcount(indexKey, `(${decoded.score}`, '+inf');
   }
 
   /**

@@ -248,7 +248,7 @@ describe('unattributed conversions', () => {
     const second = await admin('GET', `/v1/conversions?state=unattributed&limit=2&cursor=${first.body.next_cursor}`);
     expect(second.body.conversions[0].id).toBe(ids[0]);
 
-    expect((await admin('GET', '/v1/conversions?state=delivered')).status).toBe(400);
+    expect((await admin('GET', '/v1/conversions?state=stuck')).status).toBe(400);
     expect((await admin('GET', '/v1/conversions?cursor=%25%25')).status).toBe(400);
     expect((await relay.request({ url: '/v1/conversions' })).status).toBe(401);
     const metrics = await relay.request({ url: '/metrics' });
