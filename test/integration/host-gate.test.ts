@@ -126,6 +126,24 @@ describe('HostGate', () => {
     releaseCalls.mockRestore();
   });
 
+  it('decides the admissions of one call in order on the state it reads once: one probe, the rest parked, a holder granted again', async () => {
+    const g = gate({ concurrency: 5, failureThreshold: 1 });
+    await g.acquire(HOST, 'f', 0);
+    await g.release(HOST, 'f', 'fail', 'HTTP 500', 10);
+    // Cooldown over (probe at 1,010): in one call the first ask probes, the circuit is then half-open for the others.
+    const admissions = await Promise.all(['p1', 'p2', 'p1', 'p3'].map((id) => g.acquire(HOST, id, 1_100)));
+    expect(admissions).toEqual([
+      { granted: true },
+      { granted: false, reason: 'circuit_open', probeAt: 1_010 },
+      { granted: true },
+      { granted: false, reason: 'circuit_open', probeAt: 1_010 },
+    ]);
+    expect(await g.status(HOST, 1_101)).toMatchObject({ state: 'half_open', inFlight: 1, parked: 2 });
+    // The probe succeeds: closed, and the parked ones come back oldest first.
+    expect(await g.release(HOST, 'p1', 'ok', '', 1_200)).toEqual({ state: 'closed', wake: ['p2', 'p3'] });
+    expect(await g.status(HOST, 1_201)).toMatchObject({ state: 'closed', consecutiveFailures: 0, inFlight: 0, parked: 0 });
+  });
+
   it('opens the circuit from failures released together, and reports the probe time once', async () => {
     const g = gate({ concurrency: 5, failureThreshold: 3 });
     await Promise.all(['x1', 'x2', 'x3'].map((id) => g.acquire(HOST, id, 0)));
