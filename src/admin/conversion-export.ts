@@ -71,11 +71,16 @@ export function csvSafe(value: string): string {
   return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
 }
 
+// What the sender wrote is defused; the relay's own values (ids are base64url and may start
+// with `-`) are written as they are, so an id copied from the export finds its conversion.
+const SENDER_VALUES = new Set<string>(CONVERSION_FIELDS);
+
 export function csvRow(found: FoundConversion): string[] {
   const shown = presentFound(found) as Record<string, unknown>;
   return CSV_COLUMNS.map((column) => {
     const value = shown[column];
-    return typeof value === 'string' ? csvSafe(value) : '';
+    if (typeof value !== 'string') return '';
+    return SENDER_VALUES.has(column) ? csvSafe(value) : value;
   });
 }
 

@@ -247,6 +247,13 @@ describe('OpenAPI document', () => {
     }, 10_000, 'the unattributed conversion listed');
     await call('GET', '/v1/conversions?state=unattributed&limit=5', '/v1/conversions');
     await call('GET', '/v1/conversions?state=bogus', '/v1/conversions');
+    await call('GET', '/v1/conversions?source=s1&since=2026-01-01T00:00:00Z&until=1999999999999&limit=5', '/v1/conversions');
+    await call('GET', '/v1/conversions?since=tomorrow', '/v1/conversions');
+    // The export answers are documented by media type beside the JSON page.
+    const exported = await relay.request({ url: '/v1/conversions?format=csv', admin: true });
+    expect(exported.status).toBe(200);
+    expect(exported.text.split('\n')[0]).toMatch(/^id,received_at,state,/);
+    expect(Object.keys(operation('GET', '/v1/conversions').responses['200'].content).sort()).toEqual(['application/json', 'application/x-ndjson', 'text/csv']);
     await call('GET', `/v1/conversions/${unattributed.body.id as string}`, '/v1/conversions/:id');
     await call('POST', `/v1/conversions/${unattributed.body.id as string}/attribute`, '/v1/conversions/:id/attribute', { account: 'a9', click_id: 'c7' });
     await call('POST', `/v1/conversions/${unattributed.body.id as string}/attribute`, '/v1/conversions/:id/attribute', { account: 'a9' });
