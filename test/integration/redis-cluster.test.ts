@@ -84,6 +84,15 @@ describe.skipIf(!available)('on Redis Cluster', () => {
     expect(new Set(answers.map((answer) => answer.id.slice(0, answer.id.lastIndexOf('-')))).size).toBeLessThan(24);
     for (const answer of answers) expect((await settled(answer.id)).state).toBe('delivered');
     for (let i = 0; i < 24; i++) expect(hitsFor(`burst${i}`)).toHaveLength(1);
+
+    // The search indexes of one turn span slots (a click id's own, the control slot's): all written.
+    const search = async (query: string) => (await receiver.request({ url: `/v1/conversions?${query}`, admin: true })).body as { conversions: Array<{ id: string }> };
+    const ids = answers.map((answer) => answer.id as string);
+    expect((await search('click_id=burst3')).conversions.map((c) => c.id)).toEqual([ids[3]]);
+    const bySource = new Set((await search('source=s&account=a&limit=500')).conversions.map((c) => c.id));
+    expect(ids.every((id) => bySource.has(id))).toBe(true);
+    const exported = await receiver.request({ url: '/v1/conversions?format=ndjson&source=s', admin: true });
+    expect(ids.every((id) => exported.text.includes(`"id":"${id}"`))).toBe(true);
   });
 
   it('retries 500 until 200 and audits each attempt', async () => {
