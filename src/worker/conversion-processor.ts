@@ -113,6 +113,8 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
     });
     const outcomes = await Promise.all(deliveries.map((delivery) => deps.runner.run(delivery, { persist: false })));
     const attempts = new Map(outcomes.flatMap((o) => (o.kind === 'attempted' ? [[o.delivery.id, o.attempt] as const] : [])));
+    // Settled, not raced: a failed release must not cut the record's write short (see the end).
+    const releases = Promise.allSettled(outcomes.flatMap((o) => (o.kind === 'attempted' && o.released ? [o.released] : [])));
     const save = () => deps.ledger.saveRouted(conversion, resolution.level, outcomes.map((o) => o.delivery), attempts);
     let tries = 0;
     await deps.backlog.write(conversion.id, async () => {
@@ -129,6 +131,10 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
       );
     });
     deps.metrics.conversionsRouted.inc({ result: 'routed' });
+    // A release Redis refused fails the job once the record is written: its re-run finds the
+    // conversion routed and resumes only what is unsettled (the lease itself expires).
+    const failedRelease = (await releases).find((settled) => settled.status === 'rejected');
+    if (failedRelease) throw failedRelease.reason;
     // Only now that the deliveries are recorded may their next attempts be scheduled.
     await Promise.all(outcomes.map((outcome) => scheduleNext(outcome)));
   }

@@ -8,8 +8,12 @@ import type { DeliveryAttempter } from './delivery-attempt.js';
 import type { HostRateLimiter } from '../delivery/host-rate-limit.js';
 
 export type RunOutcome =
-  /** Attempted; `nextAttemptAt` is set on the delivery when another attempt is due. */
-  | { kind: 'attempted'; delivery: DeliveryRecord; attempt: AttemptRecord }
+  /**
+   * Attempted; `nextAttemptAt` is set on the delivery when another attempt is due.
+   * `released` (first attempts, `persist: false`): the host slot's release, under way while the
+   * caller writes the record; the caller awaits it.
+   */
+  | { kind: 'attempted'; delivery: DeliveryRecord; attempt: AttemptRecord; released?: Promise<void> }
   /**
    * Not attempted: the host is at its cap, its circuit is open, or it is paused
    * (the delivery is in the host's parked set and is woken by it), or its send
@@ -124,6 +128,19 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
           ? parkedDelivery(delivery, admission.reason, recheckAt)
           : await deps.ledger.markParked(delivery, admission.reason, recheckAt);
       return { kind: 'parked', delivery: parked, recheckAt, reason: admission.reason };
+    }
+    if (options.persist === false) {
+      // The release and the caller's record write are a round trip each and neither needs the
+      // other: sent together, they take one turn off every first attempt's chain of round trips,
+      // which is what bounds a worker's deliveries per second at a given concurrency.
+      let attempted;
+      try {
+        attempted = await deps.attempter.attempt(delivery, options);
+      } catch (error) {
+        await releaseSlot(delivery, undefined);
+        throw error;
+      }
+      return { kind: 'attempted', delivery: attempted.delivery, attempt: attempted.attempt, released: releaseSlot(delivery, attempted.result) };
     }
     let result: AttemptResult | undefined;
     try {
