@@ -190,6 +190,9 @@ export class Ledger {
     }
     const now = Date.now();
     const trim = Math.random() * TRIM_EVERY < 1;
+    // Offer ids are the sender's: forget the renewal times rather than keep one per offer ever seen
+    // (the cost of forgetting is one more PEXPIRE per key).
+    if (this.expiryRenewedAt.size > MAX_RENEWALS_TRACKED) this.expiryRenewedAt.clear();
     for (const [key, entries] of byKey) {
       commands.push(['zadd', key, ...entries]);
       // An index no longer written (a source gone quiet) expires; renewed at most once a second per key.
@@ -486,6 +489,7 @@ export class Ledger {
 }
 
 const TRIM_EVERY = 32;
+const MAX_RENEWALS_TRACKED = 10_000;
 /** Index entries one listing call reads at most when a filter has no index of its own. */
 const LIST_SCAN_BUDGET = 5_000;
 
