@@ -14,6 +14,9 @@ import { comparePairs } from './phases/paired.js';
  * its own: on these shared machines a single before/after pair can drift by
  * more than the change being measured. Prints every pair and the medians.
  * The baseline needs its own `node_modules` (a symlink to this one's will do).
+ * BENCH_AB_CONFIG / BENCH_AB_BASELINE_CONFIG: JSON merged into this tree's /
+ * the baseline's relay config file (top-level sections replaced whole), to
+ * compare settings on the same code: `tsx bench/ab.ts .` with one of them set.
  */
 const baselineRoot = process.argv[2];
 if (!baselineRoot || !existsSync(join(baselineRoot, 'src/main.ts'))) {
@@ -37,10 +40,20 @@ const settings: BenchSettings = {
   tmpDir,
 };
 
+function configFromEnv(name: string): Record<string, unknown> | undefined {
+  const text = process.env[name];
+  if (!text) return undefined;
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${name} must be a JSON object`);
+  return parsed as Record<string, unknown>;
+}
+const config = configFromEnv('BENCH_AB_CONFIG');
+const baselineConfig = configFromEnv('BENCH_AB_BASELINE_CONFIG');
+
 try {
   const result = await comparePairs(
-    { name: 'baseline', run: () => runRelay(settings, { root: resolve(baselineRoot) }) },
-    { name: 'this tree', run: () => runRelay(settings) },
+    { name: 'baseline', run: () => runRelay(settings, { root: resolve(baselineRoot), ...(baselineConfig ? { config: baselineConfig } : {}) }) },
+    { name: 'this tree', run: () => runRelay(settings, config ? { config } : {}) },
     pairs,
     (line) => process.stdout.write(`${line}\n`),
   );

@@ -37,6 +37,8 @@ export async function withRelay<F>(
      * The CPU of both counts as the relay's.
      */
     split?: boolean;
+    /** Merged into the relay's config file (`bench/ab.ts`: BENCH_AB_CONFIG, BENCH_AB_BASELINE_CONFIG). */
+    config?: Record<string, unknown>;
   } = {},
 ): Promise<RelayRun<F>> {
   const redis = await startRedis(name.replace(/[^A-Za-z0-9]+/g, '-'), settings.tmpDir);

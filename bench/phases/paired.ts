@@ -61,7 +61,9 @@ export async function comparePairs(
     log(
       `  pair ${pair + 1}/${pairs} (${order.map((side) => side.name).join(' then ')}): CPU ${candidate.name}+Redis ${mineTotal.toFixed(3)} vs ` +
         `${baseTotal.toFixed(3)} s/1000 (${(mineTotal / baseTotal).toFixed(2)}×), process ${mine.cpu.processSecPer1k.toFixed(3)} vs ` +
-        `${base.cpu.processSecPer1k.toFixed(3)}, e2e ${mine.e2e.perSec.toFixed(0)} vs ${base.e2e.perSec.toFixed(0)}/s`,
+        `${base.cpu.processSecPer1k.toFixed(3)}, redis ${(mine.cpu.redisSecPer1k ?? Number.NaN).toFixed(3)} vs ` +
+        `${(base.cpu.redisSecPer1k ?? Number.NaN).toFixed(3)}, e2e ${mine.e2e.perSec.toFixed(0)} vs ${base.e2e.perSec.toFixed(0)}/s, ` +
+        `e2e p50 ${mine.e2e.p50Ms.toFixed(0)} vs ${base.e2e.p50Ms.toFixed(0)} ms`,
     );
   }
   const summarize = (values: number[]): PairedRatio => ({ median: round(median(values), 3), perPair: values.map((v) => round(v, 3)) });
