@@ -86,23 +86,37 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
   /** Resolves on the next slot this process frees on the host, or after `ms` (another process may free one). */
   function releaseOf(host: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
       const waiters = releaseWaiters.get(host) ?? [];
-      waiters.push(() => {
+      const wake = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      // Timed out: out of the line, so a freed slot is not spent waking it.
+      const timer = setTimeout(() => {
+        const index = waiters.indexOf(wake);
+        if (index >= 0) waiters.splice(index, 1);
+        if (waiters.length === 0 && releaseWaiters.get(host) === waiters) releaseWaiters.delete(host);
+        resolve();
+      }, ms);
+      waiters.push(wake);
       releaseWaiters.set(host, waiters);
     });
   }
 
+  /**
+   * One waiter per freed slot, oldest first: waking them all had every waiter
+   * re-ask Redis for the one slot, and with more conversions in flight than
+   * the host's cap that herd cost more than the deliveries themselves. A
+   * waiter not woken here still re-asks after its timeout (another process
+   * may free a slot).
+   */
   function signalRelease(host: string): void {
     lastReleaseAt.set(host, now());
     const waiters = releaseWaiters.get(host);
     if (!waiters) return;
-    releaseWaiters.delete(host);
-    // One waiter per freed slot would be exact; waking all is simpler and they re-ask Redis anyway.
-    for (const wake of waiters) wake();
+    const wake = waiters.shift();
+    if (waiters.length === 0) releaseWaiters.delete(host);
+    wake?.();
   }
 
   /** `persist: false`: nothing is written to the ledger; the caller writes the outcome (first attempts). */
