@@ -45,8 +45,23 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
     // Room for a long query string, so an oversized value gets a JSON 400 naming the field
-    // instead of Node's bare 431.
-    http: { maxHeaderSize: 64 * 1024 },
+    // instead of Node's bare 431. Node enforces its request timeouts only when they are given
+    // at server creation, and checks them every connectionsCheckingInterval: a client that
+    // dribbles its headers or body is cut off at most that much late.
+    http: {
+      maxHeaderSize: 64 * 1024,
+      connectionsCheckingInterval: 500,
+      requestTimeout: config.http.requestTimeoutMs,
+      headersTimeout: Math.min(60_000, config.http.requestTimeoutMs),
+    },
+    requestTimeout: config.http.requestTimeoutMs,
+    // An idle socket between requests holds a file descriptor; a sender reconnects cheaply.
+    keepAliveTimeout: 5_000,
+    connectionTimeout: config.http.requestTimeoutMs + 5_000,
+    // A JSON body with `__proto__` or `constructor.prototype` keeps its other fields: the key
+    // is dropped, not the conversion (a sender's odd payload must not lose it).
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // A log line per postback would cost more than handling it; attempts have their own audit log.

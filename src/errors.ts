@@ -48,6 +48,16 @@ export class NotFoundError extends RelayError {
   }
 }
 
+/** The route exists, but not for this method; `allow` lists those it takes (the Allow header). */
+export class MethodNotAllowedError extends RelayError {
+  readonly allow: string;
+
+  constructor(allow: string) {
+    super('method_not_allowed', `use ${allow.replace(', ', ' or ')}`, 405);
+    this.allow = allow;
+  }
+}
+
 /** Redis (the queue) cannot be reached: the sender should retry; nothing was written. */
 export class UnavailableError extends RelayError {
   constructor(message = 'queue unavailable', options?: ErrorOptions) {

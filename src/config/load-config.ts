@@ -54,6 +54,7 @@ function commaList(text: string): string[] {
 const ENV_VARIABLES: Record<string, EnvVariable> = {
   PORT: { path: ['http', 'port'], parse: integer(0, 65_535, 'a port') },
   HOST: { path: ['http', 'host'] },
+  RECEIVER_REQUEST_TIMEOUT_MS: { path: ['http', 'requestTimeoutMs'], parse: integer(100, 600_000, 'milliseconds') },
   REDIS_URL: { path: ['redis', 'url'], show: redactUrl },
   ADMIN_TOKEN: { path: ['adminToken'], show: 'never' },
   VIEWER_TOKEN: { path: ['viewerToken'], show: 'never' },

@@ -41,7 +41,10 @@ export const configSchema = z.strictObject({
           ),
         ])
         .default(false),
-      bodyLimitBytes: z.number().int().positive().default(16_384),
+      // The contract caps the body at 64 KiB: a postback is a few hundred bytes, and a larger limit only helps a flood.
+      bodyLimitBytes: z.number().int().positive().max(65_536, 'at most 65536 (64 KiB)').default(16_384),
+      /** Time a client has to send its headers and body; a slower one is cut off (slowloris). */
+      requestTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
     })
     .prefault({}),
   redis: z

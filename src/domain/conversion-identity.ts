@@ -18,6 +18,15 @@ function digest(parts: Array<string | null>): string {
 }
 
 /**
+ * Whether a report names its conversion at all: a click id, or an id of the
+ * conversion or order. Without one, two reports cannot be told to be the
+ * same, so neither is ever a duplicate of the other (each is kept).
+ */
+export function hasIdentity(fields: ConversionFields): boolean {
+  return Boolean(fields.click_id || fields.conversion_id || fields.order_id);
+}
+
+/**
  * Which conversion a report is about, whatever its status: source, click id,
  * event and (conversion_id, else order_id). Reports with the same identity
  * and different statuses are the status changes of one conversion, linked in

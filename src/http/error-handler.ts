@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { RelayError, ValidationError } from '../errors.js';
+import { MethodNotAllowedError, RelayError, ValidationError } from '../errors.js';
 import { RequestSchemaError } from './schema-compilers.js';
 
 /**
@@ -13,6 +13,7 @@ export function installErrorHandler(app: FastifyInstance, options: { isRedisRead
       const code = error instanceof RequestSchemaError && error.part !== 'querystring' ? (request.routeOptions.config.invalidInput ?? error.code) : error.code;
       return reply.status(400).send({ error: code, details: error.details });
     }
+    if (error instanceof MethodNotAllowedError) void reply.header('allow', error.allow);
     if (error instanceof RelayError) {
       if (error.httpStatus >= 500) request.log.warn({ err: error.cause ?? error }, error.message);
       return reply.status(error.httpStatus).send({ error: error.code, ...(error.httpStatus < 500 ? { message: error.message } : {}) });

@@ -47,7 +47,8 @@ return out
 
 interface Submission {
   draft: ConversionDraft;
-  digest: string;
+  /** Absent for a report with no identity: it is never a duplicate, and claims nothing. */
+  digest: string | undefined;
 }
 
 /** One submission's outcome: each transaction of a turn succeeds or fails on its own. */
@@ -87,7 +88,7 @@ export function createIntake(queue: Queue<ConversionJob>, redis: RedisClient, op
     return (await Promise.all(chunks.map(write))).flat();
   });
 
-  async function submit(draft: ConversionDraft, dedupeDigest: string): Promise<EnqueueResult> {
+  async function submit(draft: ConversionDraft, dedupeDigest: string | undefined): Promise<EnqueueResult> {
     const outcome = await submitBatched('', { draft, digest: dedupeDigest });
     if ('refused' in outcome) throw outcome.refused;
     return outcome;
@@ -99,13 +100,16 @@ export function createIntake(queue: Queue<ConversionJob>, redis: RedisClient, op
       const items: ConversionItem[] = batch.map(({ draft, digest }, index) => ({
         conversion: { ...draft.conversion, id: conversionIdOf(batchId, index) },
         ...(draft.unattributed ? { unattributed: draft.unattributed } : {}),
-        dedupe: digest,
+        ...(digest !== undefined ? { dedupe: digest } : {}),
       }));
+      // A claim of no keys still runs, so the transaction has the same two
+      // results whatever the batch holds.
+      const keyed = items.filter((item) => item.dedupe !== undefined);
       const claimArgs: Parameters<ClaimDedupe> = [
-        items.length,
-        ...items.map((item) => options.dedupeKey(item.dedupe!)),
+        keyed.length,
+        ...keyed.map((item) => options.dedupeKey(item.dedupe!)),
         options.windowMs,
-        ...items.map((item) => item.conversion.id),
+        ...keyed.map((item) => item.conversion.id),
       ];
       const jobOptions = { ...queue.defaultJobOptions, jobId: batchId };
       let firstIds: string[];
@@ -119,9 +123,13 @@ export function createIntake(queue: Queue<ConversionJob>, redis: RedisClient, op
         firstIds = results[0]![1] as string[];
       } else {
         await queue.add('conversions', { items }, jobOptions);
-        firstIds = await claimDedupe(...claimArgs).catch(() => items.map((item) => item.conversion.id));
+        firstIds = await claimDedupe(...claimArgs).catch(() => keyed.map((item) => item.conversion.id));
       }
-      return items.map((item, index) => ({ id: firstIds[index]!, duplicate: firstIds[index] !== item.conversion.id }));
+      const firstIdOf = new Map(keyed.map((item, index) => [item, firstIds[index]!]));
+      return items.map((item) => {
+        const id = firstIdOf.get(item) ?? item.conversion.id;
+        return { id, duplicate: id !== item.conversion.id };
+      });
     } catch (error) {
       return batch.map(() => ({ refused: error }));
     }

@@ -4,13 +4,15 @@ import { DEFAULT_EVENT, type Conversion } from '../domain/conversion.js';
 import type { RecordStore } from '../store/record-store.js';
 import type { Intake } from '../queue/intake.js';
 import type { RelayMetrics } from '../health/metrics.js';
-import { ForbiddenError, UnauthorizedError, UnavailableError, ValidationError } from '../errors.js';
+import { ForbiddenError, MethodNotAllowedError, UnauthorizedError, UnavailableError, ValidationError } from '../errors.js';
 import { readConversion, dedupeKey } from './index.js';
+import { hasIdentity } from '../domain/conversion-identity.js';
 import { inboundPlanOf } from './inbound-plan.js';
 import { bearerToken, keyMatches, createAllowListCache } from './source-auth.js';
 import type { ClickStore } from '../tracking/click-store.js';
 import { attributeFromClick, needsClickLookup, UNKNOWN_CLICK_REASON } from '../tracking/attribution.js';
-import { getPostbackRoute, postPostbackRoute } from './postback-schema.js';
+import { getPostbackRoute, OTHER_POSTBACK_METHODS, otherMethodsPostbackRoute, POSTBACK_ALLOW, postPostbackRoute } from './postback-schema.js';
+import { fieldsWithInvalidEscapes } from './query-escapes.js';
 
 export interface PostbackRouteDeps {
   sources: Pick<RecordStore<SourceConfig>, 'get'>;
@@ -41,6 +43,16 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
     if (!isAllowed(source.ip_allow, request.ip)) {
       deps.metrics.conversionsReceived.inc({ outcome: 'forbidden' });
       throw new ForbiddenError(`caller address ${request.ip} is not in the allow-list of source ${sourceId}`);
+    }
+    // Fastify decodes a bad escape to U+FFFD or leaves it as sent; either way the
+    // value is not what the network meant, so it must not reach a tracker.
+    const badEscapes = fieldsWithInvalidEscapes(request.url);
+    if (badEscapes.length > 0) {
+      deps.metrics.conversionsReceived.inc({ outcome: 'invalid' });
+      throw new ValidationError(
+        'invalid_conversion',
+        badEscapes.map((field) => ({ path: field, message: 'holds a percent-escape that is not valid UTF-8' })),
+      );
     }
     const parsed = readConversion(raw, inboundPlanOf(source));
     if (!parsed.ok) {
@@ -76,7 +88,10 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
         ? 'no account: the postback names none and the source has no default account'
         : undefined;
     const result = await withRedis(() =>
-      deps.intake.submit({ conversion, ...(unattributed ? { unattributed } : {}) }, dedupeKey(sourceId, fields)),
+      deps.intake.submit(
+        { conversion, ...(unattributed ? { unattributed } : {}) },
+        hasIdentity(fields) ? dedupeKey(sourceId, fields) : undefined,
+      ),
     );
     if (result.duplicate) {
       deps.metrics.conversionsReceived.inc({ outcome: 'duplicate' });
@@ -102,8 +117,17 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
     }
   }
 
-  app.get('/postback/:source', getPostbackRoute, handler);
+  // No implicit HEAD: a HEAD must not run the GET's handler and create a conversion.
+  app.get('/postback/:source', { ...getPostbackRoute, exposeHeadRoute: false }, handler);
   app.post('/postback/:source', postPostbackRoute, handler);
+  app.route({
+    method: [...OTHER_POSTBACK_METHODS],
+    url: '/postback/:source',
+    ...otherMethodsPostbackRoute,
+    handler: () => {
+      throw new MethodNotAllowedError(POSTBACK_ALLOW);
+    },
+  });
 }
 
 /** The answer tells the sender what was dropped, so a broken macro shows at the first test conversion. */

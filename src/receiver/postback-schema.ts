@@ -101,3 +101,23 @@ export const postPostbackRoute = {
     body,
   },
 };
+
+/**
+ * Methods a link checker, an uptime monitor or a network's "test URL" button
+ * may send. None of them reports a conversion, so none creates one.
+ */
+export const OTHER_POSTBACK_METHODS = ['HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export const POSTBACK_ALLOW = 'GET, POST';
+
+export const otherMethodsPostbackRoute = {
+  schema: {
+    tags: ['receiver'],
+    security: [],
+    summary: 'Other methods: refused',
+    description: `Answers 405 with \`Allow: ${POSTBACK_ALLOW}\` and creates no conversion.`,
+    params,
+    response: {
+      405: json('Only GET and POST report a conversion', errorShape.meta({ examples: [{ error: 'method_not_allowed', message: 'use GET or POST' }] })),
+    },
+  },
+};

@@ -13,7 +13,7 @@ import { startTestRelay, eventually, type TestRelay } from '../helpers/relay-har
 
 let relay: TestRelay;
 let document: any;
-const registered: Array<{ method: string; url: string }> = [];
+const registered: Array<{ method: string; url: string; declared: boolean }> = [];
 
 // Routes that are not API operations, so not in the document. Every other route must be.
 const NOT_IN_DOCUMENT = [
@@ -24,7 +24,8 @@ const NOT_IN_DOCUMENT = [
 beforeAll(async () => {
   relay = await startTestRelay({}, undefined, {
     onRoute: (route: RouteOptions) => {
-      for (const method of [route.method].flat()) registered.push({ method, url: route.url });
+      // A method in a list was declared by the route itself; a lone HEAD beside a GET is Fastify's own.
+      for (const method of [route.method].flat()) registered.push({ method, url: route.url, declared: Array.isArray(route.method) });
     },
   });
   const response = await relay.request({ url: '/docs/openapi.json' });
@@ -87,7 +88,7 @@ describe('OpenAPI document', () => {
   it('lists every route the app registers, with its method, except the explicit exclusions', () => {
     const api = registered.filter(
       // Fastify adds a HEAD route for each GET by itself; those are the GET's.
-      (route) => !(route.method === 'HEAD' && registered.some((r) => r.method === 'GET' && r.url === route.url)),
+      (route) => route.declared || !(route.method === 'HEAD' && registered.some((r) => r.method === 'GET' && r.url === route.url)),
     );
     expect(api.length).toBeGreaterThan(20);
     const missing = api
