@@ -28,6 +28,11 @@ export const sourceInputSchema = z.strictObject({
     .partialRecord(z.enum(CONVERSION_FIELDS), z.array(z.string().min(1).max(64)).max(16))
     .default({}),
   default_account: idSchema.optional(),
+  accounts: z
+    .array(z.union([z.literal('*'), idSchema]))
+    .max(1_000)
+    .optional()
+    .describe('the accounts this source may reach besides default_account; ["*"]: any. Unset: any, with a warning'),
   require_click: z.boolean().optional(),
   network: networkIdSchema.optional(),
 });

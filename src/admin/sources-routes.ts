@@ -14,6 +14,7 @@ function present(id: string, source: SourceConfig) {
     ip_allow: source.ip_allow,
     params: source.params,
     ...(source.default_account ? { default_account: source.default_account } : {}),
+    ...(source.accounts ? { accounts: source.accounts } : {}),
     require_click: source.require_click === true,
     ...(source.network ? { network: source.network } : {}),
   };
@@ -32,11 +33,15 @@ export function registerSourceRoutes(app: FastifyInstance, deps: { sources: Reco
       ip_allow: input.ip_allow,
       params: input.params,
       ...(input.default_account ? { default_account: input.default_account } : {}),
+      ...(input.accounts ? { accounts: [...new Set(input.accounts)] } : {}),
       ...(input.require_click ? { require_click: true } : {}),
       ...(input.network ? { network: input.network } : {}),
     };
     const created = await deps.sources.put(id, source);
-    return reply.status(created ? 201 : 200).send(present(id, source));
+    const warnings = source.accounts
+      ? []
+      : [{ path: 'accounts', message: 'not set: this source can reach any account (`account=` in its postbacks); list them, or ["*"] to mean any' }];
+    return reply.status(created ? 201 : 200).send({ ...present(id, source), ...(warnings.length > 0 ? { warnings } : {}) });
   });
 
   app.get<{ Params: { id: string } }>('/v1/sources/:id', getSourceRoute, async (request) => {

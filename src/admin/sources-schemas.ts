@@ -10,6 +10,7 @@ export const sourceShape = z
     ip_allow: z.array(z.string()),
     params: z.record(z.string(), z.array(z.string())).describe('extra inbound parameter names per canonical field'),
     default_account: z.string().optional(),
+    accounts: z.array(z.string()).optional().describe('the accounts this source may reach besides default_account (["*"]: any); unset: any'),
     require_click: z.boolean(),
     network: z.string().optional().describe('the inbound network preset (GET /v1/networks) whose names and statuses this source is read by'),
   })
@@ -20,6 +21,13 @@ export const sourceShape = z
     ],
   });
 
+const sourceWithWarnings = sourceShape.extend({
+  warnings: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .optional()
+    .describe('accepted, but worth a look: e.g. no `accounts`, so the source can reach any account'),
+});
+
 const sourceParams = z.object({ id: idSchema.describe('the source id, as in /postback/{source}') });
 
 export const putSourceRoute = {
@@ -28,14 +36,20 @@ export const putSourceRoute = {
     summary: 'Create or replace a source',
     description:
       '`key` is required for a new source; leaving it out keeps the stored key. `ip_allow` lists the CIDRs the source may call from ' +
-      '(empty: any); `params` maps canonical fields to the names this source sends, tried before the defaults; `network` names an ' +
+      '(empty: any); `accounts` lists the accounts it may reach besides `default_account` (`[\"*\"]`: any; unset: any, with a warning, ' +
+      'and a conversion aimed at another is kept as `unattributed` with reason `account_not_allowed`); `params` maps canonical fields to the names this source sends, tried before the defaults; `network` names an ' +
       "inbound preset (GET /v1/networks): that network's names and statuses, explicit `params` entries winning. An unknown network is 400.",
     security: security.write,
     params: sourceParams,
     body: sourceInputSchema.meta({
       examples: [{ key: 'a-long-random-source-key', ip_allow: ['203.0.113.0/24'], params: { click_id: ['sub1'] }, default_account: 'acme' }],
     }),
-    response: { 200: json('Replaced', sourceShape), 201: json('Created', sourceShape), 400: invalid, ...writeErrors },
+    response: {
+      200: json('Replaced', sourceWithWarnings),
+      201: json('Created', sourceWithWarnings),
+      400: invalid,
+      ...writeErrors,
+    },
   },
   config: { invalidInput: 'invalid_source' },
 };

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { SourceConfig } from '../domain/source.js';
+import { ACCOUNT_NOT_ALLOWED, sourceMayReach, type SourceConfig } from '../domain/source.js';
 import { DEFAULT_EVENT, type Conversion } from '../domain/conversion.js';
 import type { RecordStore } from '../store/record-store.js';
 import type { Intake } from '../queue/intake.js';
@@ -80,7 +80,10 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
       received_at: Date.now(),
       ...(warnings.length > 0 ? { warnings } : {}),
     };
-    const unattributed = !fields.click_id
+    // A source must not reach an account it was not given, whatever else is wrong with the report.
+    const unattributed = account && !sourceMayReach(source, account)
+      ? ACCOUNT_NOT_ALLOWED
+      : !fields.click_id
       ? parsed.noClickId
       : requireClick && !click
         ? UNKNOWN_CLICK_REASON

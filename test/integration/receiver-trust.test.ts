@@ -112,3 +112,46 @@ describe('odd but usable input', () => {
     expect(stored.body).not.toHaveProperty('admin');
   });
 });
+
+describe('accounts a source may reach', () => {
+  it('keeps a conversion aimed at an account the source was not given as unattributed, and pings nobody', async () => {
+    const other = await startTracker();
+    try {
+      await relay.request({ method: 'PUT', url: '/v1/accounts/victim', admin: true, body: { postback: { url: `${other.origin}/pb?c={click_id}` } } });
+      await relay.request({ method: 'PUT', url: '/v1/accounts/acc2', admin: true, body: { postback: { url: `${tracker.origin}/pb2?c={click_id}` } } });
+      const open = await relay.request({ method: 'PUT', url: '/v1/sources/open', admin: true, body: { key: 'open-source-key-01', default_account: 'acc' } });
+      expect(open.body.warnings).toEqual([expect.objectContaining({ path: 'accounts' })]);
+      const put = await relay.request({
+        method: 'PUT',
+        url: '/v1/sources/scoped',
+        admin: true,
+        body: { key: 'scoped-source-key-01', default_account: 'acc', accounts: ['acc2'] },
+      });
+      expect(put.status, put.text).toBe(201);
+      expect(put.body).toMatchObject({ accounts: ['acc2'] });
+      expect(put.body.warnings).toBeUndefined();
+
+      const refused = await relay.request({ url: '/postback/scoped?key=scoped-source-key-01&click_id=steal-1&account=victim' });
+      expect(refused.body).toMatchObject({ status: 'unattributed', reason: 'account_not_allowed' });
+      const listed = await relay.request({ url: '/postback/scoped?key=scoped-source-key-01&click_id=ok-listed&account=acc2' });
+      const byDefault = await relay.request({ url: '/postback/scoped?key=scoped-source-key-01&click_id=ok-default' });
+      expect([listed.body.status, byDefault.body.status]).toEqual(['accepted', 'accepted']);
+      await eventually(
+        async () => (['ok-listed', 'ok-default'].every((c) => tracker.hits.some((hit) => hit.query.get('c') === c)) ? true : undefined),
+        10_000,
+        'the allowed conversions to be delivered',
+      );
+      const kept = await relay.request({ url: `/v1/conversions/${refused.body.id as string}`, admin: true });
+      expect(kept.body.state).toBe('unattributed');
+      expect(other.hits).toHaveLength(0);
+
+      // ["*"] opens it to any account.
+      await relay.request({ method: 'PUT', url: '/v1/sources/scoped', admin: true, body: { accounts: ['*'], default_account: 'acc' } });
+      const anyAccount = await relay.request({ url: '/postback/scoped?key=scoped-source-key-01&click_id=any-1&account=victim' });
+      expect(anyAccount.body.status).toBe('accepted');
+      await other.waitForHits(1);
+    } finally {
+      await other.close();
+    }
+  });
+});
