@@ -31,6 +31,10 @@ import { registerTestPostbackRoutes, type TestRecord } from './admin/test-postba
 import { registerDocsRoutes } from './docs/docs-routes.js';
 import { registerOpenApi } from './docs/openapi-document.js';
 import { installSchemaCompilers } from './http/schema-compilers.js';
+import { createClientErrorHandler } from './http/client-error.js';
+import { RejectionStore } from './store/rejections.js';
+import { createRejectionLog } from './receiver/rejection-log.js';
+import { registerRejectionRoutes } from './admin/rejections-routes.js';
 
 /**
  * The relay's HTTP app: health for every role; for the receiver role also
@@ -39,6 +43,17 @@ import { installSchemaCompilers } from './http/schema-compilers.js';
  */
 export async function createHttpApp(context: RelayContext): Promise<FastifyInstance> {
   const { config, logger, keys, metrics, requestRedis, requestQueues } = context;
+  const rejections = new RejectionStore(requestRedis, keys, {
+    keepPerSource: config.audit.rejectionsPerSource,
+    retentionMs: config.audit.retentionMs,
+  });
+  const rejectionLog = createRejectionLog({
+    store: rejections,
+    sources: context.sourceCache,
+    metrics,
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- as for loggerInstance below
+    logger: logger as FastifyBaseLogger,
+  });
   const app = Fastify({
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- pino's Logger must become Fastify's base logger type, or every plugin's instance type differs
     loggerInstance: logger as FastifyBaseLogger,
@@ -62,6 +77,10 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     // is dropped, not the conversion (a sender's odd payload must not lose it).
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
+    // A client cut off by Node's timeouts never reaches a route: it is kept as a rejection here.
+    clientErrorHandler: createClientErrorHandler((ip) => {
+      if (config.role !== 'worker') rejectionLog.recordTimeout(ip);
+    }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // A log line per postback would cost more than handling it; attempts have their own audit log.
@@ -95,7 +114,7 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     { windowMs: config.receiver.dedupeWindowMs, maxBatch: config.receiver.maxBatch, dedupeKey: keys.dedupe },
     probe.ok ? probe.internals : null,
   );
-  registerPostbackRoute(app, { sources: context.sourceCache, intake, metrics, clicks });
+  registerPostbackRoute(app, { sources: context.sourceCache, intake, metrics, clicks, rejectionLog });
   registerClickRoute(app, { offers: offerCache, clicks, metrics, defaultWindowDays: config.tracking.attributionWindowDays });
 
   const changes = new ChangeStore(requestRedis, keys.changes, {
@@ -126,6 +145,7 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
       },
     });
     registerChangeRoutes(admin, { changes });
+    registerRejectionRoutes(admin, { rejections });
     registerSourceRoutes(admin, { sources: context.sources });
     registerNetworkRoutes(admin, { sources: context.sources, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
     registerAccountRoutes(admin, { accounts: context.accounts, addressPolicy: context.addressPolicy });

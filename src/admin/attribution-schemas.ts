@@ -24,7 +24,7 @@ export const LISTED_CONVERSION_STATES = ['unattributed', 'suppressed', 'no_postb
 const CONVERSION_STATES = [...LISTED_CONVERSION_STATES, 'pending', 'delivered', 'failed'] as const;
 
 /** A time as ISO 8601 (a date-time with its offset, or a date: UTC midnight) or unix milliseconds. */
-const timeQuery = z
+export const timeQuery = z
   .string()
   .refine((text) => /^\d{1,15}$/.test(text) || z.iso.datetime({ offset: true }).safeParse(text).success || z.iso.date().safeParse(text).success, {
     message: 'expected an ISO 8601 date-time (2026-12-01T10:00:00Z), a date (2026-12-01) or unix milliseconds',

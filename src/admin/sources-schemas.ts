@@ -36,7 +36,7 @@ export const putSourceRoute = {
     summary: 'Create or replace a source',
     description:
       '`key` is required for a new source; leaving it out keeps the stored key. `ip_allow` lists the CIDRs the source may call from ' +
-      '(empty: any); `accounts` lists the accounts it may reach besides `default_account` (`[\"*\"]`: any; unset: any, with a warning, ' +
+      '(empty: any); `accounts` lists the accounts it may reach besides `default_account` (`["*"]`: any; unset: any, with a warning, ' +
       'and a conversion aimed at another is kept as `unattributed` with reason `account_not_allowed`); `params` maps canonical fields to the names this source sends, tried before the defaults; `network` names an ' +
       "inbound preset (GET /v1/networks): that network's names and statuses, explicit `params` entries winning. An unknown network is 400.",
     security: security.write,

@@ -89,6 +89,7 @@ const ENV_VARIABLES: Record<string, EnvVariable> = {
         }),
       ),
   },
+  REJECTIONS_KEEP: { path: ['audit', 'rejectionsPerSource'], parse: integer(1, 1_000_000, 'a count') },
   LOG_LEVEL: { path: ['logLevel'], parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) },
   NODE_ENV: { path: ['env'], parse: oneOf(['development', 'test', 'production']) },
   // Conversions, deliveries, attempts, test results and the change history share one retention.

@@ -167,6 +167,8 @@ export const configSchema = z.strictObject({
       maxAttemptsPerDelivery: z.number().int().positive().default(50),
       /** Entries kept in each delivery-state listing index. */
       maxIndexEntries: z.number().int().positive().default(200_000),
+      /** Refused postbacks kept per source for `GET /v1/rejections` (also bounded by `retentionMs`). */
+      rejectionsPerSource: z.number().int().min(1).max(1_000_000).default(10_000),
       /** Admin changes kept for `GET /v1/changes` (also bounded by `retentionMs`). */
       maxChanges: z.number().int().min(1).max(1_000_000).default(100_000),
       /** Test postbacks kept per account for `GET /v1/accounts/:id/tests`. */

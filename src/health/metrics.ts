@@ -39,6 +39,12 @@ export function createMetrics() {
     labelNames: ['field'] as const,
     registers: [registry],
   });
+  const postbacksRejected = new Counter({
+    name: 'relay_postbacks_rejected_total',
+    help: 'Refused inbound postbacks (kept in GET /v1/rejections) by source and the answer\'s error code; names that are not configured sources count as source="unknown".',
+    labelNames: ['source', 'reason'] as const,
+    registers: [registry],
+  });
   const conversionsRouted = new Counter({
     name: 'postback_relay_conversions_routed_total',
     help: 'Conversions resolved by the worker, by result (routed, unattributed, suppressed, no_postback).',
@@ -131,6 +137,7 @@ export function createMetrics() {
     queueInternalsFallback,
     conversionsReceived,
     postbackWarnings,
+    postbacksRejected,
     conversionsRouted,
     clicks,
     deliveryAttempts,

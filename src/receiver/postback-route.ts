@@ -13,6 +13,7 @@ import type { ClickStore } from '../tracking/click-store.js';
 import { attributeFromClick, needsClickLookup, UNKNOWN_CLICK_REASON } from '../tracking/attribution.js';
 import { getPostbackRoute, OTHER_POSTBACK_METHODS, otherMethodsPostbackRoute, POSTBACK_ALLOW, postPostbackRoute } from './postback-schema.js';
 import { fieldsWithInvalidEscapes } from './query-escapes.js';
+import type { RejectionLog } from './rejection-log.js';
 
 export interface PostbackRouteDeps {
   sources: Pick<RecordStore<SourceConfig>, 'get'>;
@@ -20,9 +21,12 @@ export interface PostbackRouteDeps {
   metrics: RelayMetrics;
   /** Tracking-link clicks, to attribute a conversion that carries only its transaction id. */
   clicks?: Pick<ClickStore, 'get'>;
+  /** Keeps each refused postback for `GET /v1/rejections`. */
+  rejectionLog?: Pick<RejectionLog, 'onSend'>;
 }
 
-type PostbackRequest = FastifyRequest<{ Params: { source: string }; Querystring: Record<string, unknown> }>;
+type PostbackGeneric = { Params: { source: string }; Querystring: Record<string, unknown> };
+type PostbackRequest = FastifyRequest<PostbackGeneric>;
 
 /**
  * `GET|POST /postback/:source`: authenticate, normalise, and answer 200 only
@@ -120,13 +124,15 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
     }
   }
 
+  const hooks = deps.rejectionLog ? { onSend: deps.rejectionLog.onSend } : {};
   // No implicit HEAD: a HEAD must not run the GET's handler and create a conversion.
-  app.get('/postback/:source', { ...getPostbackRoute, exposeHeadRoute: false }, handler);
-  app.post('/postback/:source', postPostbackRoute, handler);
+  app.get<PostbackGeneric>('/postback/:source', { ...getPostbackRoute, ...hooks, exposeHeadRoute: false }, handler);
+  app.post<PostbackGeneric>('/postback/:source', { ...postPostbackRoute, ...hooks }, handler);
   app.route({
     method: [...OTHER_POSTBACK_METHODS],
     url: '/postback/:source',
     ...otherMethodsPostbackRoute,
+    ...hooks,
     handler: () => {
       throw new MethodNotAllowedError(POSTBACK_ALLOW);
     },

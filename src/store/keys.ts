@@ -60,6 +60,11 @@ export function createKeys(prefix: string) {
     accountTests: (accountId: string) => `${prefix}:tests:${accountId}`,
     /** The admin change history (a stream), for `GET /v1/changes`. */
     changes: `${control}:changes`,
+    /** Refused postbacks of one configured source (a stream); see rejections.ts. */
+    rejectionsOf: (source: string) => `${control}:rej:src:${source}`,
+    /** Refused postbacks naming no configured source, all in one stream. */
+    rejectionsUnknown: `${control}:rej:unknown`,
+    rejectionSources: `${control}:rej:sources`,
     /** Known tracker hosts, for the hosts API and metrics. */
     hosts: `${control}:hosts`,
     hostLeases: (host: string) => `${prefix}:host:{${host}}:leases`,

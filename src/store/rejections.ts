@@ -1,0 +1,159 @@
+import type { RedisClient } from '../redis/connection.js';
+
+/** A refused inbound postback, as kept and shown by `GET /v1/rejections`. */
+export interface Rejection {
+  /** Stream id: the order of rejections and the listing cursor. */
+  id: string;
+  at: string;
+  /** The source name as sent (cut to 128 characters), known or not. */
+  source: string;
+  /** Whether that name is a configured source; unknown names share one bucket. */
+  known_source: boolean;
+  ip: string;
+  method: string;
+  status: number;
+  /** The answer's error code (`unauthorized`, `invalid_conversion`, …). */
+  error: string;
+  message?: string;
+  /** The fields at fault, for a 400. */
+  fields: string[];
+  /** The query string as sent, secrets (`key`, …) replaced by `***`, cut to 2 KiB. */
+  query: string;
+}
+
+export type NewRejection = Omit<Rejection, 'id'>;
+
+export interface RejectionKeys {
+  /** The stream of one configured source's rejections. */
+  rejectionsOf: (source: string) => string;
+  /** The one stream of every unknown source name: a scan of random names must not create keys. */
+  rejectionsUnknown: string;
+  /** The sources that have a stream, so a listing across them knows where to look. */
+  rejectionSources: string;
+}
+
+export interface RejectionStoreOptions {
+  /** Newest this many are kept per source (and in the unknown bucket). */
+  keepPerSource: number;
+  retentionMs: number;
+}
+
+export interface RejectionFilter {
+  source?: string;
+  reason?: string;
+  /** Unix ms: nothing older. */
+  since?: number;
+  limit: number;
+  cursor?: string;
+}
+
+const STREAM_ID = /^\d{1,16}-\d{1,16}$/;
+/** A listing reads at most this many entries per call, so a rare reason cannot make it walk everything. */
+const MAX_SCANNED = 5_000;
+
+/**
+ * Refused postbacks, one Redis stream per configured source plus one for
+ * unknown names, trimmed by count (exact MAXLEN: the bound is promised) and by age (MINID). All of them
+ * live in the control slot so one transaction writes a stream and the set
+ * of streams on Redis Cluster too; rejections are rare next to conversions.
+ */
+export class RejectionStore {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: RejectionKeys,
+    private readonly options: RejectionStoreOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async record(rejection: NewRejection): Promise<void> {
+    const key = this.streamOf(rejection.known_source ? rejection.source : undefined);
+    const cutoff = this.now() - this.options.retentionMs;
+    const transaction = this.redis
+      .multi()
+      .xadd(key, 'MAXLEN', String(this.options.keepPerSource), '*', 'r', JSON.stringify(rejection))
+      .xtrim(key, 'MINID', '~', String(cutoff))
+      .pexpire(key, this.options.retentionMs);
+    if (rejection.known_source) transaction.sadd(this.keys.rejectionSources, rejection.source);
+    const results = await transaction.exec();
+    const error = results?.find(([failure]) => failure)?.[0];
+    if (error) throw error;
+  }
+
+  /**
+   * Newest first across the streams the filter names. Each stream is read
+   * below the cursor in chunks and the chunks merged; only entries newer
+   * than the oldest one every still-full stream reached are certain to be
+   * in order, so a page ends there and the next continues from it.
+   */
+  async list(filter: RejectionFilter): Promise<{ rejections: Rejection[]; cursor?: string }> {
+    const floor = `${Math.max(filter.since ?? 0, this.now() - this.options.retentionMs)}-0`;
+    const { streams, sourceName } = await this.streamsFor(filter.source);
+    const found: Rejection[] = [];
+    let cursor = filter.cursor;
+    let scanned = 0;
+    const chunk = Math.min(500, filter.limit + 1);
+    while (found.length <= filter.limit && scanned < MAX_SCANNED) {
+      const reads = await Promise.all(
+        streams.map(
+          (key) => this.redis.xrevrange(key, cursor ? `(${cursor}` : '+', floor, 'COUNT', chunk) as Promise<Array<[string, string[]]>>,
+        ),
+      );
+      // Streams that returned a full chunk may hold more below their last entry.
+      const boundary = reads
+        .filter((entries) => entries.length === chunk)
+        .map((entries) => entries[entries.length - 1]![0])
+        .reduce<string | undefined>((highest, id) => (highest === undefined || compareIds(id, highest) > 0 ? id : highest), undefined);
+      const merged = reads
+        .flat()
+        .filter(([id]) => boundary === undefined || compareIds(id, boundary) >= 0)
+        .sort(([a], [b]) => compareIds(b, a));
+      for (const [id, fields] of merged) {
+        scanned++;
+        cursor = id;
+        const rejection = { id, ...(JSON.parse(fields[1] ?? '{}') as NewRejection) };
+        if ((filter.reason === undefined || rejection.error === filter.reason) && (sourceName === undefined || rejection.source === sourceName)) {
+          found.push(rejection);
+        }
+        if (found.length > filter.limit) break;
+      }
+      if (boundary === undefined) {
+        // Every stream is exhausted below the cursor.
+        if (found.length <= filter.limit) return { rejections: found };
+        break;
+      }
+    }
+    if (found.length > filter.limit) {
+      const page = found.slice(0, filter.limit);
+      return { rejections: page, cursor: page[page.length - 1]!.id };
+    }
+    // The scan budget ran out: the caller continues from where it stopped.
+    return { rejections: found, ...(cursor ? { cursor } : {}) };
+  }
+
+  static isCursor(text: string): boolean {
+    return STREAM_ID.test(text);
+  }
+
+  private streamOf(knownSource: string | undefined): string {
+    return knownSource === undefined ? this.keys.rejectionsUnknown : this.keys.rejectionsOf(knownSource);
+  }
+
+  /**
+   * The streams a source filter reads: a configured source's own; `unknown`,
+   * the shared bucket; any other name, the shared bucket's entries sent under it.
+   */
+  private async streamsFor(source: string | undefined): Promise<{ streams: string[]; sourceName?: string }> {
+    if (source === undefined) {
+      const sources = await this.redis.smembers(this.keys.rejectionSources);
+      return { streams: [this.keys.rejectionsUnknown, ...sources.map((name) => this.keys.rejectionsOf(name))] };
+    }
+    if ((await this.redis.sismember(this.keys.rejectionSources, source)) === 1) return { streams: [this.keys.rejectionsOf(source)] };
+    return source === 'unknown' ? { streams: [this.keys.rejectionsUnknown] } : { streams: [this.keys.rejectionsUnknown], sourceName: source };
+  }
+}
+
+function compareIds(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}
