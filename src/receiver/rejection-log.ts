@@ -79,7 +79,7 @@ function parseAnswer(payload: unknown): ErrorAnswer {
   if (typeof payload !== 'string' || !payload.startsWith('{')) return {};
   try {
     const parsed: unknown = JSON.parse(payload);
-    return typeof parsed === 'object' && parsed !== null ? (parsed as ErrorAnswer) : {};
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
   } catch {
     return {};
   }
