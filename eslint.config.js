@@ -43,5 +43,15 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { process: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', console: 'readonly', Buffer: 'readonly', module: 'readonly', require: 'readonly' } },
   },
+  {
+    // The console's ES modules run in the browser: its globals, named here rather than through another package.
+    files: ['src/console/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'navigator', 'fetch', 'URLSearchParams', 'FormData', 'CSS', 'Event', 'Node', 'structuredClone', 'setTimeout', 'clearTimeout', 'console'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   prettier,
 );

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formBody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
 import type { OfferConfig } from './domain/offer.js';
 import type { RelayContext } from './relay-context.js';
 import { waitUntilReady } from './redis/connection.js';
@@ -35,6 +36,11 @@ import { createClientErrorHandler } from './http/client-error.js';
 import { RejectionStore } from './store/rejections.js';
 import { createRejectionLog } from './receiver/rejection-log.js';
 import { registerRejectionRoutes } from './admin/rejections-routes.js';
+import { registerTemplateRoutes } from './admin/templates-routes.js';
+import { registerStatsRoutes } from './admin/stats-routes.js';
+import { registerConsole } from './console/console-routes.js';
+import { sessionCredential } from './console/session-auth.js';
+import { SessionStore, signInLimiter } from './console/session-store.js';
 
 /**
  * The relay's HTTP app: health for every role; for the receiver role also
@@ -97,6 +103,9 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
   if (config.role === 'worker') return app;
 
   await app.register(formBody);
+  await app.register(cookie);
+  const sessions = new SessionStore(requestRedis, keys.consoleSession, config.console.sessionTtlMs);
+  const tokens = { admin: config.adminToken ?? '', ...(config.viewerToken ? { viewer: config.viewerToken } : {}) };
   const clicks = new ClickStore(requestRedis, keys.click);
   const offers = new RecordStore<OfferConfig>(requestRedis, keys.offer, keys.offerIds);
   const offerCache = createRecordCache((id) => offers.get(id), { ttlMs: config.tracking.offerCacheMs, maxEntries: 10_000 });
@@ -127,6 +136,7 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     adminGuard = requireAdminAccess(admin, {
       adminToken: config.adminToken ?? '',
       ...(config.viewerToken ? { viewerToken: config.viewerToken } : {}),
+      extraSources: [sessionCredential(sessions)],
     });
     // Before the routes, so its hooks wrap every one of them.
     recordChanges(admin, {
@@ -146,6 +156,8 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     });
     registerChangeRoutes(admin, { changes });
     registerRejectionRoutes(admin, { rejections });
+    registerTemplateRoutes(admin);
+    registerStatsRoutes(admin, { redis: requestRedis, keys, queues: { conversions: requestQueues.conversions, retries: requestQueues.retries } });
     registerSourceRoutes(admin, { sources: context.sources });
     registerNetworkRoutes(admin, { sources: context.sources, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
     registerAccountRoutes(admin, { accounts: context.accounts, addressPolicy: context.addressPolicy });
@@ -168,5 +180,11 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     });
   });
   registerDocsRoutes(app);
+  await registerConsole(app, {
+    tokens,
+    sessions,
+    sessionTtlMs: config.console.sessionTtlMs,
+    signInAllowed: signInLimiter(requestRedis, keys.consoleSignIns, { max: config.console.signInMax, windowMs: config.console.signInWindowMs }),
+  });
   return app;
 }

@@ -42,6 +42,23 @@ export class ForbiddenError extends RelayError {
   }
 }
 
+/** A mutation made with a console session cookie but without its CSRF token: 403, refused before the route runs. */
+export class CsrfError extends RelayError {
+  constructor() {
+    super('csrf_failed', 'a change made with the console session needs its X-CSRF-Token header', 403);
+  }
+}
+
+/** Too many attempts from one client (console sign-in): 429; `retryAfterS` goes out as Retry-After. */
+export class TooManyRequestsError extends RelayError {
+  readonly retryAfterS: number;
+
+  constructor(message: string, retryAfterS: number) {
+    super('too_many_requests', message, 429);
+    this.retryAfterS = retryAfterS;
+  }
+}
+
 export class NotFoundError extends RelayError {
   constructor(what: string) {
     super('not_found', `${what} not found`, 404);

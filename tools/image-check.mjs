@@ -263,6 +263,18 @@ try {
     throw error;
   }
   say('GET /readyz: 200');
+  // The console's files are not TypeScript: the build must have copied them, and uPlot must be a runtime dependency.
+  for (const [path, type] of [
+    ['/console', 'text/html'],
+    ['/console/static/app.js', 'text/javascript'],
+    ['/console/static/console.css', 'text/css'],
+    ['/console/vendor/uPlot.esm.js', 'text/javascript'],
+  ]) {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`);
+    const got = response.headers.get('content-type') ?? '';
+    if (response.status !== 200 || !got.startsWith(type)) fail(`GET ${path}: ${response.status} ${got}, expected 200 ${type}`);
+  }
+  say('console files: served');
   if (healthcheck) {
     execFileSync(healthcheck[0], healthcheck.slice(1), { cwd: runtime.workdir, env, stdio: 'inherit' });
     say('HEALTHCHECK command: exit 0');

@@ -90,6 +90,14 @@ const ENV_VARIABLES: Record<string, EnvVariable> = {
       ),
   },
   REJECTIONS_KEEP: { path: ['audit', 'rejectionsPerSource'], parse: integer(1, 1_000_000, 'a count') },
+  CONSOLE_SESSION_HOURS: {
+    path: ['console', 'sessionTtlMs'],
+    parse: (text) => {
+      const hours = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text.trim()) : NaN;
+      if (!(hours >= 0.1 && hours <= 720)) throw new BadValue(`${quote(text)} is not a number of hours (0.1 to 720)`);
+      return Math.round(hours * 3_600_000);
+    },
+  },
   LOG_LEVEL: { path: ['logLevel'], parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) },
   NODE_ENV: { path: ['env'], parse: oneOf(['development', 'test', 'production']) },
   // Conversions, deliveries, attempts, test results and the change history share one retention.

@@ -160,6 +160,15 @@ export const configSchema = z.strictObject({
       maxPerSweep: z.number().int().positive().max(100_000).default(1_000),
     })
     .prefault({}),
+  console: z
+    .strictObject({
+      /** A console session lasts this long after sign-in (CONSOLE_SESSION_HOURS). */
+      sessionTtlMs: z.number().int().min(60_000).default(8 * 3_600_000),
+      /** Sign-in attempts allowed per client address in each window; more are answered 429. */
+      signInMax: z.number().int().min(1).default(10),
+      signInWindowMs: z.number().int().min(1_000).default(15 * 60_000),
+    })
+    .prefault({}),
   audit: z
     .strictObject({
       /** Conversions, deliveries and attempts expire this long after their last change. */

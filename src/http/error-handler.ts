@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { MethodNotAllowedError, RelayError, ValidationError } from '../errors.js';
+import { MethodNotAllowedError, RelayError, TooManyRequestsError, ValidationError } from '../errors.js';
 import { RequestSchemaError } from './schema-compilers.js';
 
 /**
@@ -15,6 +15,7 @@ export function installErrorHandler(app: FastifyInstance, options: { isRedisRead
     }
     if (error instanceof MethodNotAllowedError) void reply.header('allow', error.allow);
     if (error instanceof RelayError) {
+      if (error instanceof TooManyRequestsError) void reply.header('retry-after', String(error.retryAfterS));
       if (error.httpStatus >= 500) request.log.warn({ err: error.cause ?? error }, error.message);
       return reply.status(error.httpStatus).send({ error: error.code, ...(error.httpStatus < 500 ? { message: error.message } : {}) });
     }

@@ -72,6 +72,10 @@ export function createKeys(prefix: string) {
     hostParked: (host: string) => `${prefix}:host:{${host}}:parked`,
     /** The host's next free send time under its rate limit (GCRA), when it has one. */
     hostRate: (host: string) => `${prefix}:host:{${host}}:rate`,
+    /** A console session, by the digest of its id; expires with the session. */
+    consoleSession: (digest: string) => `${prefix}:console:session:${digest}`,
+    /** Console sign-in attempts from one client address in the current window. */
+    consoleSignIns: (ip: string) => `${prefix}:console:signin:${ip}`,
   };
 }
 

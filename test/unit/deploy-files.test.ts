@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
@@ -55,5 +55,25 @@ describe('.dockerignore', () => {
       .split('\n')
       .map((line) => line.trim());
     for (const entry of ['node_modules', 'dist', 'data', '.git', 'coverage', 'test-artifacts']) expect(ignored).toContain(entry);
+  });
+});
+
+describe('the console in the image', () => {
+  const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+
+  it('ships its files: src/ is copied into the build, nothing of src/console is ignored, and the build copies what tsc does not emit', () => {
+    expect(read('Dockerfile')).toMatch(/^COPY src \.\/src$/m);
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'));
+    for (const pattern of ignored) expect(/^(src|\*\.(js|css|html|svg)|src\/console.*)$/.test(pattern), pattern).toBe(false);
+    // tools/build.mjs copies every non-TypeScript file of src/ into dist/.
+    expect(read('tools/build.mjs')).toMatch(/cpSync\(src, dist/);
+    expect(readdirSync(join(root, 'src/console/public'))).toEqual(expect.arrayContaining(['index.html', 'app.js', 'console.css']));
+  });
+
+  it('serves uPlot from a runtime dependency, not a dev one', () => {
+    expect(pkg.dependencies.uplot).toBeDefined();
   });
 });

@@ -1,0 +1,31 @@
+import { hash, timingSafeEqual } from 'node:crypto';
+import { READ_METHODS, type CredentialSource } from '../auth/token-auth.js';
+import { CsrfError } from '../errors.js';
+import type { SessionStore } from './session-store.js';
+
+export const SESSION_COOKIE = 'relay_console';
+export const CSRF_HEADER = 'x-csrf-token';
+
+/**
+ * The console session cookie as a credential for the admin API, tried after
+ * the bearer header. A mutation it authenticates must also carry the
+ * session's CSRF token in `X-CSRF-Token`: a page of another site can make
+ * the browser send the cookie (SameSite aside), never read the token.
+ */
+export function sessionCredential(sessions: SessionStore): CredentialSource {
+  return async (request) => {
+    const id = request.cookies[SESSION_COOKIE];
+    if (!id) return undefined;
+    const session = await sessions.get(id);
+    if (!session) return undefined;
+    if (!READ_METHODS.has(request.method)) {
+      const presented = request.headers[CSRF_HEADER];
+      if (typeof presented !== 'string' || !sameSecret(presented, session.csrf)) throw new CsrfError();
+    }
+    return session.kind;
+  };
+}
+
+function sameSecret(presented: string, expected: string): boolean {
+  return timingSafeEqual(hash('sha256', presented, 'buffer'), hash('sha256', expected, 'buffer'));
+}
