@@ -6,6 +6,8 @@ import type { RelayKeys } from '../store/keys.js';
 import { json, readErrors, security } from '../http/route-docs.js';
 
 const HOUR_MS = 3_600_000;
+/** Entries read per rejection stream for the day's counts: rejections are rare, and the overview must stay cheap when they are not. */
+const REJECTED_READ_CAP = 2_000;
 const series = z.array(z.number().int()).describe('counts per hour, oldest first, the last one the current hour so far');
 
 const statsShape = z
@@ -15,6 +17,16 @@ const statsShape = z
     accepted: z.object({ last_hour: z.number().int(), last_day: z.number().int(), hourly: series }),
     delivered: z.object({ last_hour: z.number().int(), last_day: z.number().int(), hourly: series }),
     failed: z.object({ last_hour: z.number().int(), last_day: z.number().int(), hourly: series }),
+    rejected: z
+      .object({
+        last_hour: z.number().int(),
+        last_day: z.number().int(),
+        hourly: series,
+        capped: z
+          .boolean()
+          .describe(`true when a source refused more than ${REJECTED_READ_CAP} in the day: the counts are at least these`),
+      })
+      .describe('refused postbacks, from the rejection log'),
     queues: z.record(z.string(), z.record(z.string(), z.number().int())).describe('job counts of each BullMQ queue by state'),
   })
   .meta({ id: 'Stats' });
@@ -22,11 +34,13 @@ const statsShape = z
 export const statsRoute = {
   schema: {
     tags: ['conversions'],
-    summary: 'Counts for the overview: accepted, delivered and failed over the last hour and day, and queue depths',
+    summary: 'Counts for the overview: accepted, delivered, failed and rejected over the last hour and day, and queue depths',
     description:
       'Counted in the search and listing indexes (a few ZCOUNTs, whatever is stored): `accepted` by when received; `delivered` ' +
       'and `failed` are deliveries now in that state by when they got there (a failure redriven since counts where it is now). ' +
-      'Rejected postbacks are not stored, so not counted here (see `relay_postbacks_rejected_total` in /metrics).',
+      '`rejected` is read from the rejection log (`GET /v1/rejections`), at most ' +
+      String(REJECTED_READ_CAP) +
+      ' per source stream (`capped` says when).',
     security: security.read,
     response: { 200: json('The counts', statsShape), ...readErrors },
   },
@@ -49,15 +63,45 @@ export function registerStatsRoutes(
       ]);
       return { last_hour: hour, last_day: day, hourly };
     };
-    const [accepted, delivered, failed] = await Promise.all([
+    // Stream ids start with their unix ms: the day's entries, bucketed by hour without reading their fields' meaning.
+    const rejectedCount = async () => {
+      const sources = await deps.redis.smembers(deps.keys.rejectionSources);
+      const streams = [deps.keys.rejectionsUnknown, ...sources.map((name) => deps.keys.rejectionsOf(name))];
+      const hourly = starts.map(() => 0);
+      let hour = 0;
+      let day = 0;
+      let capped = false;
+      for (const stream of streams) {
+        const entries = await deps.redis.xrevrange(stream, '+', String(now - 24 * HOUR_MS), 'COUNT', REJECTED_READ_CAP);
+        if (entries.length === REJECTED_READ_CAP) capped = true;
+        for (const [id] of entries) {
+          const at = Number(id.slice(0, id.indexOf('-')));
+          day += 1;
+          if (at >= now - HOUR_MS) hour += 1;
+          const bucket = Math.floor((at - starts[0]!) / HOUR_MS);
+          if (bucket >= 0 && bucket < hourly.length) hourly[bucket]! += 1;
+        }
+      }
+      return { last_hour: hour, last_day: day, hourly, capped };
+    };
+    const [accepted, delivered, failed, rejected] = await Promise.all([
       count(deps.keys.conversionsByTime),
       count(deps.keys.deliveriesByState('delivered')),
       count(deps.keys.deliveriesByState('failed')),
+      rejectedCount(),
     ]);
     const queues: Record<string, Record<string, number>> = {};
     for (const [name, queue] of Object.entries(deps.queues)) {
       queues[name] = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
     }
-    return { at: new Date(now).toISOString(), hours: starts.map((start) => new Date(start).toISOString()), accepted, delivered, failed, queues };
+    return {
+      at: new Date(now).toISOString(),
+      hours: starts.map((start) => new Date(start).toISOString()),
+      accepted,
+      delivered,
+      failed,
+      rejected,
+      queues,
+    };
   });
 }

@@ -35,7 +35,14 @@ const renderAnswer = z
   })
   .meta({
     id: 'TemplateRender',
-    examples: [{ ok: true, template: 'https://trk.example.com/pb?cid={click_id}', url: 'https://trk.example.com/pb?cid=abc123', warnings: [] }],
+    examples: [
+      {
+        ok: true,
+        template: 'https://trk.example.com/pb?cid={click_id}',
+        url: 'https://trk.example.com/pb?cid=abc123',
+        warnings: [],
+      },
+    ],
   });
 
 export const renderTemplateRoute = {

@@ -58,7 +58,8 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
       if (!limit.allowed) throw new TooManyRequestsError('too many sign-in attempts; try again later', limit.retryAfterS);
       const body = request.body;
       const token = typeof body === 'object' && body !== null && 'token' in body ? body.token : undefined;
-      if (typeof token !== 'string' || token === '') throw new ValidationError('invalid_sign_in', [{ path: 'token', message: 'required' }]);
+      if (typeof token !== 'string' || token === '')
+        throw new ValidationError('invalid_sign_in', [{ path: 'token', message: 'required' }]);
       const kind = match(token);
       if (!kind) throw new UnauthorizedError();
       const { id, session } = await deps.sessions.create(kind);

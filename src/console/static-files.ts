@@ -30,7 +30,10 @@ export function loadConsoleFiles(): Map<string, StaticFile> {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (TYPES[extname(entry.name)]) {
-        files.set(`static/${relative(root, path).split(sep).join('/')}`, { type: TYPES[extname(entry.name)]!, body: readFileSync(path) });
+        files.set(`static/${relative(root, path).split(sep).join('/')}`, {
+          type: TYPES[extname(entry.name)]!,
+          body: readFileSync(path),
+        });
       }
     }
   };

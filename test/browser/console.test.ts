@@ -17,7 +17,8 @@ const VIEWER_TOKEN = 'test-viewer-token-9876543210';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const DOCS = resolve(import.meta.dirname, '../../docs');
 const available = existsSync(CHROMIUM);
-if (!available && !process.env.CI) console.warn(`test/browser/console.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+if (!available && !process.env.CI)
+  console.warn(`test/browser/console.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
 let relay: TestRelay;
 /** Console errors of every page (CSP violations, failed module loads): none is expected. */
@@ -78,26 +79,42 @@ async function postback(clickId: string): Promise<string> {
 }
 
 async function conversionState(id: string, state: string) {
-  return eventually(async () => {
-    const response = await relay.request({ url: `/v1/conversions/${id}`, admin: true });
-    return response.body?.state === state ? response.body : undefined;
-  }, 15_000, `conversion ${id} ${state}`);
+  return eventually(
+    async () => {
+      const response = await relay.request({ url: `/v1/conversions/${id}`, admin: true });
+      return response.body?.state === state ? response.body : undefined;
+    },
+    15_000,
+    `conversion ${id} ${state}`,
+  );
 }
 
 describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
   beforeAll(async () => {
-    if (!available) throw new Error(`CI is set and there is no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
+    if (!available)
+      throw new Error(`CI is set and there is no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
     tracker = await startTracker();
     tracker.respond((hit, res) => {
       const wrong = hit.url.startsWith('/wrong');
       res.statusCode = wrong ? 404 : 200;
       res.end(wrong ? 'no such endpoint' : 'OK tracked');
     });
-    relay = await startTestRelay({ viewerToken: VIEWER_TOKEN, delivery: { retryDelaysMs: [100] } });
+    // Every story signs in afresh from 127.0.0.1: more than the default limit (tested in console-session.test.ts).
+    relay = await startTestRelay({ viewerToken: VIEWER_TOKEN, delivery: { retryDelaysMs: [100] }, console: { signInMax: 100 } });
     origin = await relay.relay.listen();
     const admin = { admin: true } as const;
-    await relay.request({ method: 'PUT', url: '/v1/sources/net', body: { key: 'console-key-1', default_account: 'acme', network: 'everflow' }, ...admin });
-    const account = await relay.request({ method: 'PUT', url: '/v1/accounts/acme', body: { postback: { url: `${tracker.origin}/wrong?cid={click_id}&payout={payout}` } }, ...admin });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/sources/net',
+      body: { key: 'console-key-1', default_account: 'acme', network: 'everflow' },
+      ...admin,
+    });
+    const account = await relay.request({
+      method: 'PUT',
+      url: '/v1/accounts/acme',
+      body: { postback: { url: `${tracker.origin}/wrong?cid={click_id}&payout={payout}` } },
+      ...admin,
+    });
     expect(account.status, account.text).toBeLessThan(300);
     browser = await chromium.launch({ executablePath: CHROMIUM });
   });
@@ -133,7 +150,6 @@ describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
     await conversionState(id, 'failed');
     const { context, page } = await signedIn(ADMIN_TOKEN);
     await expectAccessible(page, 'overview');
-    await screenshot(page, 'overview');
     await open(page, '#/conversions', 'Conversions');
     await page.getByLabel('Click id').fill('click-find-1');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -165,7 +181,9 @@ describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
     await global.fill(`${tracker.origin}/pb?payout={payout}`);
     await expect.poll(() => page.locator('.template-row output').first().textContent()).toContain('no click id macro');
     await global.fill(`${tracker.origin}/pb?cid={click_id}&payout={payout}`);
-    await expect.poll(() => page.locator('.template-row output').first().textContent()).toContain(`${tracker.origin}/pb?cid=example-click-1&payout=2.50`);
+    await expect
+      .poll(() => page.locator('.template-row output').first().textContent())
+      .toContain(`${tracker.origin}/pb?cid=example-click-1&payout=2.50`);
     await expectAccessible(page, 'account editor');
     await screenshot(page, 'account');
     await page.getByRole('button', { name: 'Save account' }).click();
@@ -178,7 +196,10 @@ describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
     await row.getByRole('button', { name: 'Redrive' }).click();
     await page.getByRole('status').filter({ hasText: 'Requeued 1.' }).waitFor();
     const delivered = await conversionState(id, 'delivered');
-    expect(delivered.deliveries[0].attempts.at(-1)).toMatchObject({ status: 200, url: `${tracker.origin}/pb?cid=click-fix-1&payout=3.10` });
+    expect(delivered.deliveries[0].attempts.at(-1)).toMatchObject({
+      status: 200,
+      url: `${tracker.origin}/pb?cid=click-fix-1&payout=3.10`,
+    });
 
     // And the console shows it delivered.
     await open(page, `#/conversions/${id}`, `Conversion ${id}`);
@@ -187,14 +208,27 @@ describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
   });
 
   it('bulk redrive requeues every failed delivery', async () => {
-    await relay.request({ method: 'PUT', url: '/v1/accounts/acme', admin: true, body: { postback: { url: `${tracker.origin}/wrong?cid={click_id}` } } });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/accounts/acme',
+      admin: true,
+      body: { postback: { url: `${tracker.origin}/wrong?cid={click_id}` } },
+    });
     const ids = [await postback('click-bulk-1'), await postback('click-bulk-2')];
     for (const id of ids) await conversionState(id, 'failed');
-    await relay.request({ method: 'PUT', url: '/v1/accounts/acme', admin: true, body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } } });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/accounts/acme',
+      admin: true,
+      body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } },
+    });
     const { context, page } = await signedIn(ADMIN_TOKEN);
     await open(page, '#/failed', 'Failed deliveries');
     await page.getByRole('button', { name: /^Redrive all failed/ }).click();
-    await page.getByRole('status').filter({ hasText: /Requeued \d+ of \d+/ }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Requeued \d+ of \d+/ })
+      .waitFor();
     for (const id of ids) await conversionState(id, 'delivered');
     await context.close();
   });
@@ -230,6 +264,24 @@ describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
     await context.close();
   });
 
+  it('shows a refused postback on the Rejected page and in the overview', async () => {
+    expect((await relay.request({ url: '/postback/net?key=wrong-key-000&click_id=click-rej-1' })).status).toBe(401);
+    const { context, page } = await signedIn(ADMIN_TOKEN);
+    const counts = page.getByRole('table', { name: 'Counts' });
+    expect(await counts.getByRole('row').filter({ hasText: 'Rejected' }).textContent()).toMatch(/Rejected\s*1\s*1/);
+    expect(await counts.getByRole('row').filter({ hasText: 'Accepted' }).textContent()).toMatch(/Accepted\s*[1-9]/);
+    await screenshot(page, 'overview');
+    await open(page, '#/rejections', 'Rejected postbacks');
+    const table = page.getByRole('table', { name: /Rejected postbacks/ });
+    const text = (await table.textContent())!;
+    expect(text).toContain('401 unauthorized');
+    expect(text).toContain('click_id=click-rej-1');
+    expect(text).not.toContain('wrong-key-000');
+    await expectAccessible(page, 'rejections');
+    await screenshot(page, 'rejections');
+    await context.close();
+  });
+
   it('shows sources with the URL to paste, the change history, and passes axe there', async () => {
     const { context, page } = await signedIn(ADMIN_TOKEN);
     await open(page, '#/sources', 'Sources');
@@ -253,19 +305,28 @@ describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
     const host = new URL(tracker.origin).host;
     const { context, page } = await signedIn(VIEWER_TOKEN);
     expect(await page.getByText('Signed in: viewer (read-only)').isVisible()).toBe(true);
-    const CHANGES = /^(Pause|Resume|Reset circuit|Redrive|Redrive selected|Redrive all failed.*|Save account|Test fire|Add template|Use for the global template|Open editor)$/;
+    const CHANGES =
+      /^(Pause|Resume|Reset circuit|Redrive|Redrive selected|Redrive all failed.*|Save account|Test fire|Add template|Use for the global template|Open editor)$/;
     for (const [hash, heading] of [
       ['#/hosts', 'Hosts'],
       ['#/failed', 'Failed deliveries'],
+      ['#/rejections', 'Rejected postbacks'],
       ['#/accounts', 'Accounts'],
       ['#/accounts/acme', 'Account acme'],
       ['#/conversions', 'Conversions'],
     ] as const) {
       await open(page, hash, heading);
-      const buttons = await page.locator('main button').evaluateAll((els) => els.map((el) => ({ text: el.textContent!.trim(), disabled: (el as unknown as { disabled: boolean }).disabled })));
+      const buttons = await page
+        .locator('main button')
+        .evaluateAll((els) =>
+          els.map((el) => ({ text: el.textContent!.trim(), disabled: (el as unknown as { disabled: boolean }).disabled })),
+        );
       const change = buttons.filter((b) => CHANGES.test(b.text));
       if (hash === '#/hosts' || hash === '#/accounts/acme') expect(change.length, hash).toBeGreaterThan(0);
-      expect(change.filter((b) => !b.disabled), hash).toEqual([]);
+      expect(
+        change.filter((b) => !b.disabled),
+        hash,
+      ).toEqual([]);
       if (hash === '#/accounts/acme') expect(await page.getByLabel('Global template').isDisabled()).toBe(true);
       await expectAccessible(page, `viewer ${hash}`);
     }

@@ -41,7 +41,10 @@ export async function signIn(token) {
   });
   const body = await parse(response);
   if (!response.ok) {
-    if (response.status === 429) throw new ApiError(429, { message: `Too many sign-in attempts: try again in ${response.headers.get('retry-after') ?? 'a few'} seconds.` });
+    if (response.status === 429)
+      throw new ApiError(429, {
+        message: `Too many sign-in attempts: try again in ${response.headers.get('retry-after') ?? 'a few'} seconds.`,
+      });
     if (response.status === 401) throw new ApiError(401, { message: 'That token is neither the admin nor the viewer token.' });
     throw new ApiError(response.status, body);
   }
@@ -73,7 +76,8 @@ export async function api(method, path, body) {
 /** A query string from an object, leaving out empty values. */
 export function query(params) {
   const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  for (const [key, value] of Object.entries(params))
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
   const text = search.toString();
   return text ? `?${text}` : '';
 }

@@ -3,6 +3,7 @@ import { field, h, statusLine } from './dom.js';
 import * as overview from './pages/overview.js';
 import * as conversions from './pages/conversions.js';
 import * as failed from './pages/failed.js';
+import * as rejections from './pages/rejections.js';
 import * as accounts from './pages/accounts.js';
 import * as sources from './pages/sources.js';
 import * as hosts from './pages/hosts.js';
@@ -10,7 +11,7 @@ import * as changes from './pages/changes.js';
 
 // Hash routes (`#/conversions/ID?click_id=…`): one HTML page, no server
 // routing, and the back button works.
-const PAGES = { overview, conversions, failed, accounts, sources, hosts, changes };
+const PAGES = { overview, conversions, failed, rejections, accounts, sources, hosts, changes };
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -52,7 +53,8 @@ async function route() {
   if (!currentSession()) return showSignIn();
   nav.hidden = false;
   who.hidden = false;
-  document.getElementById('who-kind').textContent = currentSession().kind === 'admin' ? 'Signed in: admin' : 'Signed in: viewer (read-only)';
+  document.getElementById('who-kind').textContent =
+    currentSession().kind === 'admin' ? 'Signed in: admin' : 'Signed in: viewer (read-only)';
   const hash = location.hash.startsWith('#/') ? location.hash.slice(2) : 'overview';
   const [path, search = ''] = hash.split('?');
   const [name, ...rest] = path.split('/');
@@ -68,7 +70,8 @@ async function route() {
   try {
     await page.render(view, { params: rest.map(decodeURIComponent), query: new URLSearchParams(search) });
   } catch (error) {
-    if (mine === rendering && currentSession()) view.append(h('p', { class: 'status error', role: 'alert' }, `Could not load this page: ${error.message}`));
+    if (mine === rendering && currentSession())
+      view.append(h('p', { class: 'status error', role: 'alert' }, `Could not load this page: ${error.message}`));
   }
   if (mine !== rendering) return;
   main.removeAttribute('aria-busy');

@@ -17,6 +17,12 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** `parent.append` that leaves out absent parts (`cond ? node : undefined`). */
+export function append(parent, ...children) {
+  parent.append(...children.flat(Infinity).filter((child) => child !== undefined && child !== null && child !== false));
+  return parent;
+}
+
 let ids = 0;
 /** A unique element id, for `<label for>` and aria references. */
 export const uid = (stem = 'f') => `${stem}-${++ids}`;
@@ -39,8 +45,26 @@ export function table(caption, columns, rows, empty = 'Nothing to show.') {
       'table',
       {},
       h('caption', {}, caption),
-      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c.label)))),
-      h('tbody', {}, rows.map((row) => h('tr', {}, columns.map((c) => h('td', {}, c.cell(row) ?? ''))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          columns.map((c) => h('th', { scope: 'col' }, c.label)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((row) =>
+          h(
+            'tr',
+            {},
+            columns.map((c) => h('td', {}, c.cell(row) ?? '')),
+          ),
+        ),
+      ),
     ),
   );
 }
@@ -48,7 +72,14 @@ export function table(caption, columns, rows, empty = 'Nothing to show.') {
 export function time(iso) {
   if (!iso) return '';
   const d = new Date(iso);
-  return h('time', { datetime: iso }, d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'));
+  return h(
+    'time',
+    { datetime: iso },
+    d
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z'),
+  );
 }
 
 /** A message region screen readers announce when its text changes. */

@@ -7,7 +7,11 @@ import { h } from './dom.js';
  */
 export function changeButton(label, onclick, attrs = {}) {
   const allowed = canChange();
-  const button = h('button', { type: 'button', ...attrs, disabled: !allowed || attrs.disabled, onclick: allowed ? guard(onclick) : undefined }, label);
+  const button = h(
+    'button',
+    { type: 'button', ...attrs, disabled: !allowed || attrs.disabled, onclick: allowed ? guard(onclick) : undefined },
+    label,
+  );
   if (!allowed) button.title = 'Read-only: signed in with the viewer token';
   return button;
 }
@@ -30,6 +34,8 @@ export function pageHeader(title, intro) {
   return [
     h('h1', { tabindex: '-1' }, title),
     intro ? h('p', { class: 'intro' }, intro) : undefined,
-    canChange() ? undefined : h('p', { class: 'note' }, 'You are signed in with the viewer token: you can look at everything, and change nothing.'),
+    canChange()
+      ? undefined
+      : h('p', { class: 'note' }, 'You are signed in with the viewer token: you can look at everything, and change nothing.'),
   ].filter(Boolean);
 }

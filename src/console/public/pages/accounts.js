@@ -1,26 +1,35 @@
 import { api, canChange, query } from '../api.js';
-import { field, h, statusLine, table } from '../dom.js';
+import { append, field, h, statusLine, table } from '../dom.js';
 import { changeButton, pageHeader } from '../ui.js';
 
 export async function render(view, { params }) {
   if (params[0]) return editor(view, params[0]);
   const { accounts } = await api('GET', '/v1/accounts');
   const id = h('input', { name: 'id', pattern: '[A-Za-z0-9_.:-]{1,64}', required: true, disabled: !canChange() });
-  const create = h('form', { class: 'filters', 'aria-label': 'New account' },
+  const create = h(
+    'form',
+    { class: 'filters', 'aria-label': 'New account' },
     field('New account id', id),
-    h('button', { type: 'submit', disabled: !canChange() }, 'Open editor'));
+    h('button', { type: 'submit', disabled: !canChange() }, 'Open editor'),
+  );
   create.addEventListener('submit', (event) => {
     event.preventDefault();
     if (id.value.trim()) location.hash = `#/accounts/${encodeURIComponent(id.value.trim())}`;
   });
-  view.append(
+  append(
+    view,
     ...pageHeader('Accounts', 'Each account’s postback templates: where its conversions are sent.'),
-    table('Accounts', [
-      { label: 'Account', cell: (row) => h('a', { href: `#/accounts/${encodeURIComponent(row.id)}` }, row.id) },
-      { label: 'Global template', cell: (row) => h('code', { class: 'url' }, [row.postback?.url ?? ''].flat().join(' ')) },
-      { label: 'Events', cell: (row) => Object.keys(row.postback?.events ?? {}).join(', ') },
-      { label: 'Offers', cell: (row) => Object.keys(row.offers ?? {}).join(', ') },
-    ], accounts, 'No account yet.'),
+    table(
+      'Accounts',
+      [
+        { label: 'Account', cell: (row) => h('a', { href: `#/accounts/${encodeURIComponent(row.id)}` }, row.id) },
+        { label: 'Global template', cell: (row) => h('code', { class: 'url' }, [row.postback?.url ?? ''].flat().join(' ')) },
+        { label: 'Events', cell: (row) => Object.keys(row.postback?.events ?? {}).join(', ') },
+        { label: 'Offers', cell: (row) => Object.keys(row.offers ?? {}).join(', ') },
+      ],
+      accounts,
+      'No account yet.',
+    ),
     create,
   );
 }
@@ -88,12 +97,24 @@ async function editor(view, id) {
     event: h('input', { name: 'event', value: 'conversion' }),
     offer_id: h('input', { name: 'offer_id', value: '' }),
   };
-  const values = () => Object.fromEntries(Object.entries(example).map(([k, el]) => [k, el.value.trim()]).filter(([, v]) => v));
+  const values = () =>
+    Object.fromEntries(
+      Object.entries(example)
+        .map(([k, el]) => [k, el.value.trim()])
+        .filter(([, v]) => v),
+    );
 
   const rows = h('div', { class: 'templates' });
   const previews = [];
   const addRow = (path, text) => {
-    const input = h('input', { name: path, value: text, class: 'wide template', spellcheck: 'false', autocomplete: 'off', disabled: readOnly });
+    const input = h('input', {
+      name: path,
+      value: text,
+      class: 'wide template',
+      spellcheck: 'false',
+      autocomplete: 'off',
+      disabled: readOnly,
+    });
     const output = h('output', { for: input.id || undefined, class: 'preview', 'aria-live': 'polite' });
     const row = h('div', { class: 'template-row', 'data-path': path }, field(describePath(path), input, `path ${path}`), output);
     output.htmlFor = input.id;
@@ -128,8 +149,12 @@ async function editor(view, id) {
   for (const el of Object.values(example)) el.addEventListener('input', () => renderAll());
 
   // Adding an event or offer template: a new row at that path.
-  const newKind = h('select', { name: 'kind', disabled: readOnly },
-    h('option', { value: 'event' }, 'per event'), h('option', { value: 'offer' }, 'per offer'));
+  const newKind = h(
+    'select',
+    { name: 'kind', disabled: readOnly },
+    h('option', { value: 'event' }, 'per event'),
+    h('option', { value: 'offer' }, 'per offer'),
+  );
   const newName = h('input', { name: 'name', disabled: readOnly, pattern: '[A-Za-z0-9_.:-]{1,64}' });
   const addButton = changeButton('Add template', () => {
     const name = newName.value.trim();
@@ -142,10 +167,19 @@ async function editor(view, id) {
 
   // Presets: the tracker's template from its address.
   const presetName = h('select', { name: 'preset', disabled: readOnly });
-  const presetBase = h('input', { name: 'base_url', type: 'url', placeholder: 'https://trk.example.com', disabled: readOnly, class: 'wide' });
+  const presetBase = h('input', {
+    name: 'base_url',
+    type: 'url',
+    placeholder: 'https://trk.example.com',
+    disabled: readOnly,
+    class: 'wide',
+  });
   const usePreset = changeButton('Use for the global template', async () => {
     try {
-      const answer = await api('GET', `/v1/templates/render${query({ preset: presetName.value, base_url: presetBase.value.trim(), ...values() })}`);
+      const answer = await api(
+        'GET',
+        `/v1/templates/render${query({ preset: presetName.value, base_url: presetBase.value.trim(), ...values() })}`,
+      );
       const global = rows.querySelector('[data-path="postback.url"] input');
       global.value = answer.template;
       global.dispatchEvent(new Event('input'));
@@ -155,20 +189,25 @@ async function editor(view, id) {
     }
   });
 
-  const save = changeButton('Save account', async () => {
-    const next = structuredClone(account);
-    for (const input of rows.querySelectorAll('input.template')) setAt(next, input.name, input.value.trim());
-    for (const offer of Object.values(next.offers ?? {})) if (offer.events && Object.keys(offer.events).length === 0) delete offer.events;
-    try {
-      const answer = await api('PUT', `/v1/accounts/${encodeURIComponent(id)}`, next);
-      account = answer;
-      delete account.id;
-      delete account.warnings;
-      status.ok(`Saved.${answer.warnings?.length ? ` Warnings: ${answer.warnings.join('; ')}` : ''}`);
-    } catch (error) {
-      status.error(`Not saved: ${error.message}`);
-    }
-  }, { class: 'primary' });
+  const save = changeButton(
+    'Save account',
+    async () => {
+      const next = structuredClone(account);
+      for (const input of rows.querySelectorAll('input.template')) setAt(next, input.name, input.value.trim());
+      for (const offer of Object.values(next.offers ?? {}))
+        if (offer.events && Object.keys(offer.events).length === 0) delete offer.events;
+      try {
+        const answer = await api('PUT', `/v1/accounts/${encodeURIComponent(id)}`, next);
+        account = answer;
+        delete account.id;
+        delete account.warnings;
+        status.ok(`Saved.${answer.warnings?.length ? ` Warnings: ${answer.warnings.join('; ')}` : ''}`);
+      } catch (error) {
+        status.error(`Not saved: ${error.message}`);
+      }
+    },
+    { class: 'primary' },
+  );
 
   const testEvent = h('input', { name: 'test_event', value: 'conversion' });
   const testOffer = h('input', { name: 'test_offer', value: '' });
@@ -184,46 +223,80 @@ async function editor(view, id) {
       const shown = answer.results ?? [{ url: answer.url, response: answer.response }];
       testResult.replaceChildren(
         h('h3', {}, 'The tracker answered'),
-        ...shown.map((r) => h('dl', { class: 'fields' },
-          h('dt', {}, 'URL'), h('dd', {}, h('code', {}, r.url)),
-          h('dt', {}, 'Status'), h('dd', { class: 'answer-status' }, String(r.response?.status ?? r.response?.error ?? '')),
-          h('dt', {}, 'Outcome'), h('dd', {}, r.response?.outcome ?? ''),
-          h('dt', {}, 'Latency'), h('dd', {}, `${Math.round(r.response?.latency_ms ?? 0)} ms`),
-          h('dt', {}, 'Body'), h('dd', {}, h('code', { class: 'body' }, r.response?.body ?? '')))),
+        ...shown.map((r) =>
+          h(
+            'dl',
+            { class: 'fields' },
+            h('dt', {}, 'URL'),
+            h('dd', {}, h('code', {}, r.url)),
+            h('dt', {}, 'Status'),
+            h('dd', { class: 'answer-status' }, String(r.response?.status ?? r.response?.error ?? '')),
+            h('dt', {}, 'Outcome'),
+            h('dd', {}, r.response?.outcome ?? ''),
+            h('dt', {}, 'Latency'),
+            h('dd', {}, `${Math.round(r.response?.latency_ms ?? 0)} ms`),
+            h('dt', {}, 'Body'),
+            h('dd', {}, h('code', { class: 'body' }, r.response?.body ?? '')),
+          ),
+        ),
       );
     } catch (error) {
       testResult.replaceChildren(h('p', { class: 'status error' }, `Test refused: ${error.message}`));
     }
   });
 
-  view.append(
+  append(
+    view,
     h('p', {}, h('a', { href: '#/accounts' }, '← All accounts')),
     ...pageHeader(`Account ${id}`, 'The first template that matches a conversion wins: offer and event, offer, event, global.'),
     status.el,
-    h('section', { 'aria-labelledby': 'ex-h' },
+    h(
+      'section',
+      { 'aria-labelledby': 'ex-h' },
       h('h2', { id: 'ex-h' }, 'Example conversion'),
       h('p', { class: 'hint' }, 'Every preview below renders this conversion; the test fire sends it.'),
-      h('div', { class: 'filters' }, field('Click id', example.click_id), field('Payout', example.payout), field('Event', example.event), field('Offer id', example.offer_id)),
+      h(
+        'div',
+        { class: 'filters' },
+        field('Click id', example.click_id),
+        field('Payout', example.payout),
+        field('Event', example.event),
+        field('Offer id', example.offer_id),
+      ),
     ),
-    h('section', { 'aria-labelledby': 'tpl-h' },
+    h(
+      'section',
+      { 'aria-labelledby': 'tpl-h' },
       h('h2', { id: 'tpl-h' }, 'Templates'),
       rows,
       h('div', { class: 'filters' }, field('Kind', newKind), field('Event name or offer id', newName), addButton),
       h('div', { class: 'actions' }, save),
     ),
-    h('section', { 'aria-labelledby': 'preset-h' },
+    h(
+      'section',
+      { 'aria-labelledby': 'preset-h' },
       h('h2', { id: 'preset-h' }, 'Tracker presets'),
       h('div', { class: 'filters' }, field('Tracker', presetName), field('Tracker address', presetBase), usePreset),
     ),
-    h('section', { 'aria-labelledby': 'test-h' },
+    h(
+      'section',
+      { 'aria-labelledby': 'test-h' },
       h('h2', { id: 'test-h' }, 'Test fire'),
-      h('p', { class: 'hint' }, 'Sends the example conversion to the template that applies (saved templates), and shows what the tracker answered.'),
+      h(
+        'p',
+        { class: 'hint' },
+        'Sends the example conversion to the template that applies (saved templates), and shows what the tracker answered.',
+      ),
       h('div', { class: 'filters' }, field('Event', testEvent), field('Offer id', testOffer), fire),
       testResult,
     ),
   );
   const templates = templatesOf(account);
-  if (!templates.some(([path]) => path === 'postback.url' || path.startsWith('postback.url.'))) templates.unshift(['postback.url', '']);
-  const [{ presets }] = await Promise.all([api('GET', '/v1/templates/presets'), ...templates.map(([path, text]) => addRow(path, text))]);
+  if (!templates.some(([path]) => path === 'postback.url' || path.startsWith('postback.url.')))
+    templates.unshift(['postback.url', '']);
+  const [{ presets }] = await Promise.all([
+    api('GET', '/v1/templates/presets'),
+    ...templates.map(([path, text]) => addRow(path, text)),
+  ]);
   presetName.replaceChildren(...presets.map((p) => h('option', { value: p }, p)));
 }

@@ -1,5 +1,5 @@
 import { api, query } from '../api.js';
-import { field, h, statusLine, table, time } from '../dom.js';
+import { append, field, h, statusLine, table, time } from '../dom.js';
 import { changeButton, pageHeader } from '../ui.js';
 
 const STATES = ['', 'pending', 'unattributed', 'suppressed', 'no_postback', 'delivered', 'failed'];
@@ -8,8 +8,14 @@ const FILTERS = ['click_id', 'source', 'account', 'state', 'since', 'until'];
 export async function render(view, { params, query: search }) {
   if (params[0]) return detail(view, params[0]);
   const input = (name, attrs = {}) => h('input', { name, value: search.get(name) ?? '', ...attrs });
-  const state = h('select', { name: 'state' }, STATES.map((s) => h('option', { value: s, selected: search.get('state') === s }, s || 'any')));
-  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Search conversions' },
+  const state = h(
+    'select',
+    { name: 'state' },
+    STATES.map((s) => h('option', { value: s, selected: search.get('state') === s }, s || 'any')),
+  );
+  const form = h(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Search conversions' },
     field('Click id', input('click_id', { autocomplete: 'off' })),
     field('Source', input('source')),
     field('Account', input('account')),
@@ -28,22 +34,30 @@ export async function render(view, { params, query: search }) {
     }
     location.hash = `#/conversions${query(params)}`;
   });
-  view.append(...pageHeader('Conversions', 'Find a conversion by its click id, or by source, account, state and time.'), form);
+  append(view, ...pageHeader('Conversions', 'Find a conversion by its click id, or by source, account, state and time.'), form);
 
   const filters = Object.fromEntries(FILTERS.map((name) => [name, search.get(name) ?? undefined]));
   const page = await api('GET', `/v1/conversions${query({ ...filters, limit: 50, cursor: search.get('cursor') })}`);
-  view.append(
-    h('section', { 'aria-labelledby': 'results-h' },
+  append(
+    view,
+    h(
+      'section',
+      { 'aria-labelledby': 'results-h' },
       h('h2', { id: 'results-h' }, 'Results'),
-      table('Conversions, newest first', [
-        { label: 'Received', cell: (row) => time(row.received_at) },
-        { label: 'Conversion', cell: (row) => h('a', { href: `#/conversions/${encodeURIComponent(row.id)}` }, row.id) },
-        { label: 'Click id', cell: (row) => row.click_id ?? '' },
-        { label: 'Source', cell: (row) => row.source },
-        { label: 'Account', cell: (row) => row.account ?? '' },
-        { label: 'Event', cell: (row) => row.event ?? '' },
-        { label: 'State', cell: (row) => h('span', { class: `badge state-${row.state}` }, row.state) },
-      ], page.conversions, 'No conversion matches.'),
+      table(
+        'Conversions, newest first',
+        [
+          { label: 'Received', cell: (row) => time(row.received_at) },
+          { label: 'Conversion', cell: (row) => h('a', { href: `#/conversions/${encodeURIComponent(row.id)}` }, row.id) },
+          { label: 'Click id', cell: (row) => row.click_id ?? '' },
+          { label: 'Source', cell: (row) => row.source },
+          { label: 'Account', cell: (row) => row.account ?? '' },
+          { label: 'Event', cell: (row) => row.event ?? '' },
+          { label: 'State', cell: (row) => h('span', { class: `badge state-${row.state}` }, row.state) },
+        ],
+        page.conversions,
+        'No conversion matches.',
+      ),
       page.next_cursor
         ? h('p', {}, h('a', { href: `#/conversions${query({ ...filters, cursor: page.next_cursor })}` }, 'Older conversions'))
         : undefined,
@@ -62,20 +76,38 @@ async function detail(view, id) {
   const conversion = await api('GET', `/v1/conversions/${encodeURIComponent(id)}`);
   const status = statusLine();
   const fields = Object.entries(conversion).filter(([key, value]) => typeof value === 'string' && key !== 'id');
-  view.append(
+  append(
+    view,
     h('p', {}, h('a', { href: '#/conversions' }, '← Back to the search')),
     ...pageHeader(`Conversion ${conversion.id}`),
     status.el,
-    h('section', { 'aria-labelledby': 'fields-h' },
+    h(
+      'section',
+      { 'aria-labelledby': 'fields-h' },
       h('h2', { id: 'fields-h' }, 'As received'),
-      h('dl', { class: 'fields' }, fields.map(([key, value]) => [h('dt', {}, key), h('dd', {}, value)])),
+      h(
+        'dl',
+        { class: 'fields' },
+        fields.map(([key, value]) => [h('dt', {}, key), h('dd', {}, value)]),
+      ),
     ),
-    h('section', { 'aria-labelledby': 'deliveries-h' },
+    h(
+      'section',
+      { 'aria-labelledby': 'deliveries-h' },
       h('h2', { id: 'deliveries-h' }, `Deliveries (${conversion.deliveries.length})`),
-      conversion.deliveries.length === 0 ? h('p', { class: 'empty' }, conversion.reason ?? 'No delivery was made for this conversion.') : undefined,
+      conversion.deliveries.length === 0
+        ? h('p', { class: 'empty' }, conversion.reason ?? 'No delivery was made for this conversion.')
+        : undefined,
       conversion.deliveries.map((delivery) =>
-        h('article', { class: 'delivery', 'aria-labelledby': `d-${delivery.id}` },
-          h('h3', { id: `d-${delivery.id}` }, `Delivery ${delivery.id}: `, h('span', { class: `badge state-${delivery.state}` }, delivery.state)),
+        h(
+          'article',
+          { class: 'delivery', 'aria-labelledby': `d-${delivery.id}` },
+          h(
+            'h3',
+            { id: `d-${delivery.id}` },
+            `Delivery ${delivery.id}: `,
+            h('span', { class: `badge state-${delivery.state}` }, delivery.state),
+          ),
           h('p', {}, 'To ', h('code', {}, delivery.url)),
           delivery.state === 'failed'
             ? changeButton('Redrive', async () => {
@@ -87,15 +119,20 @@ async function detail(view, id) {
                 }
               })
             : undefined,
-          table(`Attempts of delivery ${delivery.id}`, [
-            { label: '#', cell: (a) => String(a.attempt) },
-            { label: 'When', cell: (a) => time(a.at) },
-            { label: 'URL', cell: (a) => h('code', { class: 'url' }, a.url) },
-            { label: 'Status', cell: (a) => (a.status !== undefined ? String(a.status) : a.error ?? '') },
-            { label: 'Latency', cell: (a) => `${Math.round(a.latency_ms)} ms` },
-            { label: 'Outcome', cell: (a) => a.outcome },
-            { label: 'Body', cell: (a) => h('code', { class: 'body' }, a.body) },
-          ], delivery.attempts, 'No attempt yet.'),
+          table(
+            `Attempts of delivery ${delivery.id}`,
+            [
+              { label: '#', cell: (a) => String(a.attempt) },
+              { label: 'When', cell: (a) => time(a.at) },
+              { label: 'URL', cell: (a) => h('code', { class: 'url' }, a.url) },
+              { label: 'Status', cell: (a) => (a.status !== undefined ? String(a.status) : (a.error ?? '')) },
+              { label: 'Latency', cell: (a) => `${Math.round(a.latency_ms)} ms` },
+              { label: 'Outcome', cell: (a) => a.outcome },
+              { label: 'Body', cell: (a) => h('code', { class: 'body' }, a.body) },
+            ],
+            delivery.attempts,
+            'No attempt yet.',
+          ),
         ),
       ),
     ),
