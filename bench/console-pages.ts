@@ -32,7 +32,11 @@ async function main(): Promise<void> {
   let clickId = '';
   try {
     const keys = createKeys('relay');
-    const ledger = new Ledger(client, keys, { retentionMs: 7 * 86_400_000, maxAttemptsPerDelivery: 20, maxIndexEntries: 200_000 });
+    const ledger = new Ledger(client, keys, {
+      retentionMs: 7 * 86_400_000,
+      maxAttemptsPerDelivery: 20,
+      maxIndexEntries: 200_000,
+    });
     // Spread over the last 20 hours, so the overview's hour and day both hold some.
     const start = Date.now() - 20 * 3_600_000;
     const step = (20 * 3_600_000) / N;
@@ -68,7 +72,11 @@ async function main(): Promise<void> {
       redis: { url: redis.url, keyPrefix: 'relay' },
       audit: { log: 'off' },
     });
-    const relay = await createRelay(config, { logger: pino({ level: 'silent' }), auditLog: pino({ level: 'silent' }), redisUrl: redis.url });
+    const relay = await createRelay(config, {
+      logger: pino({ level: 'silent' }),
+      auditLog: pino({ level: 'silent' }),
+      redisUrl: redis.url,
+    });
     const origin = await relay.listen();
     const signIn = await fetch(`${origin}/console/session`, {
       method: 'POST',
@@ -90,7 +98,9 @@ async function main(): Promise<void> {
       ['Changes: GET /v1/changes', '/v1/changes?limit=50'],
       ['The page: GET /console', '/console'],
     ];
-    console.log(`console API calls with ${N.toLocaleString('en')} conversions stored (node ${process.version}, one request at a time, ms)`);
+    console.log(
+      `console API calls with ${N.toLocaleString('en')} conversions stored (node ${process.version}, one request at a time, ms)`,
+    );
     console.log('| call | median | p95 | answer |');
     console.log('|---|---:|---:|---|');
     for (const [name, path] of calls) {

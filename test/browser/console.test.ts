@@ -233,6 +233,38 @@ describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
     await context.close();
   });
 
+  it('fills the global template from a tracker preset, and adds a per-event template', async () => {
+    const { context, page } = await signedIn(ADMIN_TOKEN);
+    await open(page, '#/accounts/acme', 'Account acme');
+    await page.getByLabel('Tracker', { exact: true }).selectOption('voluum');
+    await page.getByLabel('Tracker address').fill('https://trk.example.com');
+    await page.getByRole('button', { name: 'Use for the global template' }).click();
+    await expect
+      .poll(() => page.getByLabel('Global template').inputValue())
+      .toMatch(/^https:\/\/trk\.example\.com\/postback\?.*\{click_id\}/);
+    await expect
+      .poll(() => page.locator('.template-row output').first().textContent())
+      .toContain('https://trk.example.com/postback?');
+    // Not saved: put the working template back before adding an event's.
+    await page.getByLabel('Global template').fill(`${tracker.origin}/pb?cid={click_id}`);
+    await page.getByLabel('Kind').selectOption('event');
+    await page.getByLabel('Event name or offer id').fill('lead');
+    await page.getByRole('button', { name: 'Add template' }).click();
+    const lead = page.getByLabel('Event “lead” template');
+    await lead.fill(`${tracker.origin}/lead?cid={click_id}&ev={event}`);
+    await expect
+      .poll(() => page.locator('.template-row output').nth(1).textContent())
+      .toContain(`${tracker.origin}/lead?cid=example-click-1&ev=conversion`);
+    await page.getByRole('button', { name: 'Save account' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    expect((await relay.request({ url: '/v1/accounts/acme', admin: true })).body.postback).toEqual({
+      url: `${tracker.origin}/pb?cid={click_id}`,
+      events: { lead: `${tracker.origin}/lead?cid={click_id}&ev={event}` },
+    });
+    await expectAccessible(page, 'account editor with an event template');
+    await context.close();
+  });
+
   it('fires a test postback and shows the tracker’s answer', async () => {
     const { context, page } = await signedIn(ADMIN_TOKEN);
     await open(page, '#/accounts/acme', 'Account acme');

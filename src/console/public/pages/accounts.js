@@ -1,6 +1,7 @@
 import { api, canChange, query } from '../api.js';
 import { append, field, h, statusLine, table } from '../dom.js';
 import { changeButton, pageHeader } from '../ui.js';
+import { describePath, dotted, templatesOf, withTemplates } from '../template-paths.js';
 
 export async function render(view, { params }) {
   if (params[0]) return editor(view, params[0]);
@@ -34,50 +35,6 @@ export async function render(view, { params }) {
   );
 }
 
-/** Every plain template of an account, as [path, text]; paths like `postback.url`, `offers.42.events.sale`, `postback.url.1`. */
-function templatesOf(account) {
-  const out = [];
-  const add = (path, value) => {
-    if (typeof value === 'string') out.push([path, value]);
-    else if (Array.isArray(value)) value.forEach((text, i) => typeof text === 'string' && out.push([`${path}.${i}`, text]));
-  };
-  const level = (prefix, lvl) => {
-    if (!lvl) return;
-    add(`${prefix}.url`, lvl.url);
-    for (const [event, entry] of Object.entries(lvl.events ?? {})) {
-      if (typeof entry === 'object' && !Array.isArray(entry)) add(`${prefix}.events.${event}.url`, entry.url);
-      else add(`${prefix}.events.${event}`, entry);
-    }
-  };
-  level('postback', account.postback);
-  for (const [offer, config] of Object.entries(account.offers ?? {})) level(`offers.${offer}`, config);
-  return out;
-}
-
-/** Sets (or, for '', removes) the template at `path` in `account`. */
-function setAt(account, path, text) {
-  const keys = path.split('.');
-  let node = account;
-  for (const [i, key] of keys.slice(0, -1).entries()) {
-    const nextIsIndex = /^\d+$/.test(keys[i + 1]) && Array.isArray(node[key]);
-    node[key] ??= nextIsIndex ? [] : {};
-    node = node[key];
-  }
-  const last = keys.at(-1);
-  if (text === '') {
-    if (Array.isArray(node)) node.splice(Number(last), 1);
-    else delete node[last];
-  } else node[last] = text;
-}
-
-function describePath(path) {
-  const p = path.split('.');
-  if (p[0] === 'postback' && p[1] === 'url') return `Global template${p[2] ? ` ${Number(p[2]) + 1}` : ''}`;
-  if (p[0] === 'postback') return `Event “${p[2]}” template`;
-  if (p[2] === 'url') return `Offer ${p[1]} template`;
-  return `Offer ${p[1]}, event “${p[3]}” template`;
-}
-
 async function editor(view, id) {
   let account;
   try {
@@ -106,9 +63,11 @@ async function editor(view, id) {
 
   const rows = h('div', { class: 'templates' });
   const previews = [];
+  // Each row's path (an array: ids may hold dots) by its JSON, and its input.
+  const inputs = new Map();
   const addRow = (path, text) => {
     const input = h('input', {
-      name: path,
+      name: dotted(path),
       value: text,
       class: 'wide template',
       spellcheck: 'false',
@@ -116,7 +75,8 @@ async function editor(view, id) {
       disabled: readOnly,
     });
     const output = h('output', { for: input.id || undefined, class: 'preview', 'aria-live': 'polite' });
-    const row = h('div', { class: 'template-row', 'data-path': path }, field(describePath(path), input, `path ${path}`), output);
+    inputs.set(JSON.stringify(path), input);
+    const row = h('div', { class: 'template-row' }, field(describePath(path), input, `path ${dotted(path)}`), output);
     output.htmlFor = input.id;
     let timer;
     const preview = async () => {
@@ -159,8 +119,8 @@ async function editor(view, id) {
   const addButton = changeButton('Add template', () => {
     const name = newName.value.trim();
     if (!name) return status.error('Give the event name or offer id first.');
-    const path = newKind.value === 'event' ? `postback.events.${name}` : `offers.${name}.url`;
-    if (rows.querySelector(`[data-path="${CSS.escape(path)}"]`)) return status.error(`${describePath(path)} is already there.`);
+    const path = newKind.value === 'event' ? ['postback', 'events', name] : ['offers', name, 'url'];
+    if (inputs.has(JSON.stringify(path))) return status.error(`${describePath(path)} is already there.`);
     addRow(path, '');
     rows.lastElementChild.querySelector('input').focus();
   });
@@ -180,7 +140,7 @@ async function editor(view, id) {
         'GET',
         `/v1/templates/render${query({ preset: presetName.value, base_url: presetBase.value.trim(), ...values() })}`,
       );
-      const global = rows.querySelector('[data-path="postback.url"] input');
+      const global = inputs.get(JSON.stringify(['postback', 'url'])) ?? inputs.get(JSON.stringify(['postback', 'url', 0]));
       global.value = answer.template;
       global.dispatchEvent(new Event('input'));
       status.ok(`The ${presetName.value} template is in the global template field: save to keep it.`);
@@ -192,10 +152,10 @@ async function editor(view, id) {
   const save = changeButton(
     'Save account',
     async () => {
-      const next = structuredClone(account);
-      for (const input of rows.querySelectorAll('input.template')) setAt(next, input.name, input.value.trim());
-      for (const offer of Object.values(next.offers ?? {}))
-        if (offer.events && Object.keys(offer.events).length === 0) delete offer.events;
+      const next = withTemplates(
+        account,
+        [...inputs].map(([path, input]) => [JSON.parse(path), input.value.trim()]),
+      );
       try {
         const answer = await api('PUT', `/v1/accounts/${encodeURIComponent(id)}`, next);
         account = answer;
@@ -292,8 +252,7 @@ async function editor(view, id) {
     ),
   );
   const templates = templatesOf(account);
-  if (!templates.some(([path]) => path === 'postback.url' || path.startsWith('postback.url.')))
-    templates.unshift(['postback.url', '']);
+  if (!templates.some(([path]) => path[0] === 'postback' && path[1] === 'url')) templates.unshift([['postback', 'url'], '']);
   const [{ presets }] = await Promise.all([
     api('GET', '/v1/templates/presets'),
     ...templates.map(([path, text]) => addRow(path, text)),
