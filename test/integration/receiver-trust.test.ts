@@ -113,6 +113,18 @@ describe('odd but usable input', () => {
   });
 });
 
+describe('the key in Authorization', () => {
+  it('is read whatever the case of the Bearer scheme', async () => {
+    for (const scheme of ['bearer', 'BEARER']) {
+      const response = await relay.request({ url: `/postback/net?click_id=auth-${scheme}`, headers: { authorization: `${scheme} ${KEY}` } });
+      expect(response.status, response.text).toBe(200);
+      expect(response.body.status).toBe('accepted');
+    }
+    const wrong = await relay.request({ url: '/postback/net?click_id=auth-wrong', headers: { authorization: 'bearer not-the-key-0000' } });
+    expect(wrong.status).toBe(401);
+  });
+});
+
 describe('accounts a source may reach', () => {
   it('keeps a conversion aimed at an account the source was not given as unattributed, and pings nobody', async () => {
     const other = await startTracker();

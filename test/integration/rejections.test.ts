@@ -55,8 +55,22 @@ describe('refused postbacks', () => {
     expect(tooLarge.status).toBe(413);
     expect(JSON.stringify(page)).not.toContain(KEY);
 
+    for (const rejection of page.rejections) expect(rejection.query).toMatch(/^key=\*\*\*(&|$)/);
+
     const walled = await rejections('?source=walled');
-    expect(walled.rejections).toEqual([expect.objectContaining({ status: 403, error: 'forbidden', source: 'walled' })]);
+    expect(walled.rejections).toEqual([expect.objectContaining({ status: 403, error: 'forbidden', source: 'walled', query: 'key=***&click_id=c2' })]);
+
+    // Each is counted under its configured source and its error code.
+    const metrics = (await relay.request({ url: '/metrics' })).text;
+    for (const [source, reason] of [
+      ['net', 'unauthorized'],
+      ['walled', 'forbidden'],
+      ['net', 'invalid_conversion'],
+      ['net', 'method_not_allowed'],
+      ['net', 'bad_request'],
+    ]) {
+      expect(metrics).toMatch(new RegExp(`relay_postbacks_rejected_total\\{source="${source}",reason="${reason}"\\} 1\\b`));
+    }
   });
 
   it('puts names that are not sources in one bucket, and in the metric as source="unknown"', async () => {

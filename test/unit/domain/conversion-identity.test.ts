@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversionFields } from '../../../src/domain/conversion.js';
-import { conversionIdentity, dedupeKey } from '../../../src/domain/conversion-identity.js';
+import { conversionIdentity, dedupeKey, hasIdentity } from '../../../src/domain/conversion-identity.js';
 
 const base: ConversionFields = { click_id: 'c1', event: 'sale', conversion_id: 'x1' };
 
@@ -103,5 +103,20 @@ describe('conversionIdentity', () => {
     ['order_id in place of conversion_id', 'net', { click_id: 'c1', event: 'sale', order_id: 'o9' }],
   ])('differs when %s differs', (_label, source, fields) => {
     expect(conversionIdentity(source, fields)).not.toBe(conversionIdentity('net', base));
+  });
+});
+
+describe('hasIdentity', () => {
+  it('is true with a click id, a conversion id or an order id', () => {
+    expect(hasIdentity({ click_id: 'c' })).toBe(true);
+    expect(hasIdentity({ conversion_id: 'x' })).toBe(true);
+    expect(hasIdentity({ order_id: 'o' })).toBe(true);
+  });
+
+  // Payout, event and status do not say which conversion it is: two such reports are two conversions.
+  it('is false with none of them, whatever else the report carries', () => {
+    expect(hasIdentity({})).toBe(false);
+    expect(hasIdentity({ payout: '1.00', event: 'sale', status: 'approved', account: 'a', sub1: 's' })).toBe(false);
+    expect(hasIdentity({ click_id: '', order_id: '' })).toBe(false);
   });
 });
