@@ -43,7 +43,8 @@ export const listRejectionsRoute = {
       'Every postback the receiver refused (401 wrong key or unknown source, 403 caller address, 400 unusable field, 405 method, ' +
       '408 too slow, 413 too large, 503 queue unavailable), with its time, source, caller address, status, error, the fields at fault and ' +
       'the query with the key redacted: why a network\'s postback did not arrive. The newest `REJECTIONS_KEEP` per source are kept ' +
-      'for the retention period; unknown source names share one bucket. A page may be short with a `next_cursor` when a filter is rare.',
+      'for the retention period; unknown source names share one bucket. A page may be short with a `next_cursor` when a filter is rare, ' +
+      'and holds a few more than `limit` only when refusals of different sources share an id (the same millisecond): a page never splits them.',
     security: security.read,
     querystring: rejectionsQuerySchema,
     response: {

@@ -83,7 +83,10 @@ export class RejectionStore {
    * Newest first across the streams the filter names. Each stream is read
    * below the cursor in chunks and the chunks merged; only entries newer
    * than the oldest one every still-full stream reached are certain to be
-   * in order, so a page ends there and the next continues from it.
+   * in order, so a merge ends there and the next read continues from it.
+   * Ids are per stream, so two sources' rejections of one millisecond may
+   * share an id: a page never ends between them (it may then hold a few
+   * more than `limit`), since the cursor excludes its id in every stream.
    */
   async list(filter: RejectionFilter): Promise<{ rejections: Rejection[]; cursor?: string }> {
     const floor = `${Math.max(filter.since ?? 0, this.now() - this.options.retentionMs)}-0`;
@@ -92,7 +95,7 @@ export class RejectionStore {
     let cursor = filter.cursor;
     let scanned = 0;
     const chunk = Math.min(500, filter.limit + 1);
-    while (found.length <= filter.limit && scanned < MAX_SCANNED) {
+    while (scanned < MAX_SCANNED) {
       const reads = await Promise.all(
         streams.map(
           (key) => this.redis.xrevrange(key, cursor ? `(${cursor}` : '+', floor, 'COUNT', chunk) as Promise<Array<[string, string[]]>>,
@@ -108,25 +111,21 @@ export class RejectionStore {
         .filter(([id]) => boundary === undefined || compareIds(id, boundary) >= 0)
         .sort(([a], [b]) => compareIds(b, a));
       for (const [id, fields] of merged) {
+        // The page is full once an entry older than its last one shows up: there is more.
+        if (found.length >= filter.limit && compareIds(id, found[filter.limit - 1]!.id) !== 0) {
+          return { rejections: found, cursor: found[found.length - 1]!.id };
+        }
         scanned++;
         cursor = id;
         const rejection = { id, ...(JSON.parse(fields[1] ?? '{}') as NewRejection) };
         if ((filter.reason === undefined || rejection.error === filter.reason) && (sourceName === undefined || rejection.source === sourceName)) {
           found.push(rejection);
         }
-        if (found.length > filter.limit) break;
       }
-      if (boundary === undefined) {
-        // Every stream is exhausted below the cursor.
-        if (found.length <= filter.limit) return { rejections: found };
-        break;
-      }
+      // Every stream is exhausted below the cursor.
+      if (boundary === undefined) return { rejections: found };
     }
-    if (found.length > filter.limit) {
-      const page = found.slice(0, filter.limit);
-      return { rejections: page, cursor: page[page.length - 1]!.id };
-    }
-    // The scan budget ran out: the caller continues from where it stopped.
+    // The scan budget ran out (a rare filter): the caller continues from where it stopped.
     return { rejections: found, ...(cursor ? { cursor } : {}) };
   }
 

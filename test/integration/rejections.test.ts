@@ -1,7 +1,11 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestRelay, type TestRelay } from '../helpers/relay-harness.js';
+import { startRedisServer } from '../helpers/redis-server.js';
 
 const KEY = 'rejected-source-key-01';
 const VIEWER_TOKEN = 'test-viewer-token-rejections';
@@ -137,6 +141,60 @@ describe('refused postbacks', () => {
     }, 5_000);
     socket.destroy();
     expect(timedOut).toMatchObject({ status: 408, ip: '127.0.0.1', known_source: false });
+  });
+});
+
+// A redis-server of its own: the test fills its memory.
+describe('refused postbacks while Redis refuses writes', () => {
+  it('answer 503 as before, are counted under their source, and only logged (at most once per period)', async () => {
+    const server = await startRedisServer();
+    const redis = new Redis({ path: server.socketPath });
+    const logLines: Array<Record<string, unknown>> = [];
+    const logger = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          for (const line of chunk.toString().split('\n')) if (line) logLines.push(JSON.parse(line) as Record<string, unknown>);
+          callback();
+        },
+      }),
+    );
+    const full = await startTestRelay({ redis: { url: server.url }, viewerToken: VIEWER_TOKEN }, undefined, { logger });
+    try {
+      await full.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: KEY, default_account: 'a' } });
+      // Redis at maxmemory (noeviction): the intake's transaction and the rejection's XADD are both refused.
+      const used = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+      await redis.config('SET', 'maxmemory', String(Math.max(1, used - 1_000_000)));
+      const answers = await Promise.all(
+        [1, 2, 3].map((i) => full.request({ url: `/postback/net?key=${KEY}&click_id=full-${i}` })),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual([503, 503, 503]);
+      expect(answers[0]!.body).toEqual({ error: 'unavailable' });
+      const metrics = await eventually(async () => {
+        const text = (await full.request({ url: '/metrics' })).text;
+        return /relay_postbacks_rejected_total\{source="net",reason="unavailable"\} 3\b/.test(text) ? text : undefined;
+      });
+      expect(metrics).not.toContain('source="unknown",reason="unavailable"');
+      const warnings = await eventually(async () => {
+        const found = logLines.filter((line) => line.msg === 'refused postbacks not kept in the rejection log');
+        return found.length > 0 ? found : undefined;
+      });
+      expect(warnings).toHaveLength(1);
+
+      // Once Redis takes writes again, refusals are kept again; the refused records never half-appeared.
+      await redis.config('SET', 'maxmemory', '0');
+      await full.request({ url: '/postback/net?key=wrong-key-0000&click_id=after' });
+      const kept = await eventually(async () => {
+        const response = await full.request({ url: '/v1/rejections?source=net', headers: { authorization: `Bearer ${VIEWER_TOKEN}` } });
+        return response.body.rejections.length > 0 ? response.body.rejections : undefined;
+      });
+      expect(kept.map((r: any) => r.status)).toEqual([401]);
+    } finally {
+      await full.close();
+      await redis.config('SET', 'maxmemory', '0').catch(() => {});
+      redis.disconnect();
+      await server.cleanup();
+    }
   });
 });
 
