@@ -153,6 +153,13 @@ describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
     await open(page, '#/conversions', 'Conversions');
     await page.getByLabel('Click id').fill('click-find-1');
     await page.getByRole('button', { name: 'Search' }).click();
+    // The export link carries the same filter and downloads the API's CSV with the session cookie.
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Export every match as CSV' }).click();
+    const csv = readFileSync(await (await download).path(), 'utf8');
+    expect(csv.split('\n')[0]).toMatch(/^id,received_at,state/);
+    expect(csv).toContain('click-find-1');
+    expect(csv.trim().split('\n')).toHaveLength(2);
     await page.getByRole('link', { name: id }).click();
     await page.getByRole('heading', { level: 1, name: `Conversion ${id}` }).waitFor();
     const attempts = page.getByRole('table', { name: /Attempts of delivery/ });

@@ -20,6 +20,8 @@ let rendering = 0;
 let firstRender = true;
 
 function showSignIn() {
+  // After signing in, focus goes to the first page's heading (the form it was on is gone).
+  firstRender = false;
   nav.hidden = true;
   who.hidden = true;
   document.title = 'Sign in · Postback relay console';

@@ -44,6 +44,21 @@ export async function render(view, { params, query: search }) {
       'section',
       { 'aria-labelledby': 'results-h' },
       h('h2', { id: 'results-h' }, 'Results'),
+      // The API's own export of every match (the session cookie authenticates a GET like any other).
+      h(
+        'p',
+        { class: 'actions' },
+        h(
+          'a',
+          { href: `/v1/conversions${query({ ...filters, format: 'csv' })}`, download: 'conversions.csv' },
+          'Export every match as CSV',
+        ),
+        h(
+          'a',
+          { href: `/v1/conversions${query({ ...filters, format: 'ndjson' })}`, download: 'conversions.ndjson' },
+          'Export as NDJSON',
+        ),
+      ),
       table(
         'Conversions, newest first',
         [
