@@ -321,6 +321,33 @@ describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
     await context.close();
   });
 
+  it('works from the keyboard: sign in with Enter, focus follows navigation, a host paused and resumed with keys', async () => {
+    const host = new URL(tracker.origin).host;
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    watch(page);
+    await page.goto(`${origin}/console`);
+    // The token field has focus on arrival; Enter submits.
+    await page.keyboard.type(ADMIN_TOKEN);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    const focused = () => page.evaluate('document.activeElement.textContent');
+    await expect.poll(focused).toBe('Overview');
+    await page.getByRole('link', { name: 'Hosts' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Hosts' }).waitFor();
+    await expect.poll(focused).toBe('Hosts');
+    await page.getByRole('button', { name: `Pause ${host}` }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: `Resume ${host}` }).waitFor();
+    // Focus lands on the button that undoes it, so Enter again resumes.
+    await expect.poll(focused).toBe('Resume');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: `Pause ${host}` }).waitFor();
+    expect((await relay.request({ url: `/v1/hosts/${host}`, admin: true })).body).toMatchObject({ paused: false });
+    await context.close();
+  });
+
   it('shows sources with the URL to paste, the change history, and passes axe there', async () => {
     const { context, page } = await signedIn(ADMIN_TOKEN);
     await open(page, '#/sources', 'Sources');
