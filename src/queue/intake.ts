@@ -5,6 +5,7 @@ import { createTickBatcher } from '../redis/tick-batcher.js';
 import { createRandomPool } from '../random-pool.js';
 import { conversionIdOf, type ConversionItem, type ConversionJob } from './queues.js';
 import type { QueueInternals } from './bullmq-internals.js';
+import { defineScripts } from '../redis/scripts/index.js';
 
 export interface EnqueueResult {
   /** The id the sender should keep: the new conversion's, or the first one's for a duplicate. */
@@ -27,23 +28,6 @@ export interface IntakeOptions {
   dedupeKey: (digest: string) => string;
 }
 
-// For each dedupe key: the id it already holds, or, when free, the new id
-// it now holds for the window. Keys of one batch are checked in order, so a
-// duplicate inside the batch answers the first one's id too.
-const CLAIM = `
-local window = ARGV[1]
-local out = {}
-for i = 1, #KEYS do
-  local first = redis.call('GET', KEYS[i])
-  if first then
-    out[i] = first
-  else
-    redis.call('SET', KEYS[i], ARGV[i + 1], 'PX', window)
-    out[i] = ARGV[i + 1]
-  end
-end
-return out
-`;
 
 interface Submission {
   draft: ConversionDraft;
@@ -75,7 +59,7 @@ const nextBatchId = createRandomPool(12);
  * conversion unchecked for duplicates (at-least-once), never a lost one.
  */
 export function createIntake(queue: Queue<ConversionJob>, redis: RedisClient, options: IntakeOptions, internals: QueueInternals | null) {
-  redis.defineCommand('relayClaimDedupe', { lua: CLAIM });
+  defineScripts(redis, 'relayClaimDedupe');
   internals?.defineOn(redis);
   const claimDedupe = (redis as unknown as { relayClaimDedupe: ClaimDedupe }).relayClaimDedupe.bind(redis);
 

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { VARIADIC_SCRIPTS } from './scripts/index.js';
 
 /** A single server or a cluster: the relay uses only what both offer. */
 export type RedisClient = Redis | Cluster;
@@ -8,15 +9,6 @@ export type RedisRole =
   | 'request'
   /** BullMQ workers and background jobs: wait for Redis to come back, forever. */
   | 'background';
-
-/**
- * The relay's Lua scripts that take a varying number of keys (the count is
- * their first argument; see the tick batchers in store/ledger.ts,
- * store/status-links.ts and queue/intake.ts). On a cluster, ioredis's
- * auto-pipelining routes a call by its first argument, which for these is the
- * count, not a key: they are sent unpipelined and routed by their real keys.
- */
-const VARIADIC_SCRIPTS = ['relayLedgerWrite', 'relayLinkConversions', 'relayClaimDedupe'];
 
 /**
  * Opens an ioredis client with the options BullMQ and the request path each
@@ -62,7 +54,11 @@ export function connectRedis(
       redisOptions: { ...common, ...byRole },
       enableOfflineQueue: role !== 'request',
       enableAutoPipelining: autoPipelining,
-      autoPipeliningIgnoredCommands: VARIADIC_SCRIPTS,
+      // The relay's variadic scripts take the key count as their first argument
+      // (see src/redis/scripts/). ioredis's auto-pipelining routes a call by its
+      // first argument, which for these is the count, not a key: they are sent
+      // unpipelined and routed by their real keys.
+      autoPipeliningIgnoredCommands: [...VARIADIC_SCRIPTS],
       clusterRetryStrategy: (times) => Math.min(times * 200, 2_000),
     });
   }

@@ -11,6 +11,7 @@ import { redactUrl } from '../audit/redact-url.js';
 import { batchGroupFor, createTickBatcher } from '../redis/tick-batcher.js';
 import { decodeCursor, walkIndex } from './index-walk.js';
 import { candidateIndexes, matchesSearch, type ConversionSearch, type FoundConversion } from './conversion-search.js';
+import { defineScripts } from '../redis/scripts/index.js';
 
 export interface ConversionRecord {
   conversion: Conversion;
@@ -31,42 +32,12 @@ export interface LedgerOptions {
   maxIndexEntries: number;
 }
 
+
 // One hash per conversion holds everything about it, so a change is one
 // atomic write, a delivery's whole story is one read, and cluster slots
 // follow conversions. Fields: `c` the conversion with its routing, `d<i>`
-// delivery i, `a<i>` its attempts as JSON lines (newest last).
-//
-// WRITE, for each record in KEYS: sets fields, appends attempt lines
-// (keeping the newest ARGV[2]) and renews the expiry, so a record never
-// lacks one. ARGV: ttl ms, attempts kept, then per record: the number of
-// field/value pairs, the number of (attempts field, line) appends, the
-// pairs, the appends. The records written in one turn go in one call.
-const WRITE = `
-local ttl, keep = ARGV[1], tonumber(ARGV[2])
-local at = 3
-for k = 1, #KEYS do
-  local key = KEYS[k]
-  local pairs, appends = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
-  at = at + 2
-  if pairs > 0 then redis.call('HSET', key, unpack(ARGV, at, at + 2 * pairs - 1)) end
-  at = at + 2 * pairs
-  for i = at, at + 2 * appends - 1, 2 do
-    local lines = redis.call('HGET', key, ARGV[i])
-    lines = lines and (lines .. '\\n' .. ARGV[i + 1]) or ARGV[i + 1]
-    local count = 1
-    for _ in string.gmatch(lines, '\\n') do count = count + 1 end
-    while count > keep do
-      lines = string.sub(lines, string.find(lines, '\\n', 1, true) + 1)
-      count = count - 1
-    end
-    redis.call('HSET', key, ARGV[i], lines)
-  end
-  at = at + 2 * appends
-  redis.call('PEXPIRE', key, ttl)
-end
-return #KEYS
-`;
-
+// delivery i, `a<i>` its attempts as JSON lines (newest last). Written by
+// the relayLedgerWrite script (src/redis/scripts/ledger.ts).
 type Scripted = RedisClient & {
   relayLedgerWrite(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<number>;
 };
@@ -104,7 +75,7 @@ export class Ledger {
     private readonly keys: RelayKeys,
     private readonly options: LedgerOptions,
   ) {
-    redis.defineCommand('relayLedgerWrite', { lua: WRITE });
+    defineScripts(redis, 'relayLedgerWrite');
     this.redis = redis as Scripted;
     this.batchGroup = batchGroupFor(redis);
     this.cluster = 'isCluster' in redis && redis.isCluster === true;

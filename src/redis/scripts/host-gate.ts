@@ -1,0 +1,163 @@
+/** The per-host gate: concurrency cap, circuit breaker, parked deliveries (src/delivery/host-gate.ts). */
+
+// Admission of each (delivery, time, park flag) in ARGV, in order: expire
+// dead leases, then grant a slot if the host is not paused, its circuit lets
+// this attempt through and it is under its concurrency cap. Otherwise the
+// delivery joins the parked set (FIFO by first park time). ARGV[1], ARGV[2]:
+// lease length and cap; answers a (verdict, probe time) pair per delivery.
+// The host's lease count, pause and circuit are read once per call and the
+// grants counted here, then written in one ZADD (and one ZREM from the parked
+// set when it has members): a call carries a turn's admissions for the host,
+// and per-delivery reads and writes made this script the largest Redis cost
+// per conversion.
+export const HOST_ACQUIRE = `
+local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
+local leaseMs, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
+
+-- The script runs after every ask was made: a lease past the latest ask's time is dead for all of them.
+local latest = 0
+for i = 4, #ARGV, 3 do latest = math.max(latest, tonumber(ARGV[i])) end
+redis.call('ZREMRANGEBYSCORE', leases, '-inf', latest)
+local count = redis.call('ZCARD', leases)
+local c = redis.call('HMGET', circuit, 'paused', 'state', 'probe_at')
+local paused = c[1] == '1'
+local state = c[2] or 'closed'
+local probeAt = tonumber(c[3] or '0')
+local hasParked = redis.call('EXISTS', parked) == 1
+
+local leased, grants, granted, parks = {}, {}, {}, {}
+local function park(now, id)
+  parks[#parks + 1] = now
+  parks[#parks + 1] = id
+end
+local function grant(now, id)
+  count = count + 1
+  leased[id] = true
+  grants[#grants + 1] = now + leaseMs
+  grants[#grants + 1] = id
+  granted[#granted + 1] = id
+  return 'granted', 0
+end
+
+local function admit(id, now, flag)
+  if leased[id] or (count > 0 and redis.call('ZSCORE', leases, id)) then
+    leased[id] = true
+    return 'granted', 0
+  end
+  if paused then
+    park(now, id)
+    return 'paused', 0
+  end
+  if state == 'open' then
+    if now < probeAt then
+      park(now, id)
+      return 'circuit_open', probeAt
+    end
+    -- Cooldown over: this attempt is the single half-open probe.
+    redis.call('HSET', circuit, 'state', 'half_open')
+    state = 'half_open'
+    return grant(now, id)
+  end
+  if state == 'half_open' then
+    -- No lease: the probe's expired (its worker died), so this attempt probes instead.
+    if count == 0 then return grant(now, id) end
+    park(now, id)
+    return 'circuit_open', probeAt
+  end
+  if count >= cap then
+    -- A caller that will ask again shortly is not parked: a wake-up spent on it would be lost.
+    if flag == '1' then park(now, id) end
+    return 'host_busy', 0
+  end
+  return grant(now, id)
+end
+
+local out = {}
+for i = 3, #ARGV, 3 do
+  local verdict, at = admit(ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2])
+  out[#out + 1] = verdict
+  out[#out + 1] = at
+end
+-- Parked first, then unparked: an id parked and then granted in the same call ends up leased, not parked.
+if #parks > 0 then redis.call('ZADD', parked, 'NX', unpack(parks)) end
+if #grants > 0 then
+  redis.call('ZADD', leases, unpack(grants))
+  if hasParked or #parks > 0 then redis.call('ZREM', parked, unpack(granted)) end
+end
+return out
+`;
+
+// Release of each (delivery, time, outcome, error) in ARGV, in order: free
+// the slot and move the circuit (success closes it; enough consecutive
+// failures, or a failed probe, open it). Then hand back as many parked
+// deliveries as there are free slots so they run without polling. ARGV[1..3]:
+// failure threshold, cooldown, cap. Answers the circuit's state, when a
+// release opened it the probe time, and the deliveries to wake.
+// The common case, successes on a closed circuit with nothing parked, reads
+// the circuit once and frees every slot in one ZREM: no write to the circuit.
+export const HOST_RELEASE = `
+local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
+local threshold, cooldown, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local c = redis.call('HMGET', circuit, 'state', 'failures', 'paused')
+local state = c[1] or 'closed'
+local failures = tonumber(c[2] or '0')
+local openedUntil = 0
+local now = 0
+local ids = {}
+for i = 4, #ARGV, 4 do
+  local id, outcome, err = ARGV[i], ARGV[i + 2], ARGV[i + 3]
+  now = tonumber(ARGV[i + 1])
+  ids[#ids + 1] = id
+  if outcome == 'ok' then
+    if state ~= 'closed' or failures ~= 0 then
+      redis.call('HSET', circuit, 'failures', 0, 'state', 'closed')
+      state, failures = 'closed', 0
+    end
+  elseif outcome == 'fail' then
+    failures = redis.call('HINCRBY', circuit, 'failures', 1)
+    redis.call('HSET', circuit, 'last_error', err, 'last_error_at', now)
+    if state == 'half_open' or (state == 'closed' and failures >= threshold) then
+      openedUntil = now + cooldown
+      redis.call('HSET', circuit, 'state', 'open', 'probe_at', openedUntil, 'opened_at', now)
+      state = 'open'
+    end
+  end
+end
+redis.call('ZREM', leases, unpack(ids))
+if state ~= 'open' then openedUntil = 0 end
+local wake = {}
+if state == 'closed' and c[3] ~= '1' and redis.call('EXISTS', parked) == 1 then
+  redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+  local free = cap - redis.call('ZCARD', leases)
+  if free > 0 then
+    wake = redis.call('ZRANGE', parked, 0, free - 1)
+    if #wake > 0 then redis.call('ZREM', parked, unpack(wake)) end
+  end
+end
+return {state, openedUntil, wake}
+`;
+
+// Oldest parked deliveries, removed from the set: the caller wakes them.
+export const HOST_TAKE_PARKED = `
+local wake = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #wake > 0 then redis.call('ZREM', KEYS[1], unpack(wake)) end
+return wake
+`;
+
+// An operator's reset: close the circuit now (and, for a resume, lift the
+// pause), then hand back as many parked deliveries as there are free slots,
+// as a successful release would. ARGV: now, cap, '1' to lift the pause.
+export const HOST_RESET = `
+local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
+local now, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
+if ARGV[3] == '1' then redis.call('HDEL', circuit, 'paused') end
+redis.call('HSET', circuit, 'state', 'closed', 'failures', 0)
+redis.call('HDEL', circuit, 'probe_at', 'opened_at')
+if redis.call('HGET', circuit, 'paused') == '1' then return {} end
+redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+local free = cap - redis.call('ZCARD', leases)
+if free <= 0 then return {} end
+local wake = redis.call('ZRANGE', parked, 0, free - 1)
+if #wake > 0 then redis.call('ZREM', parked, unpack(wake)) end
+return wake
+`;
