@@ -327,7 +327,9 @@ describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
     const page = await context.newPage();
     watch(page);
     await page.goto(`${origin}/console`);
-    // The token field has focus on arrival; Enter submits.
+    // The token field has focus once the form is drawn (after the session check); Enter submits.
+    await page.getByLabel('Admin or viewer token').waitFor();
+    await expect.poll(() => page.evaluate('document.activeElement.name')).toBe('token');
     await page.keyboard.type(ADMIN_TOKEN);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
