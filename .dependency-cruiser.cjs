@@ -33,7 +33,9 @@ module.exports = {
       comment: 'domain/ and templates/ are pure logic: no Redis, HTTP, queue or store',
       severity: 'error',
       from: { path: '^src/(domain|templates)/' },
-      to: { path: '^src/(redis|store|queue|worker|receiver|admin|http|delivery|health|docs|console|tracking)/|^node_modules/(ioredis|bullmq|fastify|undici)' },
+      to: {
+        path: '^src/(redis|store|queue|worker|receiver|admin|http|delivery|health|docs|console|tracking)/|^node_modules/(ioredis|bullmq|fastify|undici)',
+      },
     },
     {
       name: 'lower-layers-do-not-import-features',

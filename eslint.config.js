@@ -22,7 +22,17 @@ export default tseslint.config(
       // Fastify hooks and route handlers are async by contract even when they do not await.
       '@typescript-eslint/require-await': 'off',
       // node: built-ins by their node: name (STYLE.md, habits).
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(fs|path|http|https|net|dns|crypto|os|url|stream|events|util|zlib|child_process|timers)(/.*)?$', message: 'import Node built-ins as node:…' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(fs|path|http|https|net|dns|crypto|os|url|stream|events|util|zlib|child_process|timers)(/.*)?$',
+              message: 'import Node built-ins as node:…',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -41,7 +51,19 @@ export default tseslint.config(
   {
     // Plain Node scripts (tools/*.mjs): Node's globals, named here rather than through another package.
     files: ['**/*.mjs', '**/*.cjs'],
-    languageOptions: { globals: { process: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', console: 'readonly', Buffer: 'readonly', module: 'readonly', require: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        module: 'readonly',
+        require: 'readonly',
+      },
+    },
   },
   {
     // The console's ES modules run in the browser: its globals, named here rather than through another package.
@@ -49,7 +71,22 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
-        ['window', 'document', 'location', 'navigator', 'fetch', 'URLSearchParams', 'FormData', 'CSS', 'Event', 'Node', 'structuredClone', 'setTimeout', 'clearTimeout', 'console'].map((name) => [name, 'readonly']),
+        [
+          'window',
+          'document',
+          'location',
+          'navigator',
+          'fetch',
+          'URLSearchParams',
+          'FormData',
+          'CSS',
+          'Event',
+          'Node',
+          'structuredClone',
+          'setTimeout',
+          'clearTimeout',
+          'console',
+        ].map((name) => [name, 'readonly']),
       ),
     },
   },

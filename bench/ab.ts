@@ -52,7 +52,10 @@ const baselineConfig = configFromEnv('BENCH_AB_BASELINE_CONFIG');
 
 try {
   const result = await comparePairs(
-    { name: 'baseline', run: () => runRelay(settings, { root: resolve(baselineRoot), ...(baselineConfig ? { config: baselineConfig } : {}) }) },
+    {
+      name: 'baseline',
+      run: () => runRelay(settings, { root: resolve(baselineRoot), ...(baselineConfig ? { config: baselineConfig } : {}) }),
+    },
     { name: 'this tree', run: () => runRelay(settings, config ? { config } : {}) },
     pairs,
     (line) => process.stdout.write(`${line}\n`),

@@ -55,7 +55,10 @@ async function measure(fsync: 'everysec' | 'always'): Promise<Measure> {
     );
     let n = 0;
     const submit = () =>
-      intake.submit({ conversion: { click_id: `c${n}`, source: 'net', event: 'conversion', received_at: Date.now() } }, `d${fsync}${n++}`);
+      intake.submit(
+        { conversion: { click_id: `c${n}`, source: 'net', event: 'conversion', received_at: Date.now() } },
+        `d${fsync}${n++}`,
+      );
 
     for (let i = 0; i < 300; i++) await submit(); // warm-up
     const lone: number[] = [];

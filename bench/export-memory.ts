@@ -37,7 +37,11 @@ async function main(): Promise<void> {
   const client = new Redis({ path: redis.socketPath, enableAutoPipelining: true });
   try {
     const keys = createKeys('relay');
-    const ledger = new Ledger(client, keys, { retentionMs: 7 * 86_400_000, maxAttemptsPerDelivery: 20, maxIndexEntries: 200_000 });
+    const ledger = new Ledger(client, keys, {
+      retentionMs: 7 * 86_400_000,
+      maxAttemptsPerDelivery: 20,
+      maxIndexEntries: 200_000,
+    });
     const start = Date.now() - N * 10;
     for (let done = 0; done < N; done += 500) {
       const batchId = randomBytes(12).toString('base64url');
@@ -61,11 +65,15 @@ async function main(): Promise<void> {
     }
 
     const app = Fastify();
-    app.get<{ Querystring: { format: ExportFormat } }>('/export', (request, reply) => sendExport(reply, request.query.format, ledger, {}));
+    app.get<{ Querystring: { format: ExportFormat } }>('/export', (request, reply) =>
+      sendExport(reply, request.query.format, ledger, {}),
+    );
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
 
-    console.log(`export of ${N.toLocaleString('en')} conversions (node ${process.version}${(globalThis as { gc?: unknown }).gc ? ', gc before each' : ''})`);
+    console.log(
+      `export of ${N.toLocaleString('en')} conversions (node ${process.version}${(globalThis as { gc?: unknown }).gc ? ', gc before each' : ''})`,
+    );
     for (const format of ['csv', 'ndjson', 'csv'] as const) {
       gc();
       const base = process.memoryUsage();

@@ -90,4 +90,6 @@ const top = (map: Map<string, number>, count: number) =>
     .map(([name, us]) => `  ${((us / totalUs) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${name}`)
     .join('\n');
 
-process.stdout.write(`${file}: ${(totalUs / 1e6).toFixed(1)} s of CPU sampled (idle excluded)\n\nself time by package:\n${top(packages, 15)}\n\nself time by function:\n${top(functions, 25)}\n\ninclusive time of src/ functions:\n${top(ownInclusive, 20)}\n`);
+process.stdout.write(
+  `${file}: ${(totalUs / 1e6).toFixed(1)} s of CPU sampled (idle excluded)\n\nself time by package:\n${top(packages, 15)}\n\nself time by function:\n${top(functions, 25)}\n\ninclusive time of src/ functions:\n${top(ownInclusive, 20)}\n`,
+);

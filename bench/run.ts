@@ -44,7 +44,17 @@ const wallStart = Date.now();
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const n = intFromEnv('BENCH_N', quick ? 2_000 : 20_000);
 const hardTimeoutS = intFromEnv('BENCH_TIMEOUT_S', 600);
-const ALL_PHASES = ['fastify-bare', 'bullmq-ceiling', 'minimal-relay', 'relay', 'relay-split', 'click', 'open-loop', 'paired', 'memory'] as const;
+const ALL_PHASES = [
+  'fastify-bare',
+  'bullmq-ceiling',
+  'minimal-relay',
+  'relay',
+  'relay-split',
+  'click',
+  'open-loop',
+  'paired',
+  'memory',
+] as const;
 type PhaseName = (typeof ALL_PHASES)[number];
 const phases = (process.env.BENCH_PHASES?.split(',').map((name) => name.trim()) ?? [...ALL_PHASES]) as PhaseName[];
 for (const phase of phases) {
@@ -183,19 +193,25 @@ for (const [name, result] of [
 ] as const) {
   if (!result) continue;
   const { warnLines, warnSamples, shutdown } = result;
-  if (warnLines > 0) warnings.push(`${name} logged ${warnLines} lines at warn or above, e.g.:\n    ${warnSamples.join('\n    ')}`);
-  if (process.env.BENCH_RELAY_CPU_PROF === '1') warnings.push(`${name}: ran under --cpu-prof; its figures include profiler overhead`);
+  if (warnLines > 0)
+    warnings.push(`${name} logged ${warnLines} lines at warn or above, e.g.:\n    ${warnSamples.join('\n    ')}`);
+  if (process.env.BENCH_RELAY_CPU_PROF === '1')
+    warnings.push(`${name}: ran under --cpu-prof; its figures include profiler overhead`);
   if (shutdown.forced) problems.push(`${name}: did not exit within 30 s of SIGTERM (killed)`);
-  else if (shutdown.code !== 0) warnings.push(`${name}: exited with code ${shutdown.code} (signal ${shutdown.signal}) after SIGTERM`);
+  else if (shutdown.code !== 0)
+    warnings.push(`${name}: exited with code ${shutdown.code} (signal ${shutdown.signal}) after SIGTERM`);
 }
 if (results.click) {
   const { clicks, duplicateIds, redis, warnLines, warnSamples, shutdown } = results.click;
   checkAccept('click', clicks);
   if (duplicateIds > 0) problems.push(`click: ${duplicateIds} transaction ids were handed out more than once`);
-  if (redis.keysAdded < clicks.ok) warnings.push(`click: ${clicks.ok} clicks redirected but only ${redis.keysAdded} Redis keys added`);
-  if (warnLines > 0) warnings.push(`click: the relay logged ${warnLines} lines at warn or above, e.g.:\n    ${warnSamples.join('\n    ')}`);
+  if (redis.keysAdded < clicks.ok)
+    warnings.push(`click: ${clicks.ok} clicks redirected but only ${redis.keysAdded} Redis keys added`);
+  if (warnLines > 0)
+    warnings.push(`click: the relay logged ${warnLines} lines at warn or above, e.g.:\n    ${warnSamples.join('\n    ')}`);
   if (shutdown.forced) problems.push(`click: the relay did not exit within 30 s of SIGTERM (killed)`);
-  else if (shutdown.code !== 0) warnings.push(`click: the relay exited with code ${shutdown.code} (signal ${shutdown.signal}) after SIGTERM`);
+  else if (shutdown.code !== 0)
+    warnings.push(`click: the relay exited with code ${shutdown.code} (signal ${shutdown.signal}) after SIGTERM`);
 }
 
 if (results.openLoop) {
@@ -219,14 +235,23 @@ if (results.openLoop) {
           `it did not keep up with ${o.ratePerSec}/s`,
       );
     }
-    if (figures.errors > 0) warnings.push(`${name}: ${figures.errors} of ${figures.sent} sent postbacks not accepted: ${JSON.stringify(figures.errorKinds)}`);
+    if (figures.errors > 0)
+      warnings.push(
+        `${name}: ${figures.errors} of ${figures.sent} sent postbacks not accepted: ${JSON.stringify(figures.errorKinds)}`,
+      );
     if (figures.sendLagP99Ms > 5) {
-      warnings.push(`${name}: the load generator sent late (p99 ${figures.sendLagP99Ms.toFixed(1)} ms after the due time); latencies include it`);
+      warnings.push(
+        `${name}: the load generator sent late (p99 ${figures.sendLagP99Ms.toFixed(1)} ms after the due time); latencies include it`,
+      );
     }
   }
-  if (o.warnLines > 0) warnings.push(`open-loop: the relay logged ${o.warnLines} lines at warn or above, e.g.:\n    ${o.warnSamples.join('\n    ')}`);
+  if (o.warnLines > 0)
+    warnings.push(
+      `open-loop: the relay logged ${o.warnLines} lines at warn or above, e.g.:\n    ${o.warnSamples.join('\n    ')}`,
+    );
   if (o.shutdown.forced) problems.push('open-loop: the relay did not exit within 30 s of SIGTERM (killed)');
-  else if (o.shutdown.code !== 0) warnings.push(`open-loop: the relay exited with code ${o.shutdown.code} (signal ${o.shutdown.signal}) after SIGTERM`);
+  else if (o.shutdown.code !== 0)
+    warnings.push(`open-loop: the relay exited with code ${o.shutdown.code} (signal ${o.shutdown.signal}) after SIGTERM`);
 }
 if (results.paired && !results.paired.allDelivered) {
   problems.push('paired: a run did not deliver every accepted postback exactly once');
@@ -235,10 +260,17 @@ if (results.memory) {
   for (const v of [results.memory.queued, results.memory.retrying, results.memory.delivered, results.memory.failed]) {
     if (v.items < v.sent) warnings.push(`memory ${v.variant}: ${v.sent - v.items} of ${v.sent} postbacks not accepted`);
     const expectedAttempts = v.variant === 'queued' ? 0 : v.variant === 'failed' ? FAILED_VARIANT_ATTEMPTS * v.items : v.items;
-    if (v.attempts < expectedAttempts) problems.push(`memory ${v.variant}: ${v.items} accepted but only ${v.attempts} pings (expected ${expectedAttempts})`);
-    if (v.warnLines > 0) warnings.push(`memory ${v.variant}: the relay logged ${v.warnLines} lines at warn or above, e.g.:\n    ${v.warnSamples.join('\n    ')}`);
+    if (v.attempts < expectedAttempts)
+      problems.push(`memory ${v.variant}: ${v.items} accepted but only ${v.attempts} pings (expected ${expectedAttempts})`);
+    if (v.warnLines > 0)
+      warnings.push(
+        `memory ${v.variant}: the relay logged ${v.warnLines} lines at warn or above, e.g.:\n    ${v.warnSamples.join('\n    ')}`,
+      );
     if (v.shutdown.forced) problems.push(`memory ${v.variant}: the relay did not exit within 30 s of SIGTERM (killed)`);
-    else if (v.shutdown.code !== 0) warnings.push(`memory ${v.variant}: the relay exited with code ${v.shutdown.code} (signal ${v.shutdown.signal}) after SIGTERM`);
+    else if (v.shutdown.code !== 0)
+      warnings.push(
+        `memory ${v.variant}: the relay exited with code ${v.shutdown.code} (signal ${v.shutdown.signal}) after SIGTERM`,
+      );
   }
 }
 
@@ -261,10 +293,38 @@ const rows: ComparisonRow[] = [
   row('accept p99 ms', 'lower', 2, relay?.accept.p99Ms, 'minimal relay', minimalRelay?.accept.p99Ms),
   row('e2e p50 ms', 'lower', 1, relay?.e2e.p50Ms, 'minimal relay', minimalRelay?.e2e.p50Ms),
   row('e2e p99 ms', 'lower', 1, relay?.e2e.p99Ms, 'minimal relay', minimalRelay?.e2e.p99Ms),
-  row(`paced ${settings.paced.ratePerSec}/s: accept p99 ms`, 'lower', 2, relay?.paced.accept.p99Ms, 'minimal relay', minimalRelay?.paced.accept.p99Ms),
-  row(`paced ${settings.paced.ratePerSec}/s: e2e p50 ms`, 'lower', 1, relay?.paced.e2e.p50Ms, 'minimal relay', minimalRelay?.paced.e2e.p50Ms),
-  row(`paced ${settings.paced.ratePerSec}/s: e2e p99 ms`, 'lower', 1, relay?.paced.e2e.p99Ms, 'minimal relay', minimalRelay?.paced.e2e.p99Ms),
-  row('Redis commands per conversion', 'lower', 1, relay?.redis.callsPerConversion, 'minimal relay', minimalRelay?.redis.callsPerConversion),
+  row(
+    `paced ${settings.paced.ratePerSec}/s: accept p99 ms`,
+    'lower',
+    2,
+    relay?.paced.accept.p99Ms,
+    'minimal relay',
+    minimalRelay?.paced.accept.p99Ms,
+  ),
+  row(
+    `paced ${settings.paced.ratePerSec}/s: e2e p50 ms`,
+    'lower',
+    1,
+    relay?.paced.e2e.p50Ms,
+    'minimal relay',
+    minimalRelay?.paced.e2e.p50Ms,
+  ),
+  row(
+    `paced ${settings.paced.ratePerSec}/s: e2e p99 ms`,
+    'lower',
+    1,
+    relay?.paced.e2e.p99Ms,
+    'minimal relay',
+    minimalRelay?.paced.e2e.p99Ms,
+  ),
+  row(
+    'Redis commands per conversion',
+    'lower',
+    1,
+    relay?.redis.callsPerConversion,
+    'minimal relay',
+    minimalRelay?.redis.callsPerConversion,
+  ),
   row(
     'Redis bytes in + out per conversion',
     'lower',
@@ -274,32 +334,130 @@ const rows: ComparisonRow[] = [
     minimalRelay ? minimalRelay.redis.bytesInPerConversion + minimalRelay.redis.bytesOutPerConversion : undefined,
   ),
   row('split roles: e2e deliveries/s', 'higher', 0, relaySplit?.e2e.perSec, 'minimal relay', minimalRelay?.e2e.perSec),
-  row('split roles: CPU s/1000, relay + Redis', 'lower', 3, relaySplit?.cpu.totalSecPer1k, 'minimal relay', minimalRelay?.cpu.totalSecPer1k),
+  row(
+    'split roles: CPU s/1000, relay + Redis',
+    'lower',
+    3,
+    relaySplit?.cpu.totalSecPer1k,
+    'minimal relay',
+    minimalRelay?.cpu.totalSecPer1k,
+  ),
   // Where a conversion's CPU goes: taking it in (against answering bare) and delivering it.
-  row('split roles: CPU s/1000, receiver process', 'lower', 3, relaySplit?.cpu.perProcessSecPer1k?.[0], 'Fastify bare', fastifyBare?.cpu.processSecPer1k),
-  row('split roles: CPU s/1000, worker process', 'lower', 3, relaySplit?.cpu.perProcessSecPer1k?.[1], 'minimal relay process', minimalRelay?.cpu.processSecPer1k),
+  row(
+    'split roles: CPU s/1000, receiver process',
+    'lower',
+    3,
+    relaySplit?.cpu.perProcessSecPer1k?.[0],
+    'Fastify bare',
+    fastifyBare?.cpu.processSecPer1k,
+  ),
+  row(
+    'split roles: CPU s/1000, worker process',
+    'lower',
+    3,
+    relaySplit?.cpu.perProcessSecPer1k?.[1],
+    'minimal relay process',
+    minimalRelay?.cpu.processSecPer1k,
+  ),
   row('split roles: e2e p99 ms', 'lower', 1, relaySplit?.e2e.p99Ms, 'minimal relay', minimalRelay?.e2e.p99Ms),
   row('clicks/s', 'higher', 0, click?.clicks.perSec, 'Fastify bare, just before', clickBare?.accept.perSec),
   row('click p99 ms', 'lower', 2, click?.clicks.p99Ms, 'Fastify bare, just before', clickBare?.accept.p99Ms),
   row('Redis bytes per click', 'lower', 0, click?.redis.bytesPerClick, '(no baseline)', undefined),
   row(`${openLabel}: sent/s`, 'higher', 0, open?.sentPerSec, 'offered rate', openLoop?.ratePerSec),
   row(`${openLabel}: accept p50 ms`, 'lower', 2, open?.accept.p50Ms, 'minimal relay (open loop)', openMinimal?.accept.p50Ms),
-  row(`${openLabel}: accept p99 ms`, 'lower', 2, open?.accept.p99Ms, 'target (issue 5)', openLoop ? OPEN_LOOP_TARGETS.acceptP99Ms : undefined),
+  row(
+    `${openLabel}: accept p99 ms`,
+    'lower',
+    2,
+    open?.accept.p99Ms,
+    'target (issue 5)',
+    openLoop ? OPEN_LOOP_TARGETS.acceptP99Ms : undefined,
+  ),
   row(`${openLabel}: accept p99 ms`, 'lower', 2, open?.accept.p99Ms, 'minimal relay (open loop)', openMinimal?.accept.p99Ms),
   row(`${openLabel}: e2e p50 ms`, 'lower', 1, open?.e2e.p50Ms, 'minimal relay (open loop)', openMinimal?.e2e.p50Ms),
-  row(`${openLabel}: e2e p99 ms`, 'lower', 1, open?.e2e.p99Ms, 'target (issue 5)', openLoop ? OPEN_LOOP_TARGETS.e2eP99Ms : undefined),
+  row(
+    `${openLabel}: e2e p99 ms`,
+    'lower',
+    1,
+    open?.e2e.p99Ms,
+    'target (issue 5)',
+    openLoop ? OPEN_LOOP_TARGETS.e2eP99Ms : undefined,
+  ),
   row(`${openLabel}: e2e p99 ms`, 'lower', 1, open?.e2e.p99Ms, 'minimal relay (open loop)', openMinimal?.e2e.p99Ms),
-  row(`${openLabel}: deliveries/s`, 'higher', 0, open?.deliveriesPerSec, 'minimal relay (open loop)', openMinimal?.deliveriesPerSec),
+  row(
+    `${openLabel}: deliveries/s`,
+    'higher',
+    0,
+    open?.deliveriesPerSec,
+    'minimal relay (open loop)',
+    openMinimal?.deliveriesPerSec,
+  ),
   row(`${openLabel}: backlog at end`, 'lower', 0, open?.backlogAtEnd, 'minimal relay (open loop)', openMinimal?.backlogAtEnd),
-  row(`${openLabel}, split roles: accept p99 ms`, 'lower', 2, openSplit?.accept.p99Ms, 'target (issue 5)', openLoop ? OPEN_LOOP_TARGETS.acceptP99Ms : undefined),
-  row(`${openLabel}, split roles: e2e p99 ms`, 'lower', 1, openSplit?.e2e.p99Ms, 'target (issue 5)', openLoop ? OPEN_LOOP_TARGETS.e2eP99Ms : undefined),
-  row(`${pairedLabel}: e2e deliveries/s ÷ minimal relay`, 'higher', 2, paired?.e2ePerSec.median, 'parity', paired ? 1 : undefined),
+  row(
+    `${openLabel}, split roles: accept p99 ms`,
+    'lower',
+    2,
+    openSplit?.accept.p99Ms,
+    'target (issue 5)',
+    openLoop ? OPEN_LOOP_TARGETS.acceptP99Ms : undefined,
+  ),
+  row(
+    `${openLabel}, split roles: e2e p99 ms`,
+    'lower',
+    1,
+    openSplit?.e2e.p99Ms,
+    'target (issue 5)',
+    openLoop ? OPEN_LOOP_TARGETS.e2eP99Ms : undefined,
+  ),
+  row(
+    `${pairedLabel}: e2e deliveries/s ÷ minimal relay`,
+    'higher',
+    2,
+    paired?.e2ePerSec.median,
+    'parity',
+    paired ? 1 : undefined,
+  ),
   row(`${pairedLabel}: CPU relay + Redis ÷ minimal relay`, 'lower', 2, paired?.cpuTotal.median, 'parity', paired ? 1 : undefined),
-  row(`${pairedLabel}: CPU relay process ÷ minimal relay`, 'lower', 2, paired?.cpuProcess.median, 'parity', paired ? 1 : undefined),
-  row('Redis B per queued delivery', 'lower', 0, memory?.queued.bytesPerItem, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerQueuedDelivery : undefined),
-  row('Redis B per retrying delivery', 'lower', 0, memory?.retrying.bytesPerItem, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerQueuedDelivery : undefined),
-  row('Redis B per retained audit attempt', 'lower', 0, memory?.bytesPerExtraAttempt, 'target (issue 5)', memory ? MEMORY_TARGETS.bytesPerAuditAttempt : undefined),
-  row('Redis B per delivered conversion (record, indexes, keys)', 'lower', 0, memory?.delivered.bytesPerItem, '(no baseline)', undefined),
+  row(
+    `${pairedLabel}: CPU relay process ÷ minimal relay`,
+    'lower',
+    2,
+    paired?.cpuProcess.median,
+    'parity',
+    paired ? 1 : undefined,
+  ),
+  row(
+    'Redis B per queued delivery',
+    'lower',
+    0,
+    memory?.queued.bytesPerItem,
+    'target (issue 5)',
+    memory ? MEMORY_TARGETS.bytesPerQueuedDelivery : undefined,
+  ),
+  row(
+    'Redis B per retrying delivery',
+    'lower',
+    0,
+    memory?.retrying.bytesPerItem,
+    'target (issue 5)',
+    memory ? MEMORY_TARGETS.bytesPerQueuedDelivery : undefined,
+  ),
+  row(
+    'Redis B per retained audit attempt',
+    'lower',
+    0,
+    memory?.bytesPerExtraAttempt,
+    'target (issue 5)',
+    memory ? MEMORY_TARGETS.bytesPerAuditAttempt : undefined,
+  ),
+  row(
+    'Redis B per delivered conversion (record, indexes, keys)',
+    'lower',
+    0,
+    memory?.delivered.bytesPerItem,
+    '(no baseline)',
+    undefined,
+  ),
 ];
 
 const loadAfter = loadavg();
@@ -414,7 +572,8 @@ function checkPings(name: string, e2e: E2eFigures): void {
 }
 
 function describePhase(phase: PhaseName): void {
-  const f = (value: number | undefined, digits = 0) => (value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits));
+  const f = (value: number | undefined, digits = 0) =>
+    value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
   const acceptLine = (a: AcceptFigures) =>
     `  accepted ${a.ok}/${a.n} (${a.errors} errors) ${f(a.perSec)}/s, p50 ${f(a.p50Ms, 2)} ms, p99 ${f(a.p99Ms, 2)} ms, max ${f(a.maxMs, 1)} ms`;
   const relayLike = (r: RelayLikeFigures) => [
@@ -422,7 +581,9 @@ function describePhase(phase: PhaseName): void {
     `  delivered ${r.e2e.delivered} (${r.e2e.duplicates} duplicates) ${f(r.e2e.perSec)}/s, e2e p50 ${f(r.e2e.p50Ms, 1)} ms, p99 ${f(r.e2e.p99Ms, 1)} ms, max ${f(r.e2e.maxMs, 1)} ms`,
     `  CPU s/1000: process ${f(r.cpu.processSecPer1k, 3)}` +
       // Several processes only with split roles: the receiver's, then the worker's.
-      (r.cpu.perProcessSecPer1k ? ` (receiver ${f(r.cpu.perProcessSecPer1k[0], 3)}, worker ${f(r.cpu.perProcessSecPer1k[1], 3)})` : '') +
+      (r.cpu.perProcessSecPer1k
+        ? ` (receiver ${f(r.cpu.perProcessSecPer1k[0], 3)}, worker ${f(r.cpu.perProcessSecPer1k[1], 3)})`
+        : '') +
       `, redis ${f(r.cpu.redisSecPer1k, 3)}, total ${f(r.cpu.totalSecPer1k, 3)}` +
       (r.cpu.harness
         ? `; the bench's side: load generator ${f(r.cpu.harness.loadGeneratorSecPer1k, 3)}, tracker ${f(r.cpu.harness.trackerSecPer1k, 3)}`
@@ -430,7 +591,10 @@ function describePhase(phase: PhaseName): void {
     `  paced ${r.paced.ratePerSec}/s: accept p50 ${f(r.paced.accept.p50Ms, 2)} ms, p99 ${f(r.paced.accept.p99Ms, 2)} ms; ` +
       `e2e p50 ${f(r.paced.e2e.p50Ms, 1)} ms, p99 ${f(r.paced.e2e.p99Ms, 1)} ms, max ${f(r.paced.e2e.maxMs, 1)} ms`,
     `  Redis commands per conversion (inside scripts included): ${f(r.redis.callsPerConversion, 1)}; most Redis time: ` +
-      r.redis.top.slice(0, 6).map((c) => `${c.command} ×${f(c.callsPerConversion, 1)} ${f(c.usecPerConversion)} µs`).join(', '),
+      r.redis.top
+        .slice(0, 6)
+        .map((c) => `${c.command} ×${f(c.callsPerConversion, 1)} ${f(c.usecPerConversion)} µs`)
+        .join(', '),
     `  Redis traffic per conversion: ${f(r.redis.bytesInPerConversion)} B in, ${f(r.redis.bytesOutPerConversion)} B out`,
   ];
   const lines: string[] = [];
@@ -461,7 +625,10 @@ function describePhase(phase: PhaseName): void {
       `  CPU s/1000: relay ${f(c.cpu.processSecPer1k, 3)}, redis ${f(c.cpu.redisSecPer1k, 3)}, total ${f(c.cpu.totalSecPer1k, 3)}`,
       `  Redis: ${f(c.redis.bytesPerClick)} bytes per click (used_memory ${c.redis.usedMemoryBefore} → ${c.redis.usedMemoryAfter}, ` +
         `${c.redis.keysAdded} keys added); commands per click ${f(c.redis.callsPerClick, 1)}: ` +
-        c.redis.top.slice(0, 6).map((x) => `${x.command} ×${f(x.callsPerClick, 1)} ${f(x.usecPerClick)} µs`).join(', '),
+        c.redis.top
+          .slice(0, 6)
+          .map((x) => `${x.command} ×${f(x.callsPerClick, 1)} ${f(x.usecPerClick)} µs`)
+          .join(', '),
       `  shutdown ${c.shutdown.ms} ms (code ${c.shutdown.code}), warn+ log lines ${c.warnLines}`,
     );
     const counters = Object.entries(c.counters).map(([name, value]) => `    ${name.replace('postback_relay_', '')} ${value}`);
@@ -495,7 +662,9 @@ function describePhase(phase: PhaseName): void {
       ['CPU relay + Redis', p.cpuTotal],
       ['CPU relay process', p.cpuProcess],
     ] as const) {
-      lines.push(`  ${label}, relay ÷ minimal relay: median ${f(ratio.median, 2)}× (pairs: ${ratio.perPair.map((v) => `${v.toFixed(2)}×`).join(', ')})`);
+      lines.push(
+        `  ${label}, relay ÷ minimal relay: median ${f(ratio.median, 2)}× (pairs: ${ratio.perPair.map((v) => `${v.toFixed(2)}×`).join(', ')})`,
+      );
     }
   }
   if (phase === 'memory' && results.memory) {

@@ -140,7 +140,17 @@ async function measureLayout(layout: string, redis: RedisUnderTest, receivers: n
       const errors = parts.reduce((sum, part) => sum + part.errors, 0);
       const startedAt = Math.min(...parts.map((part) => part.startedAt));
       const finishedAt = Math.max(...parts.map((part) => part.finishedAt));
-      return { n: total, ok, errors, errorKinds: Object.assign({}, ...parts.map((part) => part.errorKinds)) as Record<string, number>, sentAt, latencyMs: latency, ids, startedAt, finishedAt };
+      return {
+        n: total,
+        ok,
+        errors,
+        errorKinds: Object.assign({}, ...parts.map((part) => part.errorKinds)) as Record<string, number>,
+        sentAt,
+        latencyMs: latency,
+        ids,
+        startedAt,
+        finishedAt,
+      };
     };
     const delivered = (runTag: string, count: number) =>
       guard(
@@ -205,7 +215,9 @@ try {
     }
   }
   const f = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
-  out('\n| layout | accepted/s | accept p99 ms | deliveries/s | e2e p50 ms | e2e p99 ms | CPU s/1000: receivers | workers | Redis |');
+  out(
+    '\n| layout | accepted/s | accept p99 ms | deliveries/s | e2e p50 ms | e2e p99 ms | CPU s/1000: receivers | workers | Redis |',
+  );
   out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     out(

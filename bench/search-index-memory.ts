@@ -45,7 +45,11 @@ async function main(): Promise<void> {
   const client = new Redis({ path: redis.socketPath });
   try {
     const keys = createKeys('relay');
-    const ledger = new Ledger(client, keys, { retentionMs: 7 * 86_400_000, maxAttemptsPerDelivery: 20, maxIndexEntries: 200_000 });
+    const ledger = new Ledger(client, keys, {
+      retentionMs: 7 * 86_400_000,
+      maxAttemptsPerDelivery: 20,
+      maxIndexEntries: 200_000,
+    });
     const before = await redis.usedMemory();
     const statsBefore = await redis.commandStats();
     const start = Date.now() - N * 10;
@@ -80,11 +84,16 @@ async function main(): Promise<void> {
       'by click id (existing, one set per click)': await sumUsage(client, 'relay:ix:click:*'),
       'conversion records': await sumUsage(client, 'relay:conv:*'),
     };
-    console.log(`search index memory, ${N.toLocaleString('en')} conversions (redis ${(await client.info('server')).match(/redis_version:(\S+)/)?.[1]})`);
+    console.log(
+      `search index memory, ${N.toLocaleString('en')} conversions (redis ${(await client.info('server')).match(/redis_version:(\S+)/)?.[1]})`,
+    );
     let added = 0;
     for (const [kind, { keys: count, bytes }] of Object.entries(kinds)) {
-      console.log(`  ${kind.padEnd(44)} ${count.toString().padStart(7)} keys  ${(bytes / N).toFixed(1).padStart(7)} bytes/conversion`);
-      if (kind.startsWith('time') || kind.startsWith('by source') || kind.startsWith('by account') || kind.startsWith('by offer')) added += bytes;
+      console.log(
+        `  ${kind.padEnd(44)} ${count.toString().padStart(7)} keys  ${(bytes / N).toFixed(1).padStart(7)} bytes/conversion`,
+      );
+      if (kind.startsWith('time') || kind.startsWith('by source') || kind.startsWith('by account') || kind.startsWith('by offer'))
+        added += bytes;
     }
     console.log(`  added by time+source+account+offer: ${(added / N).toFixed(1)} bytes/conversion`);
     const all = Object.keys(statsAfter).reduce((sum, command) => sum + usec(command), 0);
@@ -92,7 +101,9 @@ async function main(): Promise<void> {
       `  redis CPU: zadd ${(usec('zadd') / N).toFixed(2)} µs/conversion (${(calls('zadd') / (N / BATCH)).toFixed(0)} calls per ${BATCH}-conversion turn), ` +
         `all commands ${(all / N).toFixed(2)} µs/conversion (zadd includes the click and no_postback-listing entries)`,
     );
-    console.log(`  used_memory after − before (records, all indexes, the no_postback listing): ${((after - before) / N).toFixed(1)} bytes/conversion`);
+    console.log(
+      `  used_memory after − before (records, all indexes, the no_postback listing): ${((after - before) / N).toFixed(1)} bytes/conversion`,
+    );
   } finally {
     client.disconnect();
     await redis.stop();

@@ -217,7 +217,9 @@ async function main(): Promise<void> {
     while (sent < due) senders.push(sendOne(`s${sent++}`));
     await sleep(20);
     if (Math.floor((Date.now() - startedAt) / 30_000) !== Math.floor((Date.now() - startedAt - 20) / 30_000)) {
-      log(`sent ${sent}, accepted ${accepted.size}, sender retrying ${inFlight}, tracker hits ${trackerHits}, delivered ${delivered.size}`);
+      log(
+        `sent ${sent}, accepted ${accepted.size}, sender retrying ${inFlight}, tracker hits ${trackerHits}, delivered ${delivered.size}`,
+      );
     }
   }
   if (full) await redis.config('SET', 'maxmemory', '0');
@@ -271,18 +273,28 @@ async function main(): Promise<void> {
 
   const deliveredCount = [...accepted.keys()].filter((cid) => delivered.has(cid)).length;
   console.log('\n=== soak result ===');
-  console.log(`duration            ${(DURATION_MS / 1000).toFixed(0)} s at ${RATE}/s; Redis full ${(FULL_FROM * 100).toFixed(0)}-${(FULL_UNTIL * 100).toFixed(0)} %, relay killed at ${(RESTART_AT * 100).toFixed(0)} %`);
-  console.log(`sent                ${ids.length} accepted of ${[...answers.values()].reduce((a, b) => a + b, 0)} answers: ${JSON.stringify(Object.fromEntries(answers))}`);
+  console.log(
+    `duration            ${(DURATION_MS / 1000).toFixed(0)} s at ${RATE}/s; Redis full ${(FULL_FROM * 100).toFixed(0)}-${(FULL_UNTIL * 100).toFixed(0)} %, relay killed at ${(RESTART_AT * 100).toFixed(0)} %`,
+  );
+  console.log(
+    `sent                ${ids.length} accepted of ${[...answers.values()].reduce((a, b) => a + b, 0)} answers: ${JSON.stringify(Object.fromEntries(answers))}`,
+  );
   console.log(`accepted            ${accepted.size}`);
   console.log(`delivered           ${deliveredCount} (tracker answered 200)`);
   console.log(`failed              ${states.get('failed') ?? 0} (retries exhausted against the flaky tracker)`);
-  console.log(`stranded            ${stranded.length} (pending/retrying after the drain)${stranded.length ? ` e.g. ${stranded.slice(0, 3).join(', ')}` : ''}`);
+  console.log(
+    `stranded            ${stranded.length} (pending/retrying after the drain)${stranded.length ? ` e.g. ${stranded.slice(0, 3).join(', ')}` : ''}`,
+  );
   console.log(`duplicated          ${duplicated} (200 answers beyond one per conversion)`);
-  console.log(`lost                ${lost.length} (accepted, never delivered, not failed)${lost.length ? ` e.g. ${lost.slice(0, 3).join(', ')}` : ''}`);
+  console.log(
+    `lost                ${lost.length} (accepted, never delivered, not failed)${lost.length ? ` e.g. ${lost.slice(0, 3).join(', ')}` : ''}`,
+  );
   console.log(`ledger states       ${JSON.stringify(Object.fromEntries(states))}`);
   console.log(`tracker hits        ${trackerHits}`);
   console.log(`recovered           ${recovered} (relay_deliveries_recovered_total since the restart)`);
-  console.log(`redis used memory   ${/used_memory_human:(\S+)/.exec(memory)?.[1]} (peak ${/used_memory_peak_human:(\S+)/.exec(memory)?.[1]})`);
+  console.log(
+    `redis used memory   ${/used_memory_human:(\S+)/.exec(memory)?.[1]} (peak ${/used_memory_peak_human:(\S+)/.exec(memory)?.[1]})`,
+  );
 }
 
 let code = 0;

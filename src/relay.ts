@@ -44,7 +44,10 @@ export async function createRelay(config: RelayConfig, deps: RelayDeps): Promise
           const drained = workers.close();
           if (!(await settlesWithin(drained, config.worker.shutdownGraceMs))) {
             // Cutting the hung requests lets their jobs finish; they run again after restart.
-            deps.logger.warn({ graceMs: config.worker.shutdownGraceMs }, 'in-flight deliveries did not finish in time; aborting them');
+            deps.logger.warn(
+              { graceMs: config.worker.shutdownGraceMs },
+              'in-flight deliveries did not finish in time; aborting them',
+            );
             await context.client.close();
             await drained;
           }

@@ -33,9 +33,7 @@ const agent = new Agent({ connections: 64 });
 new Worker<Postback>(
   'postbacks',
   async (job) => {
-    const url = template.replace(/\{(\w+)\}/g, (_, name: string) =>
-      encodeURIComponent(job.data[name as keyof Postback] ?? ''),
-    );
+    const url = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(job.data[name as keyof Postback] ?? ''));
     const { statusCode, body } = await request(url, { dispatcher: agent, headersTimeout: 10_000, bodyTimeout: 10_000 });
     await body.dump();
     if (statusCode >= 300) throw new Error(`tracker answered ${statusCode}`);

@@ -76,7 +76,11 @@ function check(
   unit: string,
 ): TargetCheck {
   const value = measured ?? Number.NaN;
-  const verdict: Verdict = !Number.isFinite(value) ? 'not measured' : (sense === '≤' ? value <= limit : value >= limit) ? 'holds' : 'NOT met';
+  const verdict: Verdict = !Number.isFinite(value)
+    ? 'not measured'
+    : (sense === '≤' ? value <= limit : value >= limit)
+      ? 'holds'
+      : 'NOT met';
   return { target, basis, measured: value, limit, sense, digits, unit, verdict };
 }
 
@@ -88,7 +92,15 @@ export function issue16Targets(r: TargetInputs): TargetCheck[] {
   const t = ISSUE16;
   const pairedBasis = r.paired ? `paired phase, median of ${r.paired.pairs} pairs, N=${r.paired.n}` : 'paired phase';
   const rows: TargetCheck[] = [
-    check('CPU per conversion, relay + Redis ÷ minimal relay', pairedBasis, r.paired?.cpuTotal.median, '≤', t.cpuRatioMax, 2, '×'),
+    check(
+      'CPU per conversion, relay + Redis ÷ minimal relay',
+      pairedBasis,
+      r.paired?.cpuTotal.median,
+      '≤',
+      t.cpuRatioMax,
+      2,
+      '×',
+    ),
     check(
       'CPU per conversion, relay + Redis ÷ minimal relay',
       'relay and minimal-relay phases (one run each)',
@@ -98,9 +110,33 @@ export function issue16Targets(r: TargetInputs): TargetCheck[] {
       2,
       '×',
     ),
-    check('e2e p50 under a burst', `relay phase, one process, ${r.concurrency} clients flat out`, r.relay?.e2e.p50Ms, '≤', t.burstE2eP50MaxMs, 1, 'ms'),
-    check('e2e p50 under a burst', `relay-split phase, ${r.concurrency} clients flat out`, r.relaySplit?.e2e.p50Ms, '≤', t.burstE2eP50MaxMs, 1, 'ms'),
-    check('e2e deliveries/s ÷ minimal relay, one process', pairedBasis, r.paired?.e2ePerSec.median, '≥', t.deliveriesRatioMin, 2, '×'),
+    check(
+      'e2e p50 under a burst',
+      `relay phase, one process, ${r.concurrency} clients flat out`,
+      r.relay?.e2e.p50Ms,
+      '≤',
+      t.burstE2eP50MaxMs,
+      1,
+      'ms',
+    ),
+    check(
+      'e2e p50 under a burst',
+      `relay-split phase, ${r.concurrency} clients flat out`,
+      r.relaySplit?.e2e.p50Ms,
+      '≤',
+      t.burstE2eP50MaxMs,
+      1,
+      'ms',
+    ),
+    check(
+      'e2e deliveries/s ÷ minimal relay, one process',
+      pairedBasis,
+      r.paired?.e2ePerSec.median,
+      '≥',
+      t.deliveriesRatioMin,
+      2,
+      '×',
+    ),
     check(
       'e2e deliveries/s ÷ minimal relay, one process',
       'relay and minimal-relay phases (one run each)',
@@ -126,8 +162,24 @@ export function issue16Targets(r: TargetInputs): TargetCheck[] {
     ['split roles', r.openLoop?.relaySplit],
   ] as const) {
     rows.push(
-      check(`open loop: accept p99, ${label}`, `open-loop phase at ${rate}, from each request's due time`, figures?.accept.p99Ms, '≤', t.openAcceptP99MaxMs, 2, 'ms'),
-      check(`open loop: e2e p99, ${label}`, `open-loop phase at ${rate}, from each request's due time`, figures?.e2e.p99Ms, '≤', t.openE2eP99MaxMs, 1, 'ms'),
+      check(
+        `open loop: accept p99, ${label}`,
+        `open-loop phase at ${rate}, from each request's due time`,
+        figures?.accept.p99Ms,
+        '≤',
+        t.openAcceptP99MaxMs,
+        2,
+        'ms',
+      ),
+      check(
+        `open loop: e2e p99, ${label}`,
+        `open-loop phase at ${rate}, from each request's due time`,
+        figures?.e2e.p99Ms,
+        '≤',
+        t.openE2eP99MaxMs,
+        1,
+        'ms',
+      ),
     );
   }
   const delivered = r.memory?.delivered.bytesPerItem;
@@ -143,11 +195,29 @@ export function issue16Targets(r: TargetInputs): TargetCheck[] {
     verdict: delivered === undefined ? 'not measured' : 'stated',
     ...(keptBytes === undefined
       ? {}
-      : { note: `${(keptBytes / 1e9).toFixed(1)} GB for ${t.statedConversionsPerDay.toLocaleString('en-US')} conversions a day kept ${t.retentionDays} days` }),
+      : {
+          note: `${(keptBytes / 1e9).toFixed(1)} GB for ${t.statedConversionsPerDay.toLocaleString('en-US')} conversions a day kept ${t.retentionDays} days`,
+        }),
   });
   rows.push(
-    check('Redis memory per queued delivery', 'memory phase, conversions held queued', r.memory?.queued.bytesPerItem, '≤', t.bytesPerQueuedDeliveryMax, 0, 'B'),
-    check('Redis memory per retained audit attempt', 'memory phase, (failed − delivered) ÷ extra attempts', r.memory?.bytesPerExtraAttempt, '≤', t.bytesPerAuditAttemptMax, 0, 'B'),
+    check(
+      'Redis memory per queued delivery',
+      'memory phase, conversions held queued',
+      r.memory?.queued.bytesPerItem,
+      '≤',
+      t.bytesPerQueuedDeliveryMax,
+      0,
+      'B',
+    ),
+    check(
+      'Redis memory per retained audit attempt',
+      'memory phase, (failed − delivered) ÷ extra attempts',
+      r.memory?.bytesPerExtraAttempt,
+      '≤',
+      t.bytesPerAuditAttemptMax,
+      0,
+      'B',
+    ),
   );
   return rows;
 }
@@ -169,7 +239,11 @@ function cells(c: TargetCheck): string[] {
 export function targetsTextTable(checks: TargetCheck[]): string {
   const table = [HEADER, ...checks.map(cells)];
   const widths = HEADER.map((_, column) => Math.max(...table.map((line) => [...line[column]!].length)));
-  const render = (line: string[]) => line.map((cell, column) => cell + ' '.repeat(widths[column]! - [...cell].length)).join('  ').trimEnd();
+  const render = (line: string[]) =>
+    line
+      .map((cell, column) => cell + ' '.repeat(widths[column]! - [...cell].length))
+      .join('  ')
+      .trimEnd();
   return [render(table[0]!), widths.map((width) => '-'.repeat(width)).join('  '), ...table.slice(1).map(render)].join('\n');
 }
 

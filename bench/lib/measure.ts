@@ -280,7 +280,14 @@ export interface MatchedHits {
  * click id, checking each carried the conversion's id and the payout as sent.
  */
 export function matchHits(dump: TrackerDump, ids: ReadonlyArray<string | undefined>, startedAt: ArrayLike<number>): MatchedHits {
-  const matched: MatchedHits = { latency: [], arrivals: [], lastAt: Number.NEGATIVE_INFINITY, wrongTxid: 0, wrongPayout: 0, unexpected: 0 };
+  const matched: MatchedHits = {
+    latency: [],
+    arrivals: [],
+    lastAt: Number.NEGATIVE_INFINITY,
+    wrongTxid: 0,
+    wrongPayout: 0,
+    unexpected: 0,
+  };
   for (const [clickId, at, txid, payout] of dump.hits) {
     const index = Number(clickId.slice(clickId.lastIndexOf('-') + 1));
     const id = ids[index];
@@ -293,7 +300,8 @@ export function matchHits(dump: TrackerDump, ids: ReadonlyArray<string | undefin
     matched.lastAt = Math.max(matched.lastAt, at);
     // The relay's {conversion_id} is stable per conversion (derived from source, click id and event when the
     // sender gives none, see stableConversionId); the minimal relay sends the id it answered with.
-    if (txid !== id && txid !== stableConversionId({ id, source: BENCH_SOURCE, click_id: clickId, event: DEFAULT_EVENT })) matched.wrongTxid += 1;
+    if (txid !== id && txid !== stableConversionId({ id, source: BENCH_SOURCE, click_id: clickId, event: DEFAULT_EVENT }))
+      matched.wrongTxid += 1;
     if (payout !== '1.50') matched.wrongPayout += 1;
   }
   return matched;

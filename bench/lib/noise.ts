@@ -26,8 +26,7 @@ function machineTicks(): { busy: number; steal: number } {
  */
 export function startNoiseMeter(ourPids: number[]): () => Noise {
   const ours = (): number =>
-    ourPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0) +
-    (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
+    ourPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0) + (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
   const start = { at: nowMs(), machine: machineTicks(), ours: ours() };
   return () => {
     const wallSeconds = (nowMs() - start.at) / 1000;

@@ -35,14 +35,22 @@ export async function startRedis(name: string, parentDir: string): Promise<Bench
   mkdirSync(dir, { recursive: true });
   const socketPath = join(dir, 'redis.sock');
   const child = startProgram(`redis-server (${name})`, 'redis-server', [
-    '--port', '0',
-    '--unixsocket', socketPath,
-    '--unixsocketperm', '700',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', 'no',
-    '--maxmemory-policy', 'noeviction',
-    '--loglevel', 'warning',
+    '--port',
+    '0',
+    '--unixsocket',
+    socketPath,
+    '--unixsocketperm',
+    '700',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--maxmemory-policy',
+    'noeviction',
+    '--loglevel',
+    'warning',
     // BENCH_REDIS_ARGS: extra settings for every phase's server, e.g. "--hash-max-listpack-value 2048".
     ...(process.env.BENCH_REDIS_ARGS?.split(/\s+/).filter(Boolean) ?? []),
   ]);

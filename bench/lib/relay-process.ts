@@ -12,8 +12,17 @@ export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 
 /** Contract variables a developer's shell might hold; none may leak into the relay under test. */
 const CONTRACT_VARIABLES = [
-  'PORT', 'HOST', 'REDIS_URL', 'ADMIN_TOKEN', 'RELAY_ROLE', 'RELAY_CONFIG', 'DELIVERY_ALLOW_CIDRS',
-  'DELIVERY_RETRY_DELAYS_MS', 'DELIVERY_TIMEOUT_MS', 'LOG_LEVEL', 'NODE_ENV',
+  'PORT',
+  'HOST',
+  'REDIS_URL',
+  'ADMIN_TOKEN',
+  'RELAY_ROLE',
+  'RELAY_CONFIG',
+  'DELIVERY_ALLOW_CIDRS',
+  'DELIVERY_RETRY_DELAYS_MS',
+  'DELIVERY_TIMEOUT_MS',
+  'LOG_LEVEL',
+  'NODE_ENV',
 ];
 
 /** The counters the relay phase reports by default: what it received, routed and attempted. */

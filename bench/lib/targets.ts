@@ -76,7 +76,10 @@ export async function withRelay<F>(
     return {
       figures,
       counters: finalCounters,
-      warn: { lines: sum(stopped.map((relay) => relay.warn.lines)), samples: stopped.flatMap((relay) => relay.warn.samples).slice(0, 5) },
+      warn: {
+        lines: sum(stopped.map((relay) => relay.warn.lines)),
+        samples: stopped.flatMap((relay) => relay.warn.samples).slice(0, 5),
+      },
       shutdown: shutdowns.reduce(worseShutdown),
     };
   } finally {

@@ -65,7 +65,9 @@ export async function runClick(settings: BenchSettings): Promise<ClickResult> {
           // Values elided, so a systematic mismatch is one error kind, not one per click.
           errorKind: (status, body, headers) =>
             status === 302
-              ? `302 to an unexpected Location: ${String(headers.location).replace(/=[^&]*/g, '=…').slice(0, 120)}`
+              ? `302 to an unexpected Location: ${String(headers.location)
+                  .replace(/=[^&]*/g, '=…')
+                  .slice(0, 120)}`
               : `${status} ${body.slice(0, 120)}`,
         }),
         guards,
@@ -106,7 +108,11 @@ export async function runClick(settings: BenchSettings): Promise<ClickResult> {
       noise: noiseFigures,
       redis: {
         callsPerClick: commands.callsPerConversion,
-        top: commands.top.map((c) => ({ command: c.command, callsPerClick: c.callsPerConversion, usecPerClick: c.usecPerConversion })),
+        top: commands.top.map((c) => ({
+          command: c.command,
+          callsPerClick: c.callsPerConversion,
+          usecPerClick: c.usecPerConversion,
+        })),
         usedMemoryBefore: memoryBefore,
         usedMemoryAfter: memoryAfter,
         bytesPerClick: run.ok > 0 ? (memoryAfter - memoryBefore) / run.ok : Number.NaN,

@@ -124,9 +124,17 @@ async function measureVariant(variant: MemoryVariantName, settings: BenchSetting
       config: {
         redis: { keyPrefix: PREFIX },
         // Every delivery gets its attempts: a host failing every time must not open its circuit and park the rest unattempted.
-        ...(variant === 'retrying' ? { delivery: { retryDelaysMs: [RETRY_DELAY_MS], circuitFailureThreshold: 1_000_000_000 } } : {}),
+        ...(variant === 'retrying'
+          ? { delivery: { retryDelaysMs: [RETRY_DELAY_MS], circuitFailureThreshold: 1_000_000_000 } }
+          : {}),
         ...(variant === 'failed'
-          ? { delivery: { retryDelaysMs: Array(FAILED_VARIANT_ATTEMPTS - 1).fill(1), retryJitterRatio: 0, circuitFailureThreshold: 1_000_000_000 } }
+          ? {
+              delivery: {
+                retryDelaysMs: Array(FAILED_VARIANT_ATTEMPTS - 1).fill(1),
+                retryJitterRatio: 0,
+                circuitFailureThreshold: 1_000_000_000,
+              },
+            }
           : {}),
       },
       env: variant === 'queued' ? { RELAY_ROLE: 'receiver' } : {},
@@ -156,7 +164,10 @@ async function measureVariant(variant: MemoryVariantName, settings: BenchSetting
           guards,
         );
       } catch (error) {
-        throw new Error(`${(error as Error).message}\n${await describeState(redis)}\nrelay output:\n${relay?.outputTail() ?? ''}`, { cause: error });
+        throw new Error(
+          `${(error as Error).message}\n${await describeState(redis)}\nrelay output:\n${relay?.outputTail() ?? ''}`,
+          { cause: error },
+        );
       }
     };
 
@@ -260,7 +271,8 @@ async function describeState(redis: BenchRedis): Promise<string> {
     ]);
     lines.push(`  queue ${queue}: wait ${wait}, active ${active}, delayed ${delayed}`);
   }
-  for (const state of ['retrying', 'delivered', 'failed']) lines.push(`  index ${state}: ${await c.zcard(`${CONTROL}:ix:dlv:${state}`)}`);
+  for (const state of ['retrying', 'delivered', 'failed'])
+    lines.push(`  index ${state}: ${await c.zcard(`${CONTROL}:ix:dlv:${state}`)}`);
   return lines.join('\n');
 }
 

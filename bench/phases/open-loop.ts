@@ -89,7 +89,6 @@ export interface OpenLoopResult {
   shutdown: RelayShutdown;
 }
 
-
 /**
  * Steady offered load: the relay, then the relay as a receiver process and a
  * worker process, then the minimal relay (each with a fresh Redis and tracker) takes postbacks at a fixed rate for a fixed time,

@@ -66,7 +66,10 @@ export async function comparePairs(
         `e2e p50 ${mine.e2e.p50Ms.toFixed(0)} vs ${base.e2e.p50Ms.toFixed(0)} ms`,
     );
   }
-  const summarize = (values: number[]): PairedRatio => ({ median: round(median(values), 3), perPair: values.map((v) => round(v, 3)) });
+  const summarize = (values: number[]): PairedRatio => ({
+    median: round(median(values), 3),
+    perPair: values.map((v) => round(v, 3)),
+  });
   return {
     pairs,
     cpuTotal: summarize(perPair.cpuTotal),

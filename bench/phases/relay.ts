@@ -26,5 +26,11 @@ export async function runRelay(
     ...(options.root ? { root: options.root } : {}),
     ...(options.config ? { config: options.config } : {}),
   });
-  return { ...run.figures, counters: run.counters, warnLines: run.warn.lines, warnSamples: run.warn.samples, shutdown: run.shutdown };
+  return {
+    ...run.figures,
+    counters: run.counters,
+    warnLines: run.warn.lines,
+    warnSamples: run.warn.samples,
+    shutdown: run.shutdown,
+  };
 }

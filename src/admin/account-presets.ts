@@ -32,13 +32,15 @@ export function expandAccountPresets(input: unknown): { value: unknown; errors: 
   };
 
   const expandTemplates = (value: unknown, path: string): unknown => {
-    if (Array.isArray(value)) return (value as unknown[]).map((item, index) => (isPlainObject(item) ? expandOne(item, `${path}.${index}`) : item));
+    if (Array.isArray(value))
+      return (value as unknown[]).map((item, index) => (isPlainObject(item) ? expandOne(item, `${path}.${index}`) : item));
     return isPlainObject(value) ? expandOne(value, path) : value;
   };
 
   // A per-event entry in its long form `{url, statuses?, status_map?}` keeps its rules; presets may stand in its url.
   const expandEvent = (value: unknown, path: string): unknown => {
-    const longForm = isPlainObject(value) && Object.hasOwn(value, 'url') && !Object.hasOwn(value, 'preset') && !Object.hasOwn(value, 'base_url');
+    const longForm =
+      isPlainObject(value) && Object.hasOwn(value, 'url') && !Object.hasOwn(value, 'preset') && !Object.hasOwn(value, 'base_url');
     return longForm ? { ...value, url: expandTemplates(value.url, `${path}.url`) } : expandTemplates(value, path);
   };
 

@@ -4,12 +4,17 @@ import { empty, invalid, json, notFound, readErrors, security, writeErrors } fro
 import { accountInputSchema, accountRequestSchema, idSchema } from './schemas.js';
 
 const accountExample = {
-  postback: { url: 'https://trk.example.com/postback?cid={click_id}&payout={payout}', events: { lead: 'https://trk.example.com/lead?cid={click_id}' } },
+  postback: {
+    url: 'https://trk.example.com/postback?cid={click_id}&payout={payout}',
+    events: { lead: 'https://trk.example.com/lead?cid={click_id}' },
+  },
   offers: { '42': { url: 'https://other.example.com/pb?clickid={click_id}&txid={conversion_id}' }, '43': { disabled: true } },
 };
 
 /** An account as stored: its templates as given (presets rendered), plus its id. */
-export const accountShape = accountInputSchema.extend({ id: z.string() }).meta({ id: 'Account', examples: [{ id: 'acme', ...accountExample }] });
+export const accountShape = accountInputSchema
+  .extend({ id: z.string() })
+  .meta({ id: 'Account', examples: [{ id: 'acme', ...accountExample }] });
 
 /** The answer to a save: the account, and the templates accepted with a warning. */
 const savedAccountShape = accountShape

@@ -1,5 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { bearerCredential, requireToken, tokenMatcher, type CredentialSource, type GuardedRoute, type GuardedRoutes } from '../auth/token-auth.js';
+import {
+  bearerCredential,
+  requireToken,
+  tokenMatcher,
+  type CredentialSource,
+  type GuardedRoute,
+  type GuardedRoutes,
+} from '../auth/token-auth.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -10,7 +10,12 @@ import { attributeFromClick } from '../tracking/attribution.js';
 import { looksLikeTransactionId } from '../tracking/transaction-id.js';
 import { REATTRIBUTE_JOB_PREFIX, findQueuedConversion, type ConversionJob } from '../queue/queues.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { attributeConversionRoute, listConversionsRoute, type attributeInputSchema, type conversionListQuerySchema } from './attribution-schemas.js';
+import {
+  attributeConversionRoute,
+  listConversionsRoute,
+  type attributeInputSchema,
+  type conversionListQuerySchema,
+} from './attribution-schemas.js';
 import { exportFormat, presentFound, searchOf, sendExport, SEARCH_SCAN_BUDGET } from './conversion-export.js';
 import type { z } from 'zod';
 
@@ -29,21 +34,25 @@ const UNSETTLED_JOB_STATES = new Set(['waiting', 'active', 'delayed', 'prioritiz
  * and hand an unattributed one to the worker again with the right account.
  */
 export function registerAttributionRoutes(app: FastifyInstance, deps: AttributionRoutesDeps): void {
-  app.get<{ Querystring: z.output<typeof conversionListQuerySchema> }>('/v1/conversions', listConversionsRoute, async (request, reply) => {
-    const query = request.query;
-    if (query.cursor && !isValidCursor(query.cursor)) {
-      throw new ValidationError('invalid_query', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
-    }
-    const search = searchOf(query);
-    const format = exportFormat(query.format, request.headers.accept);
-    if (format) return sendExport(reply, format, deps.ledger, search);
-    const page = await deps.ledger.searchConversions(search, {
-      limit: query.limit,
-      budget: SEARCH_SCAN_BUDGET,
-      ...(query.cursor ? { cursor: query.cursor } : {}),
-    });
-    return { conversions: page.found.map(presentFound), ...(page.cursor ? { next_cursor: page.cursor } : {}) };
-  });
+  app.get<{ Querystring: z.output<typeof conversionListQuerySchema> }>(
+    '/v1/conversions',
+    listConversionsRoute,
+    async (request, reply) => {
+      const query = request.query;
+      if (query.cursor && !isValidCursor(query.cursor)) {
+        throw new ValidationError('invalid_query', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
+      }
+      const search = searchOf(query);
+      const format = exportFormat(query.format, request.headers.accept);
+      if (format) return sendExport(reply, format, deps.ledger, search);
+      const page = await deps.ledger.searchConversions(search, {
+        limit: query.limit,
+        budget: SEARCH_SCAN_BUDGET,
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+      });
+      return { conversions: page.found.map(presentFound), ...(page.cursor ? { next_cursor: page.cursor } : {}) };
+    },
+  );
 
   type AttributeRequest = { Params: { id: string }; Body: z.output<typeof attributeInputSchema> };
   app.post<AttributeRequest>('/v1/conversions/:id/attribute', attributeConversionRoute, async (request, reply) => {
@@ -57,10 +66,15 @@ export function registerAttributionRoutes(app: FastifyInstance, deps: Attributio
       throw new NotFoundError(`conversion ${id}`);
     }
     if (record.routing !== 'unattributed') {
-      throw new ConflictError('not_unattributed', `conversion ${id} is ${record.routing}; only unattributed conversions can be attributed`);
+      throw new ConflictError(
+        'not_unattributed',
+        `conversion ${id} is ${record.routing}; only unattributed conversions can be attributed`,
+      );
     }
     if (!(await deps.accounts.get(input.account))) {
-      throw new ValidationError('invalid_attribution', [{ path: 'account', message: `account ${input.account} is not configured` }]);
+      throw new ValidationError('invalid_attribution', [
+        { path: 'account', message: `account ${input.account} is not configured` },
+      ]);
     }
     const jobId = `${REATTRIBUTE_JOB_PREFIX}${id}`;
     const previous = await deps.conversions.getJob(jobId);

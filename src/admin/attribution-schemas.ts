@@ -12,7 +12,12 @@ export const offerInputSchema = z
     url: z.string({ error: 'required: the landing URL template' }),
     attribution_window_days: z.number().int().min(1).max(MAX_WINDOW_DAYS).optional(),
     // For windows under a day (and for tests that watch a click expire).
-    attribution_window_seconds: z.number().int().min(1).max(MAX_WINDOW_DAYS * 86_400).optional(),
+    attribution_window_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_WINDOW_DAYS * 86_400)
+      .optional(),
   })
   .refine((offer) => offer.attribution_window_days === undefined || offer.attribution_window_seconds === undefined, {
     path: ['attribution_window_seconds'],
@@ -26,9 +31,13 @@ const CONVERSION_STATES = [...LISTED_CONVERSION_STATES, 'pending', 'delivered', 
 /** A time as ISO 8601 (a date-time with its offset, or a date: UTC midnight) or unix milliseconds. */
 export const timeQuery = z
   .string()
-  .refine((text) => /^\d{1,15}$/.test(text) || z.iso.datetime({ offset: true }).safeParse(text).success || z.iso.date().safeParse(text).success, {
-    message: 'expected an ISO 8601 date-time (2026-12-01T10:00:00Z), a date (2026-12-01) or unix milliseconds',
-  })
+  .refine(
+    (text) =>
+      /^\d{1,15}$/.test(text) || z.iso.datetime({ offset: true }).safeParse(text).success || z.iso.date().safeParse(text).success,
+    {
+      message: 'expected an ISO 8601 date-time (2026-12-01T10:00:00Z), a date (2026-12-01) or unix milliseconds',
+    },
+  )
   .transform((text) => (/^\d+$/.test(text) ? Number(text) : Date.parse(text)));
 
 const filterText = (what: string) => z.string().min(1).max(256).optional().describe(what);
@@ -49,7 +58,9 @@ export const conversionListQuerySchema = z
     format: z
       .enum(['json', ...EXPORT_FORMATS])
       .optional()
-      .describe('`csv` or `ndjson`: an export of every match, streamed (also chosen by `Accept: text/csv` or `application/x-ndjson`)'),
+      .describe(
+        '`csv` or `ndjson`: an export of every match, streamed (also chosen by `Accept: text/csv` or `application/x-ndjson`)',
+      ),
   })
   .refine((query) => query.since === undefined || query.until === undefined || query.since <= query.until, {
     path: ['until'],
@@ -59,7 +70,10 @@ export const conversionListQuerySchema = z
 /** `POST /v1/conversions/:id/attribute`: same limits as the receiver's fields. */
 export const attributeInputSchema = z.strictObject({
   account: idSchema,
-  offer_id: z.string().regex(/^[^\s\u0000-\u001f]{1,128}$/, 'at most 128 characters, no spaces').optional(),
+  offer_id: z
+    .string()
+    .regex(/^[^\s\u0000-\u001f]{1,128}$/, 'at most 128 characters, no spaces')
+    .optional(),
   click_id: z
     .string()
     .min(1, 'must not be empty')
@@ -88,7 +102,8 @@ const keptConversionShape = conversionFieldsShape
 export const listConversionsRoute = {
   schema: {
     tags: ['conversions'],
-    summary: 'Search conversions by click id, source, account, offer, state and time, newest first; or export them as CSV or NDJSON',
+    summary:
+      'Search conversions by click id, source, account, offer, state and time, newest first; or export them as CSV or NDJSON',
     description:
       'Any combination of filters; none lists every recorded conversion. Served by indexes (by time, click id, source, account, offer, and the kept-but-not-delivered states), ' +
       'all ordered by `received_at`: the one with the fewest entries in the time range is walked and every filter checked on each record. ' +
@@ -99,7 +114,8 @@ export const listConversionsRoute = {
     querystring: conversionListQuerySchema,
     response: {
       200: {
-        description: 'One page (JSON); with `format`, the export: CSV with a header row of canonical field names, or one JSON conversion per line',
+        description:
+          'One page (JSON); with `format`, the export: CSV with a header row of canonical field names, or one JSON conversion per line',
         content: {
           'application/json': {
             schema: z.object({
@@ -107,7 +123,9 @@ export const listConversionsRoute = {
               next_cursor: z.string().optional().describe('pass as `cursor` for the next page'),
             }),
           },
-          'text/csv': { schema: z.string().describe('header row `id,received_at,state,click_id,…`, then one row per conversion') },
+          'text/csv': {
+            schema: z.string().describe('header row `id,received_at,state,click_id,…`, then one row per conversion'),
+          },
           'application/x-ndjson': { schema: z.string().describe('one conversion (as in the JSON page) per line') },
         },
       },
@@ -134,7 +152,10 @@ export const attributeConversionRoute = {
           account: z.string(),
           offer_id: z.string().optional(),
           click_id: z.string().optional(),
-          from_click: z.literal(true).optional().describe("the click id is a tracking-link click: its offer and sub ids were used"),
+          from_click: z
+            .literal(true)
+            .optional()
+            .describe('the click id is a tracking-link click: its offer and sub ids were used'),
         }),
       ),
       400: invalid,

@@ -11,16 +11,18 @@ export const changesQuerySchema = z.object({
     .describe('`next_cursor` of the page before'),
 });
 
-const changeShape = z.object({
-  id: z.string(),
-  at: z.iso.datetime(),
-  token: z.enum(['admin', 'viewer']).describe('which token kind made the change'),
-  method: z.string(),
-  path: z.string(),
-  status: z.number().int().describe('the HTTP status the change answered'),
-  before: z.unknown().describe('the object before the change (null when it did not exist); keys and secrets redacted'),
-  after: z.unknown().describe('the object after (null when deleted), or the answer for routes without one object'),
-}).meta({ id: 'Change' });
+const changeShape = z
+  .object({
+    id: z.string(),
+    at: z.iso.datetime(),
+    token: z.enum(['admin', 'viewer']).describe('which token kind made the change'),
+    method: z.string(),
+    path: z.string(),
+    status: z.number().int().describe('the HTTP status the change answered'),
+    before: z.unknown().describe('the object before the change (null when it did not exist); keys and secrets redacted'),
+    after: z.unknown().describe('the object after (null when deleted), or the answer for routes without one object'),
+  })
+  .meta({ id: 'Change' });
 
 export const listChangesRoute = {
   schema: {
@@ -35,7 +37,10 @@ export const listChangesRoute = {
       200: json(
         'One page',
         z
-          .object({ changes: z.array(changeShape), next_cursor: z.string().optional().describe('pass as `cursor` for the next page') })
+          .object({
+            changes: z.array(changeShape),
+            next_cursor: z.string().optional().describe('pass as `cursor` for the next page'),
+          })
           .meta({
             examples: [
               {

@@ -123,22 +123,31 @@ export function registerConversionRoutes(app: FastifyInstance, deps: ConversionR
     return { deliveries: page.deliveries.map(presentDelivery), ...(page.cursor ? { next_cursor: page.cursor } : {}) };
   });
 
-  app.post<{ Params: { id: string }; Body: { keep_url?: boolean } | undefined }>('/v1/deliveries/:id/retry', retryDeliveryRoute, async (request, reply) => {
-    const delivery = await deps.ledger.getDelivery(request.params.id);
-    if (!delivery) throw new NotFoundError(`delivery ${request.params.id}`);
-    if (delivery.state !== 'failed') {
-      throw new ConflictError('not_failed', `delivery ${delivery.id} is ${delivery.state}; only failed deliveries are redriven`);
-    }
-    const result = await deps.redriver.redrive(delivery, { keepUrl: request.body?.keep_url === true });
-    if (result.outcome === 'in_progress') throw new ConflictError('in_progress', `delivery ${delivery.id} is being attempted right now`);
-    if (result.outcome === 'template_gone') throw new ConflictError('template_gone', `${result.reason}; nothing changed (keep_url resends the stored URL)`);
-    return reply.status(202).send({
-      id: delivery.id,
-      status: 'requeued',
-      url: redactUrl(result.url),
-      ...(result.previousUrl !== undefined ? { previous_url: redactUrl(result.previousUrl) } : {}),
-    });
-  });
+  app.post<{ Params: { id: string }; Body: { keep_url?: boolean } | undefined }>(
+    '/v1/deliveries/:id/retry',
+    retryDeliveryRoute,
+    async (request, reply) => {
+      const delivery = await deps.ledger.getDelivery(request.params.id);
+      if (!delivery) throw new NotFoundError(`delivery ${request.params.id}`);
+      if (delivery.state !== 'failed') {
+        throw new ConflictError(
+          'not_failed',
+          `delivery ${delivery.id} is ${delivery.state}; only failed deliveries are redriven`,
+        );
+      }
+      const result = await deps.redriver.redrive(delivery, { keepUrl: request.body?.keep_url === true });
+      if (result.outcome === 'in_progress')
+        throw new ConflictError('in_progress', `delivery ${delivery.id} is being attempted right now`);
+      if (result.outcome === 'template_gone')
+        throw new ConflictError('template_gone', `${result.reason}; nothing changed (keep_url resends the stored URL)`);
+      return reply.status(202).send({
+        id: delivery.id,
+        status: 'requeued',
+        url: redactUrl(result.url),
+        ...(result.previousUrl !== undefined ? { previous_url: redactUrl(result.previousUrl) } : {}),
+      });
+    },
+  );
 
   app.post<{ Body: z.output<typeof bulkRetrySchema> }>('/v1/deliveries/retry', bulkRetryRoute, async (request, reply) => {
     const filter = request.body;

@@ -16,33 +16,36 @@ export const conversionFieldsShape = z.object(
 
 export const deliveryShape = z
   .object({
-  id: z.string(),
-  conversion_id: z.string().describe("the relay's id of the conversion"),
-  account: z.string(),
-  url: z.string().describe('the rendered URL, secrets redacted'),
-  host: z.string().describe('`host[:port]` as the URL carries it'),
-  state: z.enum(DELIVERY_STATES as [string, ...string[]]),
-  attempt_count: z.number().int(),
-  created_at: timestamp,
-  updated_at: timestamp,
-  next_attempt_at: timestamp.optional(),
-  last_error: z.string().optional(),
-  waiting_for_host: z.string().optional().describe('why the delivery waits without an attempt: host at its cap, circuit open, paused'),
+    id: z.string(),
+    conversion_id: z.string().describe("the relay's id of the conversion"),
+    account: z.string(),
+    url: z.string().describe('the rendered URL, secrets redacted'),
+    host: z.string().describe('`host[:port]` as the URL carries it'),
+    state: z.enum(DELIVERY_STATES as [string, ...string[]]),
+    attempt_count: z.number().int(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    next_attempt_at: timestamp.optional(),
+    last_error: z.string().optional(),
+    waiting_for_host: z
+      .string()
+      .optional()
+      .describe('why the delivery waits without an attempt: host at its cap, circuit open, paused'),
   })
   .meta({ id: 'Delivery' });
 
 export const attemptShape = z
   .object({
-  attempt: z.number().int(),
-  at: timestamp,
-  url: z.string().describe('the URL sent, secrets redacted'),
-  outcome: z.enum(['delivered', 'retry', 'failed']),
-  status: z.number().int().optional().describe("the tracker's HTTP status"),
-  error: z.string().optional().describe('why no status came back (timeout, refused address, DNS, …)'),
-  error_code: z.string().optional(),
-  latency_ms: z.number(),
-  body: z.string().describe('first bytes of the response body'),
-  next_attempt_at: timestamp.optional(),
+    attempt: z.number().int(),
+    at: timestamp,
+    url: z.string().describe('the URL sent, secrets redacted'),
+    outcome: z.enum(['delivered', 'retry', 'failed']),
+    status: z.number().int().optional().describe("the tracker's HTTP status"),
+    error: z.string().optional().describe('why no status came back (timeout, refused address, DNS, …)'),
+    error_code: z.string().optional(),
+    latency_ms: z.number(),
+    body: z.string().describe('first bytes of the response body'),
+    next_attempt_at: timestamp.optional(),
   })
   .meta({ id: 'Attempt' });
 
@@ -64,7 +67,9 @@ export const conversionShape = conversionFieldsShape
     previous_id: z
       .string()
       .optional()
-      .describe('the earlier report of the same source, click, event and conversion/order id that this one follows (a status change)'),
+      .describe(
+        'the earlier report of the same source, click, event and conversion/order id that this one follows (a status change)',
+      ),
     status_history: z
       .array(z.object({ id: z.string(), status: z.string().optional(), received_at: timestamp, state: conversionState }))
       .optional()
@@ -138,7 +143,10 @@ export const listDeliveriesRoute = {
     response: {
       200: json(
         'One page',
-        z.object({ deliveries: z.array(deliveryShape), next_cursor: z.string().optional().describe('pass as `cursor` for the next page') }),
+        z.object({
+          deliveries: z.array(deliveryShape),
+          next_cursor: z.string().optional().describe('pass as `cursor` for the next page'),
+        }),
       ),
       400: invalid,
       ...readErrors,
@@ -167,7 +175,12 @@ export const retryDeliveryRoute = {
           })
           .meta({
             examples: [
-              { id: '01J9Z6Q8K4M2.0', status: 'requeued', url: 'https://trk.example.com/new?cid=abc123', previous_url: 'https://trk.example.com/old?cid=abc123' },
+              {
+                id: '01J9Z6Q8K4M2.0',
+                status: 'requeued',
+                url: 'https://trk.example.com/new?cid=abc123',
+                previous_url: 'https://trk.example.com/old?cid=abc123',
+              },
             ],
           }),
       ),
@@ -184,7 +197,8 @@ export const bulkRetryRoute = {
   schema: {
     tags: ['deliveries'],
     summary: 'Bulk redrive of failed deliveries matching a filter',
-    description: 'Bounded by `limit`; `more` tells whether another call is needed. `since` is unix milliseconds or an ISO date-time.',
+    description:
+      'Bounded by `limit`; `more` tells whether another call is needed. `since` is unix milliseconds or an ISO date-time.',
     security: security.write,
     body: bulkRetrySchema.meta({ examples: [{ account: 'acme', host: 'trk.example.com', since: '2026-12-01T00:00:00Z' }] }),
     response: {
@@ -192,8 +206,14 @@ export const bulkRetryRoute = {
         'Requeued',
         z.object({
           requeued: z.number().int().describe('failed deliveries queued for an attempt now'),
-          template_gone: z.number().int().describe('matching deliveries the current configuration yields no URL for; they stay failed'),
-          matched: z.number().int().describe('failed deliveries matching the filter; those being attempted right now are not requeued'),
+          template_gone: z
+            .number()
+            .int()
+            .describe('matching deliveries the current configuration yields no URL for; they stay failed'),
+          matched: z
+            .number()
+            .int()
+            .describe('failed deliveries matching the filter; those being attempted right now are not requeued'),
           more: z.boolean().describe('more failed deliveries match than `limit`: call again'),
         }),
       ),

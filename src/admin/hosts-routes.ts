@@ -9,7 +9,8 @@ import { getHostRoute, listHostsRoute, pauseHostRoute, resetHostRoute, resumeHos
 const HOST_PATTERN = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
 function checkHost(host: string): string {
-  if (!HOST_PATTERN.test(host)) throw new ValidationError('invalid_host', [{ path: 'host', message: 'expected host or host:port' }]);
+  if (!HOST_PATTERN.test(host))
+    throw new ValidationError('invalid_host', [{ path: 'host', message: 'expected host or host:port' }]);
   return host.toLowerCase();
 }
 

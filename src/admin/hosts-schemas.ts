@@ -4,7 +4,9 @@ import { invalid, json, notFound, readErrors, security, writeErrors } from '../h
 export const hostShape = z
   .object({
     host: z.string(),
-    circuit: z.enum(['closed', 'open', 'half_open']).describe('closed: deliveries flow; open: failing, waiting for the cooldown; half_open: one probe'),
+    circuit: z
+      .enum(['closed', 'open', 'half_open'])
+      .describe('closed: deliveries flow; open: failing, waiting for the cooldown; half_open: one probe'),
     paused: z.boolean(),
     in_flight: z.number().int(),
     parked: z.number().int().describe('deliveries waiting for this host (cap, circuit or pause)'),
@@ -13,7 +15,10 @@ export const hostShape = z
     last_error_at: z.iso.datetime().optional(),
     probe_at: z.iso.datetime().optional().describe('when an open circuit lets one probe through'),
   })
-  .meta({ id: 'Host', examples: [{ host: 'trk.example.com', circuit: 'closed', paused: false, in_flight: 2, parked: 0, consecutive_failures: 0 }] });
+  .meta({
+    id: 'Host',
+    examples: [{ host: 'trk.example.com', circuit: 'closed', paused: false, in_flight: 2, parked: 0, consecutive_failures: 0 }],
+  });
 
 // Checked by the handler (`invalid_host`), which also lower-cases it.
 const hostParams = z.object({ host: z.string().describe('`host` or `host:port`, as the delivery URLs carry it') });

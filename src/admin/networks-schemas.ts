@@ -11,12 +11,14 @@ const networkShape = z.object({
   click_id_macro: z.string().optional().describe("the network's macro that brings that click id back"),
   postback_parameters: z.record(z.string(), z.string()).describe('canonical parameter -> the network macro in the URL to paste'),
   params: z.record(z.string(), z.array(z.string())).describe("the network's own names read per field, before the defaults"),
-  ignored_params: z.array(z.string()).describe("default names never read for this network (its own click id, its publisher number)"),
+  ignored_params: z
+    .array(z.string())
+    .describe('default names never read for this network (its own click id, its publisher number)'),
   status_map: z.record(z.string(), z.string()).optional().describe("the network's status words -> canonical ones"),
   notes: z.array(z.string()),
   sources: z
     .array(z.object({ url: z.string(), covers: z.string(), grade: z.enum(['official', 'secondary', 'inferred']) }))
-    .describe('the pages each fact rests on: official (the network\'s own documentation), secondary or inferred'),
+    .describe("the pages each fact rests on: official (the network's own documentation), secondary or inferred"),
 });
 
 export const listNetworksRoute = {
@@ -33,7 +35,12 @@ export const listNetworksRoute = {
 
 export const postbackUrlQuerySchema = z.strictObject({
   network: networkIdSchema.optional().describe("preview another preset than the source's own"),
-  key: z.string().min(1).max(256).optional().describe("the source's key, checked and filled into the URL (the relay keeps only its digest)"),
+  key: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe("the source's key, checked and filled into the URL (the relay keeps only its digest)"),
 });
 
 const postbackUrlShape = z

@@ -15,26 +15,30 @@ export interface OfferRoutesDeps {
 
 /** Offers as tracking links see them: the landing page and the attribution window. */
 export function registerOfferRoutes(app: FastifyInstance, deps: OfferRoutesDeps): void {
-  app.put<{ Params: { id: string }; Body: z.output<typeof offerInputSchema> }>('/v1/offers/:id', putOfferRoute, async (request, reply) => {
-    const id = request.params.id;
-    const input = request.body;
-    const check = checkLandingTemplate(input.url);
-    if (!check.ok) throw new ValidationError('invalid_offer', [{ path: 'url', message: check.message }]);
-    const offer: OfferConfig = {
-      url: input.url,
-      ...(input.attribution_window_days !== undefined ? { attribution_window_days: input.attribution_window_days } : {}),
-      ...(input.attribution_window_seconds !== undefined
-        ? { attribution_window_seconds: input.attribution_window_seconds }
-        : {}),
-    };
-    const created = await deps.offers.put(id, offer);
-    deps.onChange?.(id);
-    return reply.status(created ? 201 : 200).send({
-      id,
-      ...offer,
-      ...(check.warnings.length > 0 ? { warnings: check.warnings.map((w) => `url: ${w}`) } : {}),
-    });
-  });
+  app.put<{ Params: { id: string }; Body: z.output<typeof offerInputSchema> }>(
+    '/v1/offers/:id',
+    putOfferRoute,
+    async (request, reply) => {
+      const id = request.params.id;
+      const input = request.body;
+      const check = checkLandingTemplate(input.url);
+      if (!check.ok) throw new ValidationError('invalid_offer', [{ path: 'url', message: check.message }]);
+      const offer: OfferConfig = {
+        url: input.url,
+        ...(input.attribution_window_days !== undefined ? { attribution_window_days: input.attribution_window_days } : {}),
+        ...(input.attribution_window_seconds !== undefined
+          ? { attribution_window_seconds: input.attribution_window_seconds }
+          : {}),
+      };
+      const created = await deps.offers.put(id, offer);
+      deps.onChange?.(id);
+      return reply.status(created ? 201 : 200).send({
+        id,
+        ...offer,
+        ...(check.warnings.length > 0 ? { warnings: check.warnings.map((w) => `url: ${w}`) } : {}),
+      });
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/v1/offers/:id', getOfferRoute, async (request) => {
     const offer = await deps.offers.get(request.params.id);

@@ -30,7 +30,10 @@ export function createRedriver(deps: { ledger: Ledger; retries: Queue<RetryJob>;
     const position = Number(delivery.id.slice(delivery.id.lastIndexOf('.') + 1));
     const { conversion, level } = record;
     const found = templateAt(account, conversion.offer_id, conversion.event, level, position);
-    if (!found) return { gone: `no template at ${level} position ${position} for offer ${conversion.offer_id ?? '-'} event "${conversion.event}" now` };
+    if (!found)
+      return {
+        gone: `no template at ${level} position ${position} for offer ${conversion.offer_id ?? '-'} event "${conversion.event}" now`,
+      };
     return { url: renderTemplate(found.template, withStatusMap(macroValuesOf(conversion), found.statusMap)) };
   }
 
@@ -44,7 +47,11 @@ export function createRedriver(deps: { ledger: Ledger; retries: Queue<RetryJob>;
     // A finished job of the same id (kept after an infrastructure failure) would make the add a no-op.
     // BullMQ removes a job unless a worker holds its lock (answer 0).
     if ((await deps.retries.remove(delivery.id)) !== 1) return { outcome: 'in_progress' };
-    await deps.retries.add('retry', { deliveryId: delivery.id, redrive: true, ...(url !== delivery.url ? { url } : {}) }, { jobId: delivery.id });
+    await deps.retries.add(
+      'retry',
+      { deliveryId: delivery.id, redrive: true, ...(url !== delivery.url ? { url } : {}) },
+      { jobId: delivery.id },
+    );
     return { outcome: 'requeued', url, ...(url !== delivery.url ? { previousUrl: delivery.url } : {}) };
   }
 

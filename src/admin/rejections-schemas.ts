@@ -4,12 +4,19 @@ import { invalid, json, readErrors, security } from '../http/route-docs.js';
 import { timeQuery } from './attribution-schemas.js';
 
 export const rejectionsQuerySchema = z.object({
-  source: z.string().min(1).max(128).optional().describe('the source name as sent; `unknown` lists every name that is not a configured source'),
+  source: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('the source name as sent; `unknown` lists every name that is not a configured source'),
   reason: z
     .string()
     .regex(/^[a-z0-9_]{1,64}$/, 'an error code such as unauthorized, forbidden, invalid_conversion')
     .optional()
-    .describe('the answer\'s error code: unauthorized, forbidden, invalid_conversion, method_not_allowed, bad_request, request_timeout, unavailable'),
+    .describe(
+      "the answer's error code: unauthorized, forbidden, invalid_conversion, method_not_allowed, bad_request, request_timeout, unavailable",
+    ),
   since: timeQuery.optional().describe('nothing older: ISO 8601 or unix milliseconds'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z
@@ -42,7 +49,7 @@ export const listRejectionsRoute = {
     description:
       'Every postback the receiver refused (401 wrong key or unknown source, 403 caller address, 400 unusable field, 405 method, ' +
       '408 too slow, 413 too large, 503 queue unavailable), with its time, source, caller address, status, error, the fields at fault and ' +
-      'the query with the key redacted: why a network\'s postback did not arrive. The newest `REJECTIONS_KEEP` per source are kept ' +
+      "the query with the key redacted: why a network's postback did not arrive. The newest `REJECTIONS_KEEP` per source are kept " +
       'for the retention period; unknown source names share one bucket. A page may be short with a `next_cursor` when a filter is rare, ' +
       'and holds a few more than `limit` only when refusals of different sources share an id (the same millisecond): a page never splits them.',
     security: security.read,
@@ -51,7 +58,10 @@ export const listRejectionsRoute = {
       200: json(
         'One page',
         z
-          .object({ rejections: z.array(rejectionShape), next_cursor: z.string().optional().describe('pass as `cursor` for the next page') })
+          .object({
+            rejections: z.array(rejectionShape),
+            next_cursor: z.string().optional().describe('pass as `cursor` for the next page'),
+          })
           .meta({
             examples: [
               {

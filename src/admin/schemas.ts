@@ -24,9 +24,7 @@ export const sourceInputSchema = z.strictObject({
     .array(z.string().refine((text) => parseCidr(text) !== null, 'not an IP address or CIDR'))
     .max(256)
     .default([]),
-  params: z
-    .partialRecord(z.enum(CONVERSION_FIELDS), z.array(z.string().min(1).max(64)).max(16))
-    .default({}),
+  params: z.partialRecord(z.enum(CONVERSION_FIELDS), z.array(z.string().min(1).max(64)).max(16)).default({}),
   default_account: idSchema.optional(),
   accounts: z
     .array(z.union([z.literal('*'), idSchema]))
@@ -95,7 +93,8 @@ const statusMapSchema = z
       const folded = statusKey(key);
       const earlier = seen.get(folded);
       // Statuses match without regard to case, so these two would compete for the same status.
-      if (earlier !== undefined) context.addIssue({ code: 'custom', path: [key], message: `same status as "${earlier}" (case is ignored)` });
+      if (earlier !== undefined)
+        context.addIssue({ code: 'custom', path: [key], message: `same status as "${earlier}" (case is ignored)` });
       else seen.set(folded, key);
     }
   })
@@ -139,15 +138,17 @@ export const accountInputSchema = accountSchemaWith(z.string());
 
 /** `PUT /v1/accounts/:id` as a caller may write it: wherever a template goes, a preset may (expanded before validation). */
 export const accountRequestSchema = accountSchemaWith(
-  z.union([
-    z.string().describe('a URL template with macros, e.g. `https://trk.example.com/postback?cid={click_id}&payout={payout}`'),
-    z
-      .strictObject({
-        preset: z.enum(PRESET_NAMES).describe("a tracker's postback format"),
-        base_url: z.string().describe("the tracker's address (for keitaro, with its postback key)"),
-      })
-      .describe('stored as the rendered template'),
-  ]).meta({ id: 'UrlTemplate' }),
+  z
+    .union([
+      z.string().describe('a URL template with macros, e.g. `https://trk.example.com/postback?cid={click_id}&payout={payout}`'),
+      z
+        .strictObject({
+          preset: z.enum(PRESET_NAMES).describe("a tracker's postback format"),
+          base_url: z.string().describe("the tracker's address (for keitaro, with its postback key)"),
+        })
+        .describe('stored as the rendered template'),
+    ])
+    .meta({ id: 'UrlTemplate' }),
 );
 export type AccountInput = z.infer<typeof accountInputSchema>;
 
@@ -180,7 +181,9 @@ export const bulkRetrySchema = z.strictObject({
 
 /** `POST /v1/deliveries/:id/retry`: an optional body. */
 export const retryDeliverySchema = z
-  .strictObject({ keep_url: z.boolean().optional().describe('resend the stored URL instead of rendering it again from the current templates') })
+  .strictObject({
+    keep_url: z.boolean().optional().describe('resend the stored URL instead of rendering it again from the current templates'),
+  })
   .optional();
 
 /** zod issues as the contract's `details` (kept here for the handlers that validate by hand). */

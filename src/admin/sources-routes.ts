@@ -40,7 +40,12 @@ export function registerSourceRoutes(app: FastifyInstance, deps: { sources: Reco
     const created = await deps.sources.put(id, source);
     const warnings = source.accounts
       ? []
-      : [{ path: 'accounts', message: 'not set: this source can reach any account (`account=` in its postbacks); list them, or ["*"] to mean any' }];
+      : [
+          {
+            path: 'accounts',
+            message: 'not set: this source can reach any account (`account=` in its postbacks); list them, or ["*"] to mean any',
+          },
+        ];
     return reply.status(created ? 201 : 200).send({ ...present(id, source), ...(warnings.length > 0 ? { warnings } : {}) });
   });
 

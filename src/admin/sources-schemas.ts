@@ -10,14 +10,27 @@ export const sourceShape = z
     ip_allow: z.array(z.string()),
     params: z.record(z.string(), z.array(z.string())).describe('extra inbound parameter names per canonical field'),
     default_account: z.string().optional(),
-    accounts: z.array(z.string()).optional().describe('the accounts this source may reach besides default_account (["*"]: any); unset: any'),
+    accounts: z
+      .array(z.string())
+      .optional()
+      .describe('the accounts this source may reach besides default_account (["*"]: any); unset: any'),
     require_click: z.boolean(),
-    network: z.string().optional().describe('the inbound network preset (GET /v1/networks) whose names and statuses this source is read by'),
+    network: z
+      .string()
+      .optional()
+      .describe('the inbound network preset (GET /v1/networks) whose names and statuses this source is read by'),
   })
   .meta({
     id: 'Source',
     examples: [
-      { id: 'everflow', key_set: true, ip_allow: ['203.0.113.0/24'], params: { click_id: ['sub1'] }, default_account: 'acme', require_click: false },
+      {
+        id: 'everflow',
+        key_set: true,
+        ip_allow: ['203.0.113.0/24'],
+        params: { click_id: ['sub1'] },
+        default_account: 'acme',
+        require_click: false,
+      },
     ],
   });
 
@@ -42,7 +55,14 @@ export const putSourceRoute = {
     security: security.write,
     params: sourceParams,
     body: sourceInputSchema.meta({
-      examples: [{ key: 'a-long-random-source-key', ip_allow: ['203.0.113.0/24'], params: { click_id: ['sub1'] }, default_account: 'acme' }],
+      examples: [
+        {
+          key: 'a-long-random-source-key',
+          ip_allow: ['203.0.113.0/24'],
+          params: { click_id: ['sub1'] },
+          default_account: 'acme',
+        },
+      ],
     }),
     response: {
       200: json('Replaced', sourceWithWarnings),

@@ -15,8 +15,14 @@ const macroValue = z.union([
 
 /** `POST /v1/accounts/:id/test`. `values` is keyed by macro name (aliases accepted), like a template. */
 export const testPostbackInputSchema = z.strictObject({
-  offer_id: z.string().regex(/^[^\s\u0000-\u001f]{1,128}$/, 'at most 128 characters, no spaces').optional(),
-  event: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, _ . : - only, at most 64').optional(),
+  offer_id: z
+    .string()
+    .regex(/^[^\s\u0000-\u001f]{1,128}$/, 'at most 128 characters, no spaces')
+    .optional(),
+  event: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, _ . : - only, at most 64')
+    .optional(),
   values: z
     .record(z.string(), macroValue)
     .superRefine((values, context) => {
@@ -37,14 +43,16 @@ export const testPostbackInputSchema = z.strictObject({
 
 export type TestPostbackInput = z.infer<typeof testPostbackInputSchema>;
 
-const testResponseShape = z.object({
-  status: z.number().int().optional().describe("the tracker's HTTP status"),
-  error: z.string().optional(),
-  error_code: z.string().optional(),
-  outcome: z.enum(['delivered', 'retry', 'failed']).describe('how a real delivery would have taken this answer'),
-  latency_ms: z.number(),
-  body: z.string().describe('first bytes of the response body'),
-}).meta({ id: 'TrackerResponse' });
+const testResponseShape = z
+  .object({
+    status: z.number().int().optional().describe("the tracker's HTTP status"),
+    error: z.string().optional(),
+    error_code: z.string().optional(),
+    outcome: z.enum(['delivered', 'retry', 'failed']).describe('how a real delivery would have taken this answer'),
+    latency_ms: z.number(),
+    body: z.string().describe('first bytes of the response body'),
+  })
+  .meta({ id: 'TrackerResponse' });
 
 const level = z.enum(['offer_event', 'offer', 'global_event', 'global']);
 
@@ -75,17 +83,19 @@ const testAnswerShape = z
     ],
   });
 
-const testRecordShape = z.object({
-  at: z.iso.datetime(),
-  event: z.string(),
-  offer_id: z.string().optional(),
-  dry_run: z.boolean(),
-  level: level.nullable().describe('null when no template applied'),
-  message: z.string().optional().describe('what to configure, when no template applied'),
-  url: z.string().optional().describe('secrets redacted'),
-  response: testResponseShape.optional(),
-  results: z.array(z.object({ url: z.string(), response: testResponseShape.optional() })).optional(),
-}).meta({ id: 'TestRecord' });
+const testRecordShape = z
+  .object({
+    at: z.iso.datetime(),
+    event: z.string(),
+    offer_id: z.string().optional(),
+    dry_run: z.boolean(),
+    level: level.nullable().describe('null when no template applied'),
+    message: z.string().optional().describe('what to configure, when no template applied'),
+    url: z.string().optional().describe('secrets redacted'),
+    response: testResponseShape.optional(),
+    results: z.array(z.object({ url: z.string(), response: testResponseShape.optional() })).optional(),
+  })
+  .meta({ id: 'TestRecord' });
 
 const accountParams = z.object({ id: idSchema.describe('the account id') });
 
@@ -98,7 +108,9 @@ export const testPostbackRoute = {
       '(no postback for the event, or the offer is disabled) the answer is 422 `no_postback` or `suppressed` with what to configure.',
     security: security.write,
     params: accountParams,
-    body: testPostbackInputSchema.meta({ examples: [{ offer_id: '42', event: 'sale', values: { payout: '2.50' }, dry_run: true }] }),
+    body: testPostbackInputSchema.meta({
+      examples: [{ offer_id: '42', event: 'sale', values: { payout: '2.50' }, dry_run: true }],
+    }),
     response: {
       200: json('The rendered template and, when fired, the response', testAnswerShape),
       400: invalid,
@@ -117,7 +129,12 @@ export const listTestsRoute = {
     description: 'What each test rendered and what the tracker answered, URLs redacted; kept for the audit retention.',
     security: security.read,
     params: accountParams,
-    response: { 200: json('The recent tests', z.object({ tests: z.array(testRecordShape) })), 400: invalid, ...readErrors, 404: notFound },
+    response: {
+      200: json('The recent tests', z.object({ tests: z.array(testRecordShape) })),
+      400: invalid,
+      ...readErrors,
+      404: notFound,
+    },
   },
   config: { invalidInput: 'invalid_account' },
 };

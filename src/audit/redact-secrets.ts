@@ -2,11 +2,27 @@ import { redactUrl } from './redact-url.js';
 
 export const REDACTED = '***';
 
-const SECRET_WORDS = new Set(['key', 'apikey', 'secret', 'token', 'tokens', 'password', 'passwd', 'pwd', 'credential', 'credentials', 'signature', 'sig']);
+const SECRET_WORDS = new Set([
+  'key',
+  'apikey',
+  'secret',
+  'token',
+  'tokens',
+  'password',
+  'passwd',
+  'pwd',
+  'credential',
+  'credentials',
+  'signature',
+  'sig',
+]);
 
 /** A field name naming a credential: `key`, `key_sha256`, `api_key`, `viewerToken`, `client_secret`, `password`, … (not `keyboard`). */
 export function isSecretName(name: string): boolean {
-  const words = name.replace(/([a-z\d])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z]+/);
+  const words = name
+    .replace(/([a-z\d])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z]+/);
   return words.some((word) => SECRET_WORDS.has(word));
 }
 

@@ -1,5 +1,6 @@
 /** Query parameter names whose values are credentials, not conversion data. */
-const SECRET_PARAM = /^(key|api_?key|apikey|token|access_token|auth|secret|password|pass|pwd|sig|signature|hash|security_token|x-api-key)$/i;
+const SECRET_PARAM =
+  /^(key|api_?key|apikey|token|access_token|auth|secret|password|pass|pwd|sig|signature|hash|security_token|x-api-key)$/i;
 
 /**
  * The URL as it may be shown and logged: secret query values and userinfo
@@ -43,7 +44,10 @@ function redactQuery(query: string): string {
     const amp = query.indexOf('&', start);
     const pair = amp < 0 ? query.slice(start) : query.slice(start, amp);
     const separator = pair.indexOf('=');
-    out += separator >= 0 && SECRET_PARAM.test(decodeURIComponentSafe(pair.slice(0, separator))) ? `${pair.slice(0, separator)}=***` : pair;
+    out +=
+      separator >= 0 && SECRET_PARAM.test(decodeURIComponentSafe(pair.slice(0, separator)))
+        ? `${pair.slice(0, separator)}=***`
+        : pair;
     if (amp < 0) return out;
     out += '&';
     start = amp + 1;

@@ -120,7 +120,10 @@ export interface ConfigOrigin {
 }
 
 /** The set variable that gave this field (or an element of it, `delivery.allowCidrs.1`) its value. */
-function envVariableOf(path: readonly PropertyKey[], origin: ConfigOrigin): { name: string; text: string; spec: EnvVariable } | undefined {
+function envVariableOf(
+  path: readonly PropertyKey[],
+  origin: ConfigOrigin,
+): { name: string; text: string; spec: EnvVariable } | undefined {
   const joined = path.map(String).join('.');
   for (const [name, text] of Object.entries(origin.env ?? {})) {
     const spec = ENV_VARIABLES[name];

@@ -35,10 +35,12 @@ export const configSchema = z.strictObject({
       trustProxy: z
         .union([
           z.boolean(),
-          z.string().refine(
-            (text) => text.split(',').every((entry) => PROXY_NAMES.has(entry.trim()) || parseCidr(entry) !== null),
-            'expected true, false, or a comma list of proxy addresses, CIDRs, loopback, linklocal or uniquelocal',
-          ),
+          z
+            .string()
+            .refine(
+              (text) => text.split(',').every((entry) => PROXY_NAMES.has(entry.trim()) || parseCidr(entry) !== null),
+              'expected true, false, or a comma list of proxy addresses, CIDRs, loopback, linklocal or uniquelocal',
+            ),
         ])
         .default(false),
       // The contract caps the body at 64 KiB: a postback is a few hundred bytes, and a larger limit only helps a flood.
@@ -57,7 +59,10 @@ export const configSchema = z.strictObject({
           'must be redis://, rediss://, unix:///path or redis-cluster://host:port,host:port',
         )
         .optional(),
-      keyPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32').default('relay'),
+      keyPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32')
+        .default('relay'),
       dataDir: z.string().default('./data'),
       /** The receiver answers 503 rather than waiting longer than this on Redis. */
       commandTimeoutMs: z.number().int().positive().default(2_000),
@@ -94,7 +99,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       timeoutMs: z.coerce.number().int().min(100).max(120_000).default(10_000),
       maxRedirects: z.number().int().min(0).max(10).default(3),
-      retryDelaysMs: z.array(z.number().int().min(0)).max(50).default([...DEFAULT_RETRY_DELAYS_MS]),
+      retryDelaysMs: z
+        .array(z.number().int().min(0))
+        .max(50)
+        .default([...DEFAULT_RETRY_DELAYS_MS]),
       retryJitterRatio: z.number().min(0).max(1).default(0.2),
       retryAfterCapMs: z.number().int().min(0).default(3_600_000),
       bodySnippetBytes: z.number().int().min(0).max(65_536).default(512),
@@ -167,16 +175,28 @@ export const configSchema = z.strictObject({
   console: z
     .strictObject({
       /** A console session lasts this long after sign-in (CONSOLE_SESSION_HOURS). */
-      sessionTtlMs: z.number().int().min(60_000).default(8 * 3_600_000),
+      sessionTtlMs: z
+        .number()
+        .int()
+        .min(60_000)
+        .default(8 * 3_600_000),
       /** Sign-in attempts allowed per client address in each window; more are answered 429. */
       signInMax: z.number().int().min(1).default(10),
-      signInWindowMs: z.number().int().min(1_000).default(15 * 60_000),
+      signInWindowMs: z
+        .number()
+        .int()
+        .min(1_000)
+        .default(15 * 60_000),
     })
     .prefault({}),
   audit: z
     .strictObject({
       /** Conversions, deliveries and attempts expire this long after their last change. */
-      retentionMs: z.number().int().positive().default(7 * DAY_MS),
+      retentionMs: z
+        .number()
+        .int()
+        .positive()
+        .default(7 * DAY_MS),
       maxAttemptsPerDelivery: z.number().int().positive().default(50),
       /** Entries kept in each delivery-state listing index. */
       maxIndexEntries: z.number().int().positive().default(200_000),

@@ -73,8 +73,7 @@ interface Embedded {
 /** The IPv4 address(es) an IPv6 address carries, by the form `range()` recognises. */
 function embeddedIpv4(address: ipaddr.IPv6): Embedded | null {
   const p = address.parts;
-  const ipv4At = (high: number, low: number): ipaddr.IPv4 =>
-    new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+  const ipv4At = (high: number, low: number): ipaddr.IPv4 => new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
   const range: string = address.range();
   switch (range) {
     case 'ipv4Mapped': // ::ffff:a.b.c.d
@@ -87,7 +86,9 @@ function embeddedIpv4(address: ipaddr.IPv6): Embedded | null {
       // read without guessing; any other layout is refused rather than decoded wrongly.
       const carried = [{ role: '', ipv4: ipv4At(p[6]!, p[7]!) }];
       const is96 = p[3] === 0 && p[4] === 0 && p[5] === 0;
-      return is96 ? { label: 'NAT64', carried } : { label: 'NAT64', carried, refusal: 'NAT64 local-use prefix not in the /96 layout' };
+      return is96
+        ? { label: 'NAT64', carried }
+        : { label: 'NAT64', carried, refusal: 'NAT64 local-use prefix not in the /96 layout' };
     }
     case '6to4': // 2002:AABB:CCDD::/48 — the site's IPv4 in bits 16–47
       return { label: '6to4', carried: [{ role: '', ipv4: ipv4At(p[1]!, p[2]!) }] };

@@ -39,13 +39,19 @@ export interface HostGateOptions {
   leaseMs: number;
 }
 
-
-
-
-
 type Scripted = RedisClient & {
-  relayHostAcquire(leases: string, circuit: string, parked: string, ...args: Array<string | number>): Promise<Array<string | number>>;
-  relayHostRelease(leases: string, circuit: string, parked: string, ...args: Array<string | number>): Promise<[string, number, string[]]>;
+  relayHostAcquire(
+    leases: string,
+    circuit: string,
+    parked: string,
+    ...args: Array<string | number>
+  ): Promise<Array<string | number>>;
+  relayHostRelease(
+    leases: string,
+    circuit: string,
+    parked: string,
+    ...args: Array<string | number>
+  ): Promise<[string, number, string[]]>;
   relayHostTakeParked(parked: string, count: number): Promise<string[]>;
   relayHostReset(leases: string, circuit: string, parked: string, now: number, cap: number, resume: string): Promise<string[]>;
 };
@@ -107,7 +113,13 @@ export class HostGate {
    * circuit's state; the first also gets the deliveries to wake and, when the
    * batch opened the circuit, the probe time (so they are acted on once).
    */
-  release(host: string, deliveryId: string, outcome: 'ok' | 'fail' | 'neutral', error = '', now = Date.now()): Promise<ReleaseResult> {
+  release(
+    host: string,
+    deliveryId: string,
+    outcome: 'ok' | 'fail' | 'neutral',
+    error = '',
+    now = Date.now(),
+  ): Promise<ReleaseResult> {
     return this.releaseBatched(host, { deliveryId, outcome, error: error.slice(0, 200), now });
   }
 

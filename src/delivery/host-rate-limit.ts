@@ -2,7 +2,6 @@ import type { RedisClient } from '../redis/connection.js';
 import type { RelayKeys } from '../store/keys.js';
 import { defineScripts } from '../redis/scripts/index.js';
 
-
 type WithReserve = RedisClient & { relayHostRateReserve(key: string, intervalMs: number): Promise<number> };
 
 /**

@@ -103,7 +103,7 @@ function createGuardedConnector(policy: AddressPolicy, timeoutMs: number): build
             callback(error ?? new Error('connect failed without a socket'), null);
             return;
           }
-          const remote = (socket).remoteAddress;
+          const remote = socket.remoteAddress;
           const after = remote
             ? policy.check(remote)
             : { allowed: false as const, reason: 'blocked address (peer address unknown)' };

@@ -53,8 +53,9 @@ function mediaBlocks(label: string, content: JsonObject | undefined): string {
     .map(([type, media]) => {
       const example = exampleOf(media as JsonObject);
       return (
-        (example !== undefined ? `<p class="ex">Example (${escapeHtml(type)})</p><pre>${escapeHtml(typeof example === 'string' ? example : JSON.stringify(example, null, 2))}</pre>` : '') +
-        schemaBlock(`${label} schema (${type})`, (media as JsonObject).schema)
+        (example !== undefined
+          ? `<p class="ex">Example (${escapeHtml(type)})</p><pre>${escapeHtml(typeof example === 'string' ? example : JSON.stringify(example, null, 2))}</pre>`
+          : '') + schemaBlock(`${label} schema (${type})`, (media as JsonObject).schema)
       );
     })
     .join('');
@@ -75,7 +76,9 @@ function operationHtml(path: string, method: string, operation: JsonObject): str
         `<td>${escapeHtml(typeSummary(p.schema))}</td><td>${escapeHtml(p.description ?? p.schema?.description ?? '')}</td></tr>`,
     )
     .join('');
-  const body = operation.requestBody ? `<h4>Request body</h4>${mediaBlocks('Body', operation.requestBody.content as JsonObject)}` : '';
+  const body = operation.requestBody
+    ? `<h4>Request body</h4>${mediaBlocks('Body', operation.requestBody.content as JsonObject)}`
+    : '';
   const responses = Object.entries(operation.responses as JsonObject)
     .map(([status, response]) => {
       const headers = Object.entries(((response as JsonObject).headers ?? {}) as JsonObject)
@@ -113,11 +116,15 @@ export function renderDocsPage(document: JsonObject, jsonPath: string): string {
         toc.set(tag, []);
       }
       byTag.get(tag)!.push(operationHtml(path, method, operation));
-      toc.get(tag)!.push(`<a href="#${escapeHtml(anchorOf(method, path))}">${escapeHtml(method.toUpperCase())} ${escapeHtml(path)}</a>`);
+      toc
+        .get(tag)!
+        .push(`<a href="#${escapeHtml(anchorOf(method, path))}">${escapeHtml(method.toUpperCase())} ${escapeHtml(path)}</a>`);
     }
   }
   const info = document.info as JsonObject;
-  const tagNotes = new Map(((document.tags ?? []) as JsonObject[]).map((tag) => [tag.name as string, (tag.description as string | undefined) ?? '']));
+  const tagNotes = new Map(
+    ((document.tags ?? []) as JsonObject[]).map((tag) => [tag.name as string, (tag.description as string | undefined) ?? '']),
+  );
   const schemes = Object.entries(((document.components as JsonObject | undefined)?.securitySchemes ?? {}) as JsonObject)
     .map(([name, scheme]) => {
       const where = scheme.type === 'apiKey' ? `${scheme.name} in ${scheme.in}` : `${scheme.type} ${scheme.scheme ?? ''}`;

@@ -49,7 +49,11 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       components: {
         securitySchemes: {
           adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN: may do everything.' },
-          viewerToken: { type: 'http', scheme: 'bearer', description: 'VIEWER_TOKEN: may only read (every GET); a change answers 403.' },
+          viewerToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'VIEWER_TOKEN: may only read (every GET); a change answers 403.',
+          },
           sourceKey: { type: 'apiKey', in: 'query', name: 'key', description: "The source's key in the query string." },
           sourceKeyHeader: { type: 'apiKey', in: 'header', name: 'X-Relay-Key', description: "The source's key in a header." },
           sourceKeyBearer: { type: 'http', scheme: 'bearer', description: "The source's key as a bearer token." },
@@ -95,5 +99,8 @@ function withoutUnusedSchemas<T extends Record<string, unknown>>(document: T): T
     }
   };
   visit({ ...document, components: { ...components, schemas: {} } });
-  return { ...document, components: { ...components, schemas: Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name))) } };
+  return {
+    ...document,
+    components: { ...components, schemas: Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name))) },
+  };
 }

@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   const out = resolve(process.argv[2] ?? 'docs/openapi.json');
   const logger = pino({ level: 'warn' });
   const scratch = mkdtempSync(join(tmpdir(), 'relay-openapi-'));
-  const localRedis = process.env.REDIS_URL ? undefined : await findOrStartLocalRedis(scratch, logger, { host: '127.0.0.1', port: 1 });
+  const localRedis = process.env.REDIS_URL
+    ? undefined
+    : await findOrStartLocalRedis(scratch, logger, { host: '127.0.0.1', port: 1 });
   const config = parseConfig({
     role: 'receiver',
     logLevel: 'warn',

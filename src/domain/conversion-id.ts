@@ -13,7 +13,9 @@ const DERIVED_LENGTH = 22;
  * The relay's own id is the last resort, for a conversion without a click id
  * (which is never delivered) and nothing else to go on.
  */
-export function stableConversionId(conversion: Pick<Conversion, 'id' | 'source' | 'click_id' | 'event' | 'conversion_id' | 'order_id'>): string {
+export function stableConversionId(
+  conversion: Pick<Conversion, 'id' | 'source' | 'click_id' | 'event' | 'conversion_id' | 'order_id'>,
+): string {
   if (conversion.conversion_id !== undefined) return conversion.conversion_id;
   if (conversion.order_id !== undefined) return conversion.order_id;
   if (conversion.click_id === undefined) return conversion.id;

@@ -53,13 +53,7 @@ export interface Conversion extends ConversionFields {
   warnings?: FieldWarning[];
 }
 
-export type ConversionState =
-  | 'pending'
-  | 'unattributed'
-  | 'suppressed'
-  | 'no_postback'
-  | 'delivered'
-  | 'failed';
+export type ConversionState = 'pending' | 'unattributed' | 'suppressed' | 'no_postback' | 'delivered' | 'failed';
 
 export type DeliveryState = 'pending' | 'retrying' | 'delivered' | 'failed';
 

@@ -73,17 +73,25 @@ export function applyAttempt(delivery: DeliveryRecord, attempt: AttemptRecord, n
 }
 
 export function parkedDelivery(delivery: DeliveryRecord, reason: string, recheckAt: number): DeliveryRecord {
-  return { ...delivery, parked: reason, nextAttemptAt: recheckAt, ...(reason === 'rate_limited' ? { rateSlotAt: recheckAt } : {}) };
+  return {
+    ...delivery,
+    parked: reason,
+    nextAttemptAt: recheckAt,
+    ...(reason === 'rate_limited' ? { rateSlotAt: recheckAt } : {}),
+  };
 }
 
 /** Conversion state as the contract defines it, derived from routing and delivery states. */
-export function conversionState(routing: RoutingState, deliveries: DeliveryRecord[], expectedDeliveries: number): ConversionState {
+export function conversionState(
+  routing: RoutingState,
+  deliveries: DeliveryRecord[],
+  expectedDeliveries: number,
+): ConversionState {
   if (routing !== 'routed') return routing;
   if (deliveries.length < expectedDeliveries) return 'pending';
   if (deliveries.some((d) => d.state === 'pending' || d.state === 'retrying')) return 'pending';
   return deliveries.some((d) => d.state === 'failed') ? 'failed' : 'delivered';
 }
-
 
 /** The tracker host a delivery goes to, `host[:port]` as the URL carries it (its isolation and rate-limit key). */
 export function hostOfUrl(url: string): string {

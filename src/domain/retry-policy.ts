@@ -83,9 +83,7 @@ export interface DecideNextInput {
 }
 
 export type NextStep =
-  | { state: 'delivered' }
-  | { state: 'failed'; why: 'permanent' | 'exhausted' }
-  | { state: 'retrying'; nextAttemptAt: number };
+  { state: 'delivered' } | { state: 'failed'; why: 'permanent' | 'exhausted' } | { state: 'retrying'; nextAttemptAt: number };
 
 /**
  * The one decision "delivered, retry when, or give up" after an attempt.

@@ -17,7 +17,9 @@ export function registerHealthRoutes(app: FastifyInstance, deps: { redis: RedisC
       return reply.status(503).send({ status: 'unavailable', redis: 'unreachable' });
     }
     if (evicting) {
-      return reply.status(503).send({ status: 'unavailable', redis: 'evicting', policy: evicting, message: evictionMessage(evicting) });
+      return reply
+        .status(503)
+        .send({ status: 'unavailable', redis: 'evicting', policy: evicting, message: evictionMessage(evicting) });
     }
     return { status: 'ready', redis: 'ok' };
   });

@@ -45,12 +45,17 @@ export const metricsRoute = {
   schema: {
     tags: ['health'],
     summary: 'Prometheus metrics',
-    description: 'The Prometheus text exposition format: conversions received by outcome, deliveries, attempts, queue depths, tracker hosts.',
+    description:
+      'The Prometheus text exposition format: conversions received by outcome, deliveries, attempts, queue depths, tracker hosts.',
     security: security.none,
     response: {
       200: {
         description: 'Prometheus text exposition format',
-        content: { 'text/plain; version=0.0.4': { schema: z.string().meta({ examples: ['relay_conversions_received_total{outcome="accepted"} 42\n'] }) } },
+        content: {
+          'text/plain; version=0.0.4': {
+            schema: z.string().meta({ examples: ['relay_conversions_received_total{outcome="accepted"} 42\n'] }),
+          },
+        },
       },
     },
   },

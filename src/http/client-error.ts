@@ -20,7 +20,9 @@ export function createClientErrorHandler(onTimeout: (ip: string) => void) {
     if (status === 408) onTimeout(socket.remoteAddress ?? '');
     const body = JSON.stringify({ error: code, message: STATUS_CODES[status] });
     if (socket.writable) {
-      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+      );
     }
     socket.destroy(error);
   };

@@ -10,14 +10,19 @@ export function installErrorHandler(app: FastifyInstance, options: { isRedisRead
   app.setErrorHandler((error: FastifyError | RelayError | Error, request, reply) => {
     if (error instanceof ValidationError) {
       // A route schema's rejection of a path parameter or body carries the route's own code.
-      const code = error instanceof RequestSchemaError && error.part !== 'querystring' ? (request.routeOptions.config.invalidInput ?? error.code) : error.code;
+      const code =
+        error instanceof RequestSchemaError && error.part !== 'querystring'
+          ? (request.routeOptions.config.invalidInput ?? error.code)
+          : error.code;
       return reply.status(400).send({ error: code, details: error.details });
     }
     if (error instanceof MethodNotAllowedError) void reply.header('allow', error.allow);
     if (error instanceof RelayError) {
       if (error instanceof TooManyRequestsError) void reply.header('retry-after', String(error.retryAfterS));
       if (error.httpStatus >= 500) request.log.warn({ err: error.cause ?? error }, error.message);
-      return reply.status(error.httpStatus).send({ error: error.code, ...(error.httpStatus < 500 ? { message: error.message } : {}) });
+      return reply
+        .status(error.httpStatus)
+        .send({ error: error.code, ...(error.httpStatus < 500 ? { message: error.message } : {}) });
     }
     const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500) {
@@ -31,5 +36,7 @@ export function installErrorHandler(app: FastifyInstance, options: { isRedisRead
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ error: 'internal' });
   });
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
 }

@@ -13,9 +13,17 @@ export const errorShape = z
 export const validationErrorShape = z
   .object({
     error: z.string().describe('`invalid_<what>`: invalid_account, invalid_source, invalid_query, …'),
-    details: z.array(z.object({ path: z.string().describe('dotted path of the field, `(body)` for the request as a whole'), message: z.string() })),
+    details: z.array(
+      z.object({
+        path: z.string().describe('dotted path of the field, `(body)` for the request as a whole'),
+        message: z.string(),
+      }),
+    ),
   })
-  .meta({ id: 'ValidationError', examples: [{ error: 'invalid_account', details: [{ path: 'offers.42.url', message: 'unknown macro {clik_id}' }] }] });
+  .meta({
+    id: 'ValidationError',
+    examples: [{ error: 'invalid_account', details: [{ path: 'offers.42.url', message: 'unknown macro {clik_id}' }] }],
+  });
 
 /** A JSON answer with its description, as OpenAPI lists it. */
 export function json<S extends z.ZodType>(description: string, schema: S) {

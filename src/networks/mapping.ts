@@ -8,7 +8,10 @@ import type { NetworkPreset } from './presets.js';
  * not name keep the preset's. A name the operator maps explicitly is read
  * even when the preset excludes it.
  */
-export function inboundPlanFor(preset: NetworkPreset | undefined, explicit: Readonly<Record<string, readonly string[]>> | undefined): InboundPlan {
+export function inboundPlanFor(
+  preset: NetworkPreset | undefined,
+  explicit: Readonly<Record<string, readonly string[]>> | undefined,
+): InboundPlan {
   const params: Record<string, readonly string[]> = { ...(preset?.params ?? {}) };
   for (const [field, names] of Object.entries(explicit ?? {})) {
     if (Array.isArray(names) && names.length > 0) params[field] = names;

@@ -77,17 +77,33 @@ const everflow: NetworkPreset = {
   params: { click_id: ['sub1'], payout: ['payout_amount'], event: ['event_id', 'event_name'] },
   exclude: NETWORK_OWN_NAMES,
   notes: [
-    'Put the tracker\'s click id on the Everflow tracking link as sub1=… ({sub1} comes back in the postback). If you use another slot, change click_id={sub1} to it.',
-    '{transaction_id} is Everflow\'s own click id, not the tracker\'s: it is sent as sub5, never as the click id.',
+    "Put the tracker's click id on the Everflow tracking link as sub1=… ({sub1} comes back in the postback). If you use another slot, change click_id={sub1} to it.",
+    "{transaction_id} is Everflow's own click id, not the tracker's: it is sent as sub5, never as the click id.",
     'If payouts arrive empty with a warning, your Everflow account names the payout macro {payout}: replace {payout_amount} with it.',
     'Everflow deactivates a partner postback after 25 failures in a row; the relay answers 200 to every usable postback.',
   ],
   sources: [
-    { url: 'https://helpdesk.everflow.io/en/articles/6173403-a-guide-to-parameters-and-macros', covers: 'macros in {curly} brackets; {sub1}…{sub5}; {transaction_id}', grade: 'official' },
-    { url: 'https://helpdesk.everflow.io/customer/postback-tracking-link-configurations-for-affiliate-marketing-platforms', covers: '{sub1}, {transaction_id}, {affiliate_id}; deactivation after 25 failures', grade: 'official' },
+    {
+      url: 'https://helpdesk.everflow.io/en/articles/6173403-a-guide-to-parameters-and-macros',
+      covers: 'macros in {curly} brackets; {sub1}…{sub5}; {transaction_id}',
+      grade: 'official',
+    },
+    {
+      url: 'https://helpdesk.everflow.io/customer/postback-tracking-link-configurations-for-affiliate-marketing-platforms',
+      covers: '{sub1}, {transaction_id}, {affiliate_id}; deactivation after 25 failures',
+      grade: 'official',
+    },
     // Rechecked on the stored mrpostback.com page: {event_id}, {event_name}, {sale_amount} listed for partner postbacks.
-    { url: 'https://mrpostback.com/everflow', covers: '{sale_amount}, {event_id}, {event_name}, {payout_amount}', grade: 'secondary' },
-    { url: 'https://help.clickflare.io/en/tracking/how-conversion-payouts-are-tracked-in-clickflare', covers: '{payout_amount} in an Everflow postback', grade: 'secondary' },
+    {
+      url: 'https://mrpostback.com/everflow',
+      covers: '{sale_amount}, {event_id}, {event_name}, {payout_amount}',
+      grade: 'secondary',
+    },
+    {
+      url: 'https://help.clickflare.io/en/tracking/how-conversion-payouts-are-tracked-in-clickflare',
+      covers: '{payout_amount} in an Everflow postback',
+      grade: 'secondary',
+    },
   ],
 };
 
@@ -108,16 +124,28 @@ const tune: NetworkPreset = {
   params: { click_id: ['aff_click_id'] },
   exclude: NETWORK_OWN_NAMES,
   notes: [
-    'Put the tracker\'s click id on the TUNE tracking link as aff_click_id=… ({aff_click_id} comes back in the postback).',
+    "Put the tracker's click id on the TUNE tracking link as aff_click_id=… ({aff_click_id} comes back in the postback).",
     'Some networks ask for the click id in aff_sub instead: then change click_id={aff_click_id} to click_id={aff_sub}.',
-    '{transaction_id} is TUNE\'s own click id: it is sent as sub5, never as the click id.',
+    "{transaction_id} is TUNE's own click id: it is sent as sub5, never as the click id.",
   ],
   sources: [
-    { url: 'https://support.tune.com/hc/en-us/articles/1500005236722', covers: '{aff_click_id} returns the affiliate click id', grade: 'official' },
-    { url: 'https://support.tune.com/hc/en-us/articles/1500005137081', covers: '{transaction_id}, {amount}, {affiliate_id}', grade: 'official' },
+    {
+      url: 'https://support.tune.com/hc/en-us/articles/1500005236722',
+      covers: '{aff_click_id} returns the affiliate click id',
+      grade: 'official',
+    },
+    {
+      url: 'https://support.tune.com/hc/en-us/articles/1500005137081',
+      covers: '{transaction_id}, {amount}, {affiliate_id}',
+      grade: 'official',
+    },
     { url: 'https://developers.tune.com/network-models/offerurl', covers: '{offer_id}, {aff_sub}…{aff_sub5}', grade: 'official' },
     { url: 'https://docs.tracklysms.com/integrations/tune', covers: '{payout}', grade: 'secondary' },
-    { url: 'https://github.com/fenjo26/Orbitra.link/blob/main/data/keitaro_affiliate_networks.json', covers: '{currency} in TUNE templates (Keitaro catalogue)', grade: 'secondary' },
+    {
+      url: 'https://github.com/fenjo26/Orbitra.link/blob/main/data/keitaro_affiliate_networks.json',
+      covers: '{currency} in TUNE templates (Keitaro catalogue)',
+      grade: 'secondary',
+    },
   ],
 };
 
@@ -138,13 +166,21 @@ const cake: NetworkPreset = {
   params: { click_id: ['s2'], payout: ['price'], offer_id: ['oid'], order_id: ['tid'], conversion_id: ['leadid'] },
   exclude: ['cid', 'transaction_id', 'affiliate_id', 'aff_id', 'affid'],
   notes: [
-    'Put the tracker\'s click id on the CAKE tracking link as s2=… (#s2# comes back in the postback).',
+    "Put the tracker's click id on the CAKE tracking link as s2=… (#s2# comes back in the postback).",
     'CAKE cuts s2 at 100 characters and spills the rest into s3: for longer click ids use click_id=#s2##s3#.',
-    '#cid# is the creative id and #tid# the advertiser\'s order id: neither is read as the click id.',
+    "#cid# is the creative id and #tid# the advertiser's order id: neither is read as the click id.",
   ],
   sources: [
-    { url: 'https://support.getcake.com/support/solutions/articles/5000545788', covers: '#s2#…#s5#, #price#, #oid#, #tid#, #leadid#, #affid#, #cid# (creative)', grade: 'official' },
-    { url: 'https://support.getcake.com/en/support/solutions/articles/5000546096', covers: '#s2# is the usual click-id token', grade: 'official' },
+    {
+      url: 'https://support.getcake.com/support/solutions/articles/5000545788',
+      covers: '#s2#…#s5#, #price#, #oid#, #tid#, #leadid#, #affid#, #cid# (creative)',
+      grade: 'official',
+    },
+    {
+      url: 'https://support.getcake.com/en/support/solutions/articles/5000546096',
+      covers: '#s2# is the usual click-id token',
+      grade: 'official',
+    },
   ],
 };
 
@@ -168,13 +204,21 @@ const affise: NetworkPreset = {
   exclude: NETWORK_OWN_NAMES,
   status_map: { '1': 'approved', '2': 'pending', '3': 'declined', '5': 'hold' },
   notes: [
-    'Affise has no click-id macro: put the tracker\'s click id on the tracking link as sub1=… ({sub1} comes back).',
+    "Affise has no click-id macro: put the tracker's click id on the tracking link as sub1=… ({sub1} comes back).",
     'Statuses arrive as numbers and are read as 1 approved, 2 pending, 3 declined, 5 hold; Affise re-fires the postback when a status changes.',
   ],
   sources: [
     // Rechecked on the stored page: {sum}, {order_sum}, {offerid}, {goal}, {transactionid}, statuses 1/2/3/5, "no clickid macro".
-    { url: 'https://help-center.affise.com/en/articles/6483741-affiliate-postback-url-macros', covers: 'every macro used here and the status values', grade: 'official' },
-    { url: 'https://help-center.affise.com/en/articles/6655842-affiliate-postback-macros-affiliates', covers: 'no clickid macro; use {sub1}–{sub8}', grade: 'official' },
+    {
+      url: 'https://help-center.affise.com/en/articles/6483741-affiliate-postback-url-macros',
+      covers: 'every macro used here and the status values',
+      grade: 'official',
+    },
+    {
+      url: 'https://help-center.affise.com/en/articles/6655842-affiliate-postback-macros-affiliates',
+      covers: 'no clickid macro; use {sub1}–{sub8}',
+      grade: 'official',
+    },
   ],
 };
 
@@ -206,16 +250,28 @@ const impact: NetworkPreset = {
   // Impact's words (any case); `reversed` (cancelled or refunded) is read as declined (inferred).
   status_map: { pending: 'pending', approved: 'approved', reversed: 'declined' },
   notes: [
-    'Put the tracker\'s click id on the Impact link as subId1=…; Impact macros are case-sensitive: {SubId1}, not {subid1}.',
+    "Put the tracker's click id on the Impact link as subId1=…; Impact macros are case-sensitive: {SubId1}, not {subid1}.",
     'Choose GET as the method. Impact does not URL-encode sub ids: keep click ids URL-safe.',
     'Impact re-fires on status changes (pending → approved → reversed); reversed is read as declined.',
   ],
   sources: [
-    { url: 'https://help.impact.com/en/support/solutions/articles/155000000882', covers: '{Payout}, {Amount}, {Currency}, {CampaignId}, {ActionTrackerId}, {ActionId}, {Status}', grade: 'official' },
-    { url: 'https://integrations.impact.com/impact-brand/reference/enable-postbacks', covers: 'GET or POST; fires when an action is tracked, modified or reversed', grade: 'official' },
+    {
+      url: 'https://help.impact.com/en/support/solutions/articles/155000000882',
+      covers: '{Payout}, {Amount}, {Currency}, {CampaignId}, {ActionTrackerId}, {ActionId}, {Status}',
+      grade: 'official',
+    },
+    {
+      url: 'https://integrations.impact.com/impact-brand/reference/enable-postbacks',
+      covers: 'GET or POST; fires when an action is tracked, modified or reversed',
+      grade: 'official',
+    },
     // Rechecked on the stored mrpostback.com page: {SubId1} case-sensitive, statuses pending/approved/reversed.
     { url: 'https://www.mrpostback.com/impact', covers: '{SubId1} (case-sensitive), status words', grade: 'secondary' },
-    { url: 'https://affpixel.com/blog/impact-postback-setup', covers: '{OID}, {ActionStatus}; sub ids not URL-encoded', grade: 'secondary' },
+    {
+      url: 'https://affpixel.com/blog/impact-postback-setup',
+      covers: '{OID}, {ActionStatus}; sub ids not URL-encoded',
+      grade: 'secondary',
+    },
   ],
 };
 
@@ -236,14 +292,26 @@ const scaleo: NetworkPreset = {
   // Scaleo's status words; `rejected` and `trash` are read as declined (inferred).
   status_map: { approved: 'approved', pending: 'pending', rejected: 'declined', trash: 'declined' },
   notes: [
-    'Put the tracker\'s click id on the Scaleo tracking link as aff_click_id=… ({aff_click_id} comes back).',
-    '{payout}, {currency} and {conv_status} come from a tracker\'s catalogue, not Scaleo\'s own list: check them against your Scaleo postback page.',
+    "Put the tracker's click id on the Scaleo tracking link as aff_click_id=… ({aff_click_id} comes back).",
+    "{payout}, {currency} and {conv_status} come from a tracker's catalogue, not Scaleo's own list: check them against your Scaleo postback page.",
   ],
   sources: [
     // Rechecked on the stored page: aff_click_id / {aff_click_id}, affiliate postback example starting cid={aff_click_id}.
-    { url: 'https://help.scaleo.io/article/384-affiliate-parameters', covers: '{aff_click_id}, {sub_id1}…{sub_id5}, {affiliate_id}', grade: 'official' },
-    { url: 'https://help.scaleo.io/article/483-custom-statuses-for-conversions', covers: 'statuses approved/pending/rejected/trash', grade: 'official' },
-    { url: 'https://github.com/fenjo26/Orbitra.link/blob/main/data/keitaro_affiliate_networks.json', covers: '{payout}, {currency}, {conv_status} (Keitaro catalogue)', grade: 'secondary' },
+    {
+      url: 'https://help.scaleo.io/article/384-affiliate-parameters',
+      covers: '{aff_click_id}, {sub_id1}…{sub_id5}, {affiliate_id}',
+      grade: 'official',
+    },
+    {
+      url: 'https://help.scaleo.io/article/483-custom-statuses-for-conversions',
+      covers: 'statuses approved/pending/rejected/trash',
+      grade: 'official',
+    },
+    {
+      url: 'https://github.com/fenjo26/Orbitra.link/blob/main/data/keitaro_affiliate_networks.json',
+      covers: '{payout}, {currency}, {conv_status} (Keitaro catalogue)',
+      grade: 'secondary',
+    },
   ],
 };
 
@@ -262,12 +330,20 @@ const trackier: NetworkPreset = {
   params: { click_id: ['p1'], offer_id: ['campaign_id'], order_id: ['txn_id'] },
   exclude: NETWORK_OWN_NAMES,
   notes: [
-    'Put the tracker\'s click id on the Trackier tracking link as p1=… ({p1} comes back).',
-    'Trackier\'s {click_id} macro is Trackier\'s own click id: do not put it in the click_id parameter.',
+    "Put the tracker's click id on the Trackier tracking link as p1=… ({p1} comes back).",
+    "Trackier's {click_id} macro is Trackier's own click id: do not put it in the click_id parameter.",
   ],
   sources: [
-    { url: 'https://help.trackier.com/support/solutions/articles/31000154963', covers: '{p1} for the click id, {payout}, {txn_id}', grade: 'official' },
-    { url: 'https://trackier.com/trackier-macros', covers: '{click_id} (Trackier\'s), {campaign_id}, {publisher_id}', grade: 'official' },
+    {
+      url: 'https://help.trackier.com/support/solutions/articles/31000154963',
+      covers: '{p1} for the click id, {payout}, {txn_id}',
+      grade: 'official',
+    },
+    {
+      url: 'https://trackier.com/trackier-macros',
+      covers: "{click_id} (Trackier's), {campaign_id}, {publisher_id}",
+      grade: 'official',
+    },
   ],
 };
 
@@ -287,17 +363,23 @@ const cpalead: NetworkPreset = {
   params: { click_id: ['subid'], offer_id: ['campaign_id'], event: ['event_name'], conversion_id: ['lead_id'] },
   exclude: NETWORK_OWN_NAMES,
   notes: [
-    'Put the tracker\'s click id on the CPAlead link as subid=… ({subid} comes back).',
+    "Put the tracker's click id on the CPAlead link as subid=… ({subid} comes back).",
     'Event names may contain spaces (Reach Level 10); they are kept as sent.',
   ],
-  sources: [{ url: 'https://cpalead.com/en/postback/documentation', covers: '{subid}, {payout}, {campaign_id}, {event_name}, {lead_id}', grade: 'official' }],
+  sources: [
+    {
+      url: 'https://cpalead.com/en/postback/documentation',
+      covers: '{subid}, {payout}, {campaign_id}, {event_name}, {lead_id}',
+      grade: 'official',
+    },
+  ],
 };
 
 /** The defaults: for a store or tracker that echoes the id it was given, or any network not listed. */
 const generic: NetworkPreset = {
   id: 'generic',
   name: 'Generic (the default names)',
-  macro_syntax: 'your network\'s own',
+  macro_syntax: "your network's own",
   case_sensitive: false,
   postback: [
     ['click_id', '{click_id}'],
@@ -313,14 +395,24 @@ const generic: NetworkPreset = {
   params: {},
   exclude: [],
   notes: [
-    'Replace each {…} with your network\'s macro for that value, and drop the parameters it has no macro for.',
-    'click_id must carry the tracker\'s click id: in a network postback that is usually a sub id you put on the tracking link, not the network\'s transaction_id.',
+    "Replace each {…} with your network's macro for that value, and drop the parameters it has no macro for.",
+    "click_id must carry the tracker's click id: in a network postback that is usually a sub id you put on the tracking link, not the network's transaction_id.",
     'Default names read: click_id, clickid, subid, cid, transaction_id, tid (click id); payout, sum, revenue; amount, sale_amount; event, goal; conversion_id, txid; order_id, orderid.',
   ],
   sources: [],
 };
 
-export const NETWORK_PRESETS: readonly NetworkPreset[] = [everflow, tune, cake, affise, impact, scaleo, trackier, cpalead, generic];
+export const NETWORK_PRESETS: readonly NetworkPreset[] = [
+  everflow,
+  tune,
+  cake,
+  affise,
+  impact,
+  scaleo,
+  trackier,
+  cpalead,
+  generic,
+];
 
 const BY_ID = new Map(NETWORK_PRESETS.map((preset) => [preset.id, preset]));
 

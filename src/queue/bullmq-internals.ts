@@ -59,7 +59,12 @@ export async function loadQueueInternals(queue: Queue, scriptModule = ADD_SCRIPT
     const scriptExports = (await import(scriptModule)) as { addStandardJob?: Partial<AddScript> };
     const versionExports = (await import(VERSION_MODULE)) as { version?: unknown };
     const candidate = scriptExports.addStandardJob;
-    if (!candidate || typeof candidate.name !== 'string' || typeof candidate.keys !== 'number' || typeof candidate.content !== 'string') {
+    if (
+      !candidate ||
+      typeof candidate.name !== 'string' ||
+      typeof candidate.keys !== 'number' ||
+      typeof candidate.content !== 'string'
+    ) {
       return { ok: false, reason: `${scriptModule} does not export the add script as expected` };
     }
     if (typeof versionExports.version !== 'string') return { ok: false, reason: `${VERSION_MODULE} exports no version` };
@@ -71,7 +76,8 @@ export async function loadQueueInternals(queue: Queue, scriptModule = ADD_SCRIPT
   const commandName = `${script.name}:${version}`;
 
   const backend = (queue as Partial<Pick<Queue, 'backend'>>).backend;
-  if (typeof backend?.addJobToTransaction !== 'function') return { ok: false, reason: 'queue.backend.addJobToTransaction is missing' };
+  if (typeof backend?.addJobToTransaction !== 'function')
+    return { ok: false, reason: 'queue.backend.addJobToTransaction is missing' };
   const queued: string[] = [];
   const recorder: RunCommandClient = {
     runCommand(name) {
@@ -81,7 +87,9 @@ export async function loadQueueInternals(queue: Queue, scriptModule = ADD_SCRIPT
   };
   try {
     const probeJob = new Job(queue, 'probe', {}, { ...queue.defaultJobOptions }, 'probe');
-    void Promise.resolve(backend.addJobToTransaction(recorder as unknown as BackendClient, probeJob.asJSON(), 'probe')).catch(() => {});
+    void Promise.resolve(backend.addJobToTransaction(recorder as unknown as BackendClient, probeJob.asJSON(), 'probe')).catch(
+      () => {},
+    );
   } catch (error) {
     return { ok: false, reason: `addJobToTransaction threw: ${(error as Error).message}` };
   }

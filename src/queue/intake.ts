@@ -28,7 +28,6 @@ export interface IntakeOptions {
   dedupeKey: (digest: string) => string;
 }
 
-
 interface Submission {
   draft: ConversionDraft;
   /** Absent for a report with no identity: it is never a duplicate, and claims nothing. */
@@ -58,7 +57,12 @@ const nextBatchId = createRandomPool(12);
  * slower, and a claim that fails after the add leaves an accepted
  * conversion unchecked for duplicates (at-least-once), never a lost one.
  */
-export function createIntake(queue: Queue<ConversionJob>, redis: RedisClient, options: IntakeOptions, internals: QueueInternals | null) {
+export function createIntake(
+  queue: Queue<ConversionJob>,
+  redis: RedisClient,
+  options: IntakeOptions,
+  internals: QueueInternals | null,
+) {
   defineScripts(redis, 'relayClaimDedupe');
   internals?.defineOn(redis);
   const claimDedupe = (redis as unknown as { relayClaimDedupe: ClaimDedupe }).relayClaimDedupe.bind(redis);
@@ -100,7 +104,11 @@ export function createIntake(queue: Queue<ConversionJob>, redis: RedisClient, op
       if (internals) {
         const transaction = redis.multi() as Transaction;
         transaction.relayClaimDedupe(...claimArgs);
-        internals.addToTransaction(transaction, queue, new Job<ConversionJob>(queue, 'conversions', { items }, jobOptions, batchId));
+        internals.addToTransaction(
+          transaction,
+          queue,
+          new Job<ConversionJob>(queue, 'conversions', { items }, jobOptions, batchId),
+        );
         const results = (await transaction.exec()) ?? [];
         const failure = results.find(([error]) => error)?.[0];
         if (results.length !== 2 || failure) throw failure ?? new Error('queue transaction was discarded');

@@ -13,8 +13,7 @@ export interface FieldError {
 export type { FieldWarning };
 
 export type ConversionInputResult =
-  | { ok: true; fields: ParsedConversionFields; warnings: FieldWarning[] }
-  | { ok: false; errors: FieldError[] };
+  { ok: true; fields: ParsedConversionFields; warnings: FieldWarning[] } | { ok: false; errors: FieldError[] };
 
 /**
  * Fields a malformed value of which is dropped with a warning instead of
@@ -91,8 +90,7 @@ interface TextRules {
 function text({ max, pattern, patternMessage }: TextRules) {
   let schema = z
     .string({
-      error: (issue) =>
-        typeof issue.input === 'number' ? 'must be a finite number' : 'must be a string or number',
+      error: (issue) => (typeof issue.input === 'number' ? 'must be a finite number' : 'must be a string or number'),
     })
     .max(max, `must be at most ${max} characters`)
     .refine((s) => !CONTROL.test(s), 'must not contain control characters')
@@ -173,7 +171,11 @@ export function parseConversionInput(mapped: Readonly<MappedFields>): Conversion
     input = dropped;
     // Fields validate independently, so without the dropped ones the rest passes as before.
     result = conversionInputSchema.safeParse(input);
-    if (!result.success) return { ok: false, errors: result.error.issues.map((issue) => ({ field: String(issue.path[0] ?? ''), message: issue.message })) };
+    if (!result.success)
+      return {
+        ok: false,
+        errors: result.error.issues.map((issue) => ({ field: String(issue.path[0] ?? ''), message: issue.message })),
+      };
   }
   const fields: ConversionFields = {};
   for (const [field, value] of Object.entries(result.data) as [ConversionField, string | undefined][]) {

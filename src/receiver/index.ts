@@ -1,4 +1,11 @@
-export { DEFAULT_PARAM_ALIASES, mapParams, namesOf, type InboundNames, type MappedFields, type MappedParams } from './param-mapping.js';
+export {
+  DEFAULT_PARAM_ALIASES,
+  mapParams,
+  namesOf,
+  type InboundNames,
+  type MappedFields,
+  type MappedParams,
+} from './param-mapping.js';
 export { readConversion, type InboundPlan, type ReadConversionResult } from './read-conversion.js';
 export { isUnreplacedMacro } from './macro-token.js';
 export {

@@ -11,7 +11,13 @@ import { inboundPlanOf } from './inbound-plan.js';
 import { bearerToken, keyMatches, createAllowListCache } from './source-auth.js';
 import type { ClickStore } from '../tracking/click-store.js';
 import { attributeFromClick, needsClickLookup, UNKNOWN_CLICK_REASON } from '../tracking/attribution.js';
-import { getPostbackRoute, OTHER_POSTBACK_METHODS, otherMethodsPostbackRoute, POSTBACK_ALLOW, postPostbackRoute } from './postback-schema.js';
+import {
+  getPostbackRoute,
+  OTHER_POSTBACK_METHODS,
+  otherMethodsPostbackRoute,
+  POSTBACK_ALLOW,
+  postPostbackRoute,
+} from './postback-schema.js';
 import { fieldsWithInvalidEscapes } from './query-escapes.js';
 import type { RejectionLog } from './rejection-log.js';
 
@@ -85,15 +91,16 @@ export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteD
       ...(warnings.length > 0 ? { warnings } : {}),
     };
     // A source must not reach an account it was not given, whatever else is wrong with the report.
-    const unattributed = account && !sourceMayReach(source, account)
-      ? ACCOUNT_NOT_ALLOWED
-      : !fields.click_id
-      ? parsed.noClickId
-      : requireClick && !click
-        ? UNKNOWN_CLICK_REASON
-        : !account
-        ? 'no account: the postback names none and the source has no default account'
-        : undefined;
+    const unattributed =
+      account && !sourceMayReach(source, account)
+        ? ACCOUNT_NOT_ALLOWED
+        : !fields.click_id
+          ? parsed.noClickId
+          : requireClick && !click
+            ? UNKNOWN_CLICK_REASON
+            : !account
+              ? 'no account: the postback names none and the source has no default account'
+              : undefined;
     const result = await withRedis(() =>
       deps.intake.submit(
         { conversion, ...(unattributed ? { unattributed } : {}) },
@@ -148,7 +155,7 @@ function withWarnings(warnings: Conversion['warnings']): { warnings?: NonNullabl
 function rawParams(request: PostbackRequest): Record<string, unknown> {
   const body = request.body;
   const query = request.query ?? {};
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return { ...query, ...(body) };
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return { ...query, ...body };
   return query;
 }
 

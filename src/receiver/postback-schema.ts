@@ -6,7 +6,9 @@ import { DEFAULT_PARAM_ALIASES } from './param-mapping.js';
 
 const aliasNote = (field: string): string | undefined => {
   const others = (DEFAULT_PARAM_ALIASES as Record<string, readonly string[]>)[field]?.filter((name) => name !== field) ?? [];
-  return others.length > 0 ? `Also read from: ${others.join(', ')} (first present wins). A source may map its own names.` : undefined;
+  return others.length > 0
+    ? `Also read from: ${others.join(', ')} (first present wins). A source may map its own names.`
+    : undefined;
 };
 
 // The canonical fields as the receiver validates them after mapping the sender's names, and the key beside them.
@@ -20,7 +22,14 @@ const postbackFields = z.object({
   ),
 });
 
-const postbackExample = { key: 'a-long-random-source-key', click_id: 'abc123', payout: '1.50', currency: 'USD', event: 'sale', offer_id: '42' };
+const postbackExample = {
+  key: 'a-long-random-source-key',
+  click_id: 'abc123',
+  payout: '1.50',
+  currency: 'USD',
+  event: 'sale',
+  offer_id: '42',
+};
 
 const answer = z
   .object({
@@ -37,13 +46,20 @@ const answer = z
     examples: [
       { status: 'accepted', id: '01J9Z6Q8K4M2' },
       { status: 'duplicate', id: '01J9Z6Q8K4M2' },
-      { status: 'unattributed', id: '01J9Z6Q8K4M3', reason: 'click_id is an unreplaced macro "{sub1}" (parameter "click_id"): the network had no value for it' },
+      {
+        status: 'unattributed',
+        id: '01J9Z6Q8K4M3',
+        reason: 'click_id is an unreplaced macro "{sub1}" (parameter "click_id"): the network had no value for it',
+      },
     ],
   });
 
 const responses = {
   200: json('Enqueued (`accepted`), a duplicate of one seen inside the dedupe window, or kept as `unattributed`', answer),
-  400: json('The request is unusable (a value over its length limit, an unparseable body); `details` names each field', validationErrorShape),
+  400: json(
+    'The request is unusable (a value over its length limit, an unparseable body); `details` names each field',
+    validationErrorShape,
+  ),
   401: json('Unknown source or wrong key', errorShape.meta({ examples: [{ error: 'unauthorized', message: 'unauthorized' }] })),
   403: json("Caller address not in the source's allow-list", errorShape),
   503: json('Queue unavailable: nothing was written, retry later', errorShape.meta({ examples: [{ error: 'unavailable' }] })),
@@ -89,9 +105,17 @@ export const postPostbackRoute = {
       ...responses,
       400: json(
         'A field is unusable (`details` names each) or the body cannot be parsed (`bad_request`)',
-        z.union([validationErrorShape, errorShape.meta({ examples: [{ error: 'bad_request', message: 'Body is not valid JSON but content-type is set to \'application/json\'' }] })]),
+        z.union([
+          validationErrorShape,
+          errorShape.meta({
+            examples: [{ error: 'bad_request', message: "Body is not valid JSON but content-type is set to 'application/json'" }],
+          }),
+        ]),
       ),
-      413: json('The body is over the body limit', errorShape.meta({ examples: [{ error: 'bad_request', message: 'Request body is too large' }] })),
+      413: json(
+        'The body is over the body limit',
+        errorShape.meta({ examples: [{ error: 'bad_request', message: 'Request body is too large' }] }),
+      ),
       415: json('A content type other than JSON or a form', errorShape),
     },
     summary: 'Report a conversion (form or JSON body)',
@@ -117,7 +141,10 @@ export const otherMethodsPostbackRoute = {
     description: `Answers 405 with \`Allow: ${POSTBACK_ALLOW}\` and creates no conversion.`,
     params,
     response: {
-      405: json('Only GET and POST report a conversion', errorShape.meta({ examples: [{ error: 'method_not_allowed', message: 'use GET or POST' }] })),
+      405: json(
+        'Only GET and POST report a conversion',
+        errorShape.meta({ examples: [{ error: 'method_not_allowed', message: 'use GET or POST' }] }),
+      ),
     },
   },
 };

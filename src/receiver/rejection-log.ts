@@ -48,7 +48,10 @@ export function createRejectionLog(deps: RejectionLogDeps) {
     const at = now();
     if (at - lastWarnAt < warnEveryMs) return;
     lastWarnAt = at;
-    deps.logger.warn({ ...(error !== undefined ? { err: error } : {}), notKept }, 'refused postbacks not kept in the rejection log');
+    deps.logger.warn(
+      { ...(error !== undefined ? { err: error } : {}), notKept },
+      'refused postbacks not kept in the rejection log',
+    );
     notKept = 0;
   }
 
@@ -77,7 +80,12 @@ export function createRejectionLog(deps: RejectionLogDeps) {
   }
 
   /** An onSend hook for the postback routes: an answer of 400 or more is a rejection. */
-  function onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void {
+  function onSend(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: unknown,
+    done: (error: null, payload: unknown) => void,
+  ): void {
     // Whatever goes wrong here, the refusal is sent as it was: keeping it must never make it a 500.
     try {
       if (reply.statusCode >= 400) record(describe(request, reply.statusCode, payload));
@@ -92,7 +100,16 @@ export function createRejectionLog(deps: RejectionLogDeps) {
    * came too slowly): only the caller's address is known.
    */
   function recordTimeout(ip: string): void {
-    record({ at: new Date().toISOString(), source: '', ip, method: '', status: 408, error: 'request_timeout', fields: [], query: '' });
+    record({
+      at: new Date().toISOString(),
+      source: '',
+      ip,
+      method: '',
+      status: 408,
+      error: 'request_timeout',
+      fields: [],
+      query: '',
+    });
   }
 
   return { onSend, recordTimeout };
@@ -101,7 +118,11 @@ export function createRejectionLog(deps: RejectionLogDeps) {
 export type RejectionLog = ReturnType<typeof createRejectionLog>;
 
 /** A refused request as it is kept: bounded in size whatever the sender sent. */
-export function describe(request: Pick<FastifyRequest, 'params' | 'url' | 'ip' | 'method'>, status: number, payload: unknown): Omit<NewRejection, 'known_source'> {
+export function describe(
+  request: Pick<FastifyRequest, 'params' | 'url' | 'ip' | 'method'>,
+  status: number,
+  payload: unknown,
+): Omit<NewRejection, 'known_source'> {
   const answer = parseAnswer(payload);
   const params = request.params as { source?: unknown } | undefined;
   const source = typeof params?.source === 'string' ? params.source : '';
@@ -116,10 +137,12 @@ export function describe(request: Pick<FastifyRequest, 'params' | 'url' | 'ip' |
     status,
     error: typeof answer.error === 'string' ? answer.error.slice(0, 64) : `http_${status}`,
     ...(typeof answer.message === 'string' ? { message: answer.message.slice(0, 512) } : {}),
-    fields: details.flatMap((detail) => {
-      const path = typeof detail === 'object' && detail !== null ? (detail as { path?: unknown }).path : undefined;
-      return typeof path === 'string' ? [path.slice(0, 64)] : [];
-    }).slice(0, 32),
+    fields: details
+      .flatMap((detail) => {
+        const path = typeof detail === 'object' && detail !== null ? (detail as { path?: unknown }).path : undefined;
+        return typeof path === 'string' ? [path.slice(0, 64)] : [];
+      })
+      .slice(0, 32),
     query: queryAt < 0 ? '' : target.slice(queryAt + 1, queryAt + 1 + MAX_QUERY),
   };
 }

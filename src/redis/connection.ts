@@ -42,9 +42,7 @@ export function connectRedis(
     enableAutoPipelining: autoPipelining,
   };
   const byRole: RedisOptions =
-    role === 'request'
-      ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: options.commandTimeoutMs }
-      : {};
+    role === 'request' ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: options.commandTimeoutMs } : {};
   if (url.startsWith('redis-cluster://')) {
     const seeds = url
       .slice('redis-cluster://'.length)

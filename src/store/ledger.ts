@@ -1,6 +1,15 @@
 import type { RedisClient } from '../redis/connection.js';
 import type { Conversion, DeliveryState } from '../domain/conversion.js';
-import { applyAttempt, conversionState, hostOfUrl, parkedDelivery, type AttemptRecord, type AttemptTransition, type DeliveryRecord, type RoutingState } from '../domain/delivery.js';
+import {
+  applyAttempt,
+  conversionState,
+  hostOfUrl,
+  parkedDelivery,
+  type AttemptRecord,
+  type AttemptTransition,
+  type DeliveryRecord,
+  type RoutingState,
+} from '../domain/delivery.js';
 
 // The delivery state machine is domain logic; the ledger stores what it decides.
 export { applyAttempt, conversionState, parkedDelivery } from '../domain/delivery.js';
@@ -31,7 +40,6 @@ export interface LedgerOptions {
   maxAttemptsPerDelivery: number;
   maxIndexEntries: number;
 }
-
 
 // One hash per conversion holds everything about it, so a change is one
 // atomic write, a delivery's whole story is one read, and cluster slots
@@ -217,7 +225,9 @@ export class Ledger {
   /** Records with their state (null where a record is gone): two batched reads for all of them. */
   private async findConversions(ids: string[]): Promise<Array<FoundConversion | null>> {
     const records = await Promise.all(ids.map((id) => this.getConversion(id)));
-    const deliveries = await Promise.all(records.map((record) => (record ? this.getDeliveries(record.deliveryIds) : Promise.resolve([]))));
+    const deliveries = await Promise.all(
+      records.map((record) => (record ? this.getDeliveries(record.deliveryIds) : Promise.resolve([]))),
+    );
     return records.map((record, index) =>
       record ? { record, state: conversionState(record.routing, deliveries[index]!, record.deliveryIds.length) } : null,
     );
@@ -226,7 +236,9 @@ export class Ledger {
   /** Puts the unsettled ones of these deliveries in the reconciler's index (at their due time). */
   async indexUnsettled(deliveries: DeliveryRecord[]): Promise<void> {
     const unsettled = deliveries.filter(isUnsettled);
-    await Promise.all(unsettled.map((delivery) => this.unsettledBatched('', { op: 'add', id: delivery.id, score: dueAt(delivery) })));
+    await Promise.all(
+      unsettled.map((delivery) => this.unsettledBatched('', { op: 'add', id: delivery.id, score: dueAt(delivery) })),
+    );
   }
 
   /**
@@ -317,7 +329,11 @@ export class Ledger {
       const current = await this.getDelivery(delivery.id);
       if (current && (current.updatedAt !== delivery.updatedAt || current.attempts !== delivery.attempts)) {
         const counted: DeliveryRecord = { ...current, attempts: current.attempts + 1 };
-        await this.write(delivery.conversionId, [`d${index}`, serializeDelivery(counted)], [`a${index}`, serializeAttempt(attempt)]);
+        await this.write(
+          delivery.conversionId,
+          [`d${index}`, serializeDelivery(counted)],
+          [`a${index}`, serializeAttempt(attempt)],
+        );
         return counted;
       }
     }
@@ -343,7 +359,13 @@ export class Ledger {
 
   /** Puts a failed delivery back to pending with a fresh retry schedule, and the URL the redrive rendered when it gave one. */
   async markRedriven(delivery: DeliveryRecord, at: number, url?: string): Promise<DeliveryRecord> {
-    const updated: DeliveryRecord = { ...delivery, state: 'pending', roundAttempts: 0, updatedAt: at, ...(url ? { url, host: hostOfUrl(url) } : {}) };
+    const updated: DeliveryRecord = {
+      ...delivery,
+      state: 'pending',
+      roundAttempts: 0,
+      updatedAt: at,
+      ...(url ? { url, host: hostOfUrl(url) } : {}),
+    };
     delete updated.nextAttemptAt;
     await this.indexUnsettled([updated]);
     await Promise.all([this.saveDelivery(updated), this.indexState(updated, delivery.state, at)]);
@@ -375,7 +397,13 @@ export class Ledger {
    * which is walked instead. A host filter has no index: at most
    * LIST_SCAN_BUDGET entries are read per call, then the page ends with a cursor.
    */
-  async listDeliveries(filter: { state: DeliveryState; account?: string; host?: string; limit: number; cursor?: string }): Promise<DeliveryPage> {
+  async listDeliveries(filter: {
+    state: DeliveryState;
+    account?: string;
+    host?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<DeliveryPage> {
     const indexKey =
       filter.state === 'pending'
         ? this.keys.unsettledDeliveries
@@ -406,7 +434,11 @@ export class Ledger {
     const record = await this.getConversion(id);
     const writes: Array<Promise<unknown>> = [this.redis.zrem(this.keys.conversionsByState('unattributed'), id)];
     if (record) {
-      const stored: StoredConversion = { conversion: record.conversion, routing: record.routing, deliveries: record.deliveryIds.length };
+      const stored: StoredConversion = {
+        conversion: record.conversion,
+        routing: record.routing,
+        deliveries: record.deliveryIds.length,
+      };
       writes.push(this.write(id, ['c', JSON.stringify(stored)]));
     }
     await Promise.all(writes);

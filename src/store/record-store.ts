@@ -21,11 +21,7 @@ export class RecordStore<T> {
 
   /** Returns true when the record was new. */
   async put(id: string, value: T): Promise<boolean> {
-    const results = await this.redis
-      .multi()
-      .set(this.keyOf(id), JSON.stringify(value))
-      .sadd(this.idsKey, id)
-      .exec();
+    const results = await this.redis.multi().set(this.keyOf(id), JSON.stringify(value)).sadd(this.idsKey, id).exec();
     this.changed(id);
     return results?.[1]?.[1] === 1;
   }

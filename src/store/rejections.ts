@@ -98,14 +98,18 @@ export class RejectionStore {
     while (scanned < MAX_SCANNED) {
       const reads = await Promise.all(
         streams.map(
-          (key) => this.redis.xrevrange(key, cursor ? `(${cursor}` : '+', floor, 'COUNT', chunk) as Promise<Array<[string, string[]]>>,
+          (key) =>
+            this.redis.xrevrange(key, cursor ? `(${cursor}` : '+', floor, 'COUNT', chunk) as Promise<Array<[string, string[]]>>,
         ),
       );
       // Streams that returned a full chunk may hold more below their last entry.
       const boundary = reads
         .filter((entries) => entries.length === chunk)
         .map((entries) => entries[entries.length - 1]![0])
-        .reduce<string | undefined>((highest, id) => (highest === undefined || compareIds(id, highest) > 0 ? id : highest), undefined);
+        .reduce<string | undefined>(
+          (highest, id) => (highest === undefined || compareIds(id, highest) > 0 ? id : highest),
+          undefined,
+        );
       const merged = reads
         .flat()
         .filter(([id]) => boundary === undefined || compareIds(id, boundary) >= 0)
@@ -118,7 +122,10 @@ export class RejectionStore {
         scanned++;
         cursor = id;
         const rejection = { id, ...(JSON.parse(fields[1] ?? '{}') as NewRejection) };
-        if ((filter.reason === undefined || rejection.error === filter.reason) && (sourceName === undefined || rejection.source === sourceName)) {
+        if (
+          (filter.reason === undefined || rejection.error === filter.reason) &&
+          (sourceName === undefined || rejection.source === sourceName)
+        ) {
           found.push(rejection);
         }
       }
@@ -146,8 +153,11 @@ export class RejectionStore {
       const sources = await this.redis.smembers(this.keys.rejectionSources);
       return { streams: [this.keys.rejectionsUnknown, ...sources.map((name) => this.keys.rejectionsOf(name))] };
     }
-    if ((await this.redis.sismember(this.keys.rejectionSources, source)) === 1) return { streams: [this.keys.rejectionsOf(source)] };
-    return source === 'unknown' ? { streams: [this.keys.rejectionsUnknown] } : { streams: [this.keys.rejectionsUnknown], sourceName: source };
+    if ((await this.redis.sismember(this.keys.rejectionSources, source)) === 1)
+      return { streams: [this.keys.rejectionsOf(source)] };
+    return source === 'unknown'
+      ? { streams: [this.keys.rejectionsUnknown] }
+      : { streams: [this.keys.rejectionsUnknown], sourceName: source };
   }
 }
 

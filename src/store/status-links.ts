@@ -2,7 +2,6 @@ import type { RedisClient } from '../redis/connection.js';
 import { batchGroupFor, createTickBatcher } from '../redis/tick-batcher.js';
 import { defineScripts } from '../redis/scripts/index.js';
 
-
 type Scripted = RedisClient & {
   relayLinkConversions(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<string[]>;
 };

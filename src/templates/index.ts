@@ -1,11 +1,4 @@
-export {
-  CLICK_ID_MACRO,
-  MACRO_ALIASES,
-  MACRO_NAMES,
-  canonicalMacro,
-  type MacroName,
-  type MacroValues,
-} from './macros.js';
+export { CLICK_ID_MACRO, MACRO_ALIASES, MACRO_NAMES, canonicalMacro, type MacroName, type MacroValues } from './macros.js';
 export {
   MAX_TEMPLATE_LENGTH,
   NO_CLICK_ID_WARNING,

@@ -9,7 +9,15 @@ import { mapStatus } from './status-rules.js';
  * that a status change keeps.
  */
 export function macroValuesOf(conversion: Conversion): MacroValues {
-  const { id: _id, received_at, source: _source, conversion_id: _conversionId, previous_id: _previous, warnings: _warnings, ...fields } = conversion;
+  const {
+    id: _id,
+    received_at,
+    source: _source,
+    conversion_id: _conversionId,
+    previous_id: _previous,
+    warnings: _warnings,
+    ...fields
+  } = conversion;
   return {
     ...fields,
     conversion_id: stableConversionId(conversion),

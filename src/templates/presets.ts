@@ -83,16 +83,15 @@ export function isPresetName(name: unknown): name is PresetName {
 }
 
 function quote(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
 /** Parses and checks a base URL; throws PresetError naming it. */
 function parseBase(baseUrl: unknown): URL {
-  const invalid = (why: string): PresetError =>
-    new PresetError(`base_url ${quote(baseUrl)} ${why}`);
+  const invalid = (why: string): PresetError => new PresetError(`base_url ${quote(baseUrl)} ${why}`);
   if (typeof baseUrl !== 'string' || baseUrl.trim() === '') {
-    throw new PresetError('base_url is required: the tracker\'s address, e.g. https://trk.example.com');
+    throw new PresetError("base_url is required: the tracker's address, e.g. https://trk.example.com");
   }
   const text = baseUrl.trim();
   if (!/^https?:\/\/[^/?#]/i.test(text)) throw invalid('must be an absolute http or https URL');
@@ -107,7 +106,7 @@ function parseBase(baseUrl: unknown): URL {
   }
   if (url.username !== '' || url.password !== '') throw invalid('must not contain credentials');
   if (url.search !== '' || url.hash !== '' || /[?#]/.test(text)) {
-    throw invalid('must not contain a query string or fragment: give the tracker\'s address, the preset adds the parameters');
+    throw invalid("must not contain a query string or fragment: give the tracker's address, the preset adds the parameters");
   }
   return url;
 }

@@ -40,12 +40,7 @@ function rulesOf(level: StatusRules | undefined, path: string): Rules {
  * `{url, statuses?, status_map?}`, whose own rules replace the enclosing ones
  * (each of the two separately; nothing is merged).
  */
-function eventCandidate(
-  level: TemplateLevel,
-  parent: PostbackLevel | undefined,
-  parentPath: string,
-  event: string,
-): Candidate {
+function eventCandidate(level: TemplateLevel, parent: PostbackLevel | undefined, parentPath: string, event: string): Candidate {
   const inherited = rulesOf(parent, parentPath);
   const entry: EventTemplates | undefined = own(parent?.events, event);
   if (entry === undefined || entry === null || typeof entry === 'string' || Array.isArray(entry)) {
@@ -74,12 +69,7 @@ function eventCandidate(
  * operator's word for that offer or event, so the global postback must not
  * speak for it behind its back.
  */
-export function resolvePostback(
-  account: AccountConfig,
-  offerId: string | undefined,
-  event: string,
-  status?: string,
-): Resolution {
+export function resolvePostback(account: AccountConfig, offerId: string | undefined, event: string, status?: string): Resolution {
   const offer = offerId === undefined ? undefined : own(account.offers, offerId);
   if (offer?.disabled === true) return { outcome: 'suppressed' };
 

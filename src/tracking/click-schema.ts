@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { describedOnly } from '../http/schema-compilers.js';
 import { errorShape, json, security, validationErrorShape } from '../http/route-docs.js';
 
-const sub = () => z.string().max(512).optional().describe('kept with the click and substituted into the landing URL and later postbacks');
+const sub = () =>
+  z.string().max(512).optional().describe('kept with the click and substituted into the landing URL and later postbacks');
 
 // Validated by the handler, which counts each outcome in the click metric (and ignores utm_* and the like).
 const query = describedOnly(

@@ -115,7 +115,13 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
     const attempts = new Map(outcomes.flatMap((o) => (o.kind === 'attempted' ? [[o.delivery.id, o.attempt] as const] : [])));
     // Settled, not raced: a failed release must not cut the record's write short (see the end).
     const releases = Promise.allSettled(outcomes.flatMap((o) => (o.kind === 'attempted' && o.released ? [o.released] : [])));
-    const save = () => deps.ledger.saveRouted(conversion, resolution.level, outcomes.map((o) => o.delivery), attempts);
+    const save = () =>
+      deps.ledger.saveRouted(
+        conversion,
+        resolution.level,
+        outcomes.map((o) => o.delivery),
+        attempts,
+      );
     let tries = 0;
     await deps.backlog.write(conversion.id, async () => {
       if (tries++ === 0) return save();
@@ -154,7 +160,9 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
     if (!deps.statusLinks || !conversion.click_id) return conversion;
     // Without a status the dedupe digest is the identity (see dedupeKey): no second hash.
     const identity =
-      dedupeDigest !== undefined && conversion.status === undefined ? dedupeDigest : conversionIdentity(conversion.source, conversion);
+      dedupeDigest !== undefined && conversion.status === undefined
+        ? dedupeDigest
+        : conversionIdentity(conversion.source, conversion);
     const previous = await deps.statusLinks.link(identity, conversion.id);
     return previous === undefined || previous === conversion.id ? conversion : { ...conversion, previous_id: previous };
   }
@@ -176,6 +184,9 @@ export function createConversionProcessor(deps: ConversionProcessorDeps) {
 }
 
 function transitionOf(delivery: DeliveryRecord) {
-  return { state: delivery.state, at: delivery.updatedAt, ...(delivery.nextAttemptAt !== undefined ? { nextAttemptAt: delivery.nextAttemptAt } : {}) };
+  return {
+    state: delivery.state,
+    at: delivery.updatedAt,
+    ...(delivery.nextAttemptAt !== undefined ? { nextAttemptAt: delivery.nextAttemptAt } : {}),
+  };
 }
-

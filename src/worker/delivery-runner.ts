@@ -154,7 +154,12 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
         await releaseSlot(delivery, undefined);
         throw error;
       }
-      return { kind: 'attempted', delivery: attempted.delivery, attempt: attempted.attempt, released: releaseSlot(delivery, attempted.result) };
+      return {
+        kind: 'attempted',
+        delivery: attempted.delivery,
+        attempt: attempted.attempt,
+        released: releaseSlot(delivery, attempted.result),
+      };
     }
     let result: AttemptResult | undefined;
     try {

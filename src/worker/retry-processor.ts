@@ -22,7 +22,12 @@ import type { WriteBacklog } from './write-backlog.js';
  * job moves itself back to delayed: one job per delivery for its whole life,
  * and the move is atomic.
  */
-export function createRetryProcessor(deps: { ledger: Ledger; runner: DeliveryRunner; backlog: WriteBacklog; now?: () => number }) {
+export function createRetryProcessor(deps: {
+  ledger: Ledger;
+  runner: DeliveryRunner;
+  backlog: WriteBacklog;
+  now?: () => number;
+}) {
   const now = deps.now ?? Date.now;
 
   return async function processRetry(job: Job<RetryJob>, token?: string): Promise<void> {

@@ -52,7 +52,10 @@ export function createWriteBacklog(options: WriteBacklogOptions) {
         await write();
       } catch (error) {
         pending.set(key, [write]);
-        options.logger.warn({ err: error, conversion_id: key, backlog: pending.size }, 'ledger write refused; kept to write again');
+        options.logger.warn(
+          { err: error, conversion_id: key, backlog: pending.size },
+          'ledger write refused; kept to write again',
+        );
         throw error;
       }
     },
@@ -79,7 +82,8 @@ export function createWriteBacklog(options: WriteBacklogOptions) {
       timer = undefined;
       await flushingAll;
       for (const key of [...pending.keys()]) await flush(key).catch(() => undefined);
-      if (pending.size > 0) options.logger.error({ conversions: pending.size }, 'ledger writes still refused at shutdown; lost from Redis');
+      if (pending.size > 0)
+        options.logger.error({ conversions: pending.size }, 'ledger writes still refused at shutdown; lost from Redis');
     },
   };
 }

@@ -8,7 +8,18 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 // promlint's unit checks: base units only, and no abbreviations.
-const NON_BASE_UNITS = ['milliseconds', 'microseconds', 'nanoseconds', 'minutes', 'hours', 'days', 'kilobytes', 'megabytes', 'gigabytes', 'percent'];
+const NON_BASE_UNITS = [
+  'milliseconds',
+  'microseconds',
+  'nanoseconds',
+  'minutes',
+  'hours',
+  'days',
+  'kilobytes',
+  'megabytes',
+  'gigabytes',
+  'percent',
+];
 const ABBREVIATIONS = ['ms', 'us', 'ns', 'sec', 'secs', 'min', 'mins', 'kb', 'mb', 'gb', 'pct'];
 const TYPE_IN_NAME = ['counter', 'gauge', 'histogram', 'summary'];
 
@@ -111,23 +122,29 @@ export function lintPrometheusText(text: string): string[] {
     const family = families.get(familyName)!;
     family.samples += 1;
     const labelNames = 'names' in parsed ? parsed.names : [];
-    if (family.type === 'histogram' && name.endsWith('_bucket') && !labelNames.includes('le')) problems.push(`${at}: bucket without le`);
+    if (family.type === 'histogram' && name.endsWith('_bucket') && !labelNames.includes('le'))
+      problems.push(`${at}: bucket without le`);
     if (family.type !== 'histogram' && labelNames.includes('le')) problems.push(`${at}: "le" label on a ${family.type}`);
-    if (family.type !== 'summary' && labelNames.includes('quantile')) problems.push(`${at}: "quantile" label on a ${family.type}`);
+    if (family.type !== 'summary' && labelNames.includes('quantile'))
+      problems.push(`${at}: "quantile" label on a ${family.type}`);
     for (const label of labelNames) if (/[A-Z]/.test(label)) problems.push(`${at}: label "${label}" is not snake_case`);
   });
 
   for (const [name, family] of families) {
     if (!family.help) problems.push(`${name}: no help text`);
     if (!family.type) problems.push(`${name}: no TYPE`);
-    if (family.type === 'counter' && !name.endsWith('_total')) problems.push(`${name}: counter metrics should have "_total" suffix`);
-    if (family.type !== 'counter' && name.endsWith('_total')) problems.push(`${name}: non-counter metrics should not have "_total" suffix`);
+    if (family.type === 'counter' && !name.endsWith('_total'))
+      problems.push(`${name}: counter metrics should have "_total" suffix`);
+    if (family.type !== 'counter' && name.endsWith('_total'))
+      problems.push(`${name}: non-counter metrics should not have "_total" suffix`);
     if (/[A-Z]/.test(name)) problems.push(`${name}: metric names should be snake_case`);
     if (name.includes(':')) problems.push(`${name}: ":" is reserved for recording rules`);
     const words = name.split('_');
     for (const unit of NON_BASE_UNITS) if (words.includes(unit)) problems.push(`${name}: use base units, not "${unit}"`);
-    for (const abbreviation of ABBREVIATIONS) if (words.includes(abbreviation)) problems.push(`${name}: unit abbreviation "${abbreviation}"`);
-    for (const type of TYPE_IN_NAME) if (words.includes(type)) problems.push(`${name}: metric name should not include the type "${type}"`);
+    for (const abbreviation of ABBREVIATIONS)
+      if (words.includes(abbreviation)) problems.push(`${name}: unit abbreviation "${abbreviation}"`);
+    for (const type of TYPE_IN_NAME)
+      if (words.includes(type)) problems.push(`${name}: metric name should not include the type "${type}"`);
   }
   return problems;
 }

@@ -23,15 +23,24 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
     spawn(
       'redis-server',
       [
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--cluster-enabled', 'yes',
-        '--cluster-config-file', join(dir, `nodes-${port}.conf`),
-        '--cluster-node-timeout', '2000',
-        '--dir', dir,
-        '--dbfilename', `dump-${port}.rdb`,
-        '--save', '',
-        '--appendonly', 'no',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout',
+        '2000',
+        '--dir',
+        dir,
+        '--dbfilename',
+        `dump-${port}.rdb`,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
       ],
       { stdio: 'ignore' },
     ),
@@ -64,7 +73,6 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
   }
   return { url: `redis-cluster://${ports.map((port) => `127.0.0.1:${port}`).join(',')}`, ports, stop };
 }
-
 
 async function waitForClusterOk(port: number): Promise<void> {
   const deadline = Date.now() + 20_000;

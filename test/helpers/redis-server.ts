@@ -28,13 +28,20 @@ export async function startRedisServer(options: { appendonly?: boolean } = {}): 
   const dir = mkdtempSync(join(tmpdir(), 'relay-redis-'));
   const socketPath = join(dir, 'redis.sock');
   const args = [
-    '--port', '0',
-    '--unixsocket', socketPath,
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', options.appendonly ? 'yes' : 'no',
-    '--appendfsync', 'always',
-    '--maxmemory-policy', 'noeviction',
+    '--port',
+    '0',
+    '--unixsocket',
+    socketPath,
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.appendonly ? 'yes' : 'no',
+    '--appendfsync',
+    'always',
+    '--maxmemory-policy',
+    'noeviction',
   ];
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {

@@ -34,10 +34,18 @@ describe('GET /v1/changes', () => {
   it('records a source PUT with the key redacted before and after, and logs it', async () => {
     const firstKey = 'first-source-key-abcdef';
     const secondKey = 'second-source-key-ghijkl';
-    expect((await relay.request({ method: 'PUT', url: '/v1/sources/net1', admin: true, body: { key: firstKey } })).status).toBe(201);
+    expect((await relay.request({ method: 'PUT', url: '/v1/sources/net1', admin: true, body: { key: firstKey } })).status).toBe(
+      201,
+    );
     expect(
-      (await relay.request({ method: 'PUT', url: '/v1/sources/net1', admin: true, body: { key: secondKey, ip_allow: ['203.0.113.0/24'] } }))
-        .status,
+      (
+        await relay.request({
+          method: 'PUT',
+          url: '/v1/sources/net1',
+          admin: true,
+          body: { key: secondKey, ip_allow: ['203.0.113.0/24'] },
+        })
+      ).status,
     ).toBe(200);
 
     const [latest, created] = (await changes()).changes;
@@ -73,19 +81,38 @@ describe('GET /v1/changes', () => {
   });
 
   it('records host pause and resume, offers, and routes without a declared object by their answer', async () => {
-    await relay.request({ method: 'PUT', url: '/v1/offers/o1', admin: true, body: { url: 'https://store.example/?t={transaction_id}' } });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/offers/o1',
+      admin: true,
+      body: { url: 'https://store.example/?t={transaction_id}' },
+    });
     expect((await relay.request({ method: 'POST', url: '/v1/hosts/tracker.example/pause', admin: true })).status).toBe(200);
     expect((await relay.request({ method: 'POST', url: '/v1/hosts/tracker.example/resume', admin: true })).status).toBe(200);
-    await relay.request({ method: 'PUT', url: '/v1/accounts/aff10', admin: true, body: { postback: { url: 'https://t.example/p?cid={click_id}' } } });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/accounts/aff10',
+      admin: true,
+      body: { postback: { url: 'https://t.example/p?cid={click_id}' } },
+    });
     const fired = await relay.request({ method: 'POST', url: '/v1/accounts/aff10/test', admin: true, body: { dry_run: true } });
     expect(fired.status).toBe(200);
     const bulk = await relay.request({ method: 'POST', url: '/v1/deliveries/retry', admin: true, body: {} });
     expect(bulk.status).toBe(202);
 
     const [redrive, test, , resume, pause, offer] = (await changes()).changes;
-    expect(offer).toMatchObject({ method: 'PUT', path: '/v1/offers/o1', before: null, after: { url: 'https://store.example/?t={transaction_id}' } });
+    expect(offer).toMatchObject({
+      method: 'PUT',
+      path: '/v1/offers/o1',
+      before: null,
+      after: { url: 'https://store.example/?t={transaction_id}' },
+    });
     expect(pause).toMatchObject({ path: '/v1/hosts/tracker.example/pause', before: { paused: false }, after: { paused: true } });
-    expect(resume).toMatchObject({ path: '/v1/hosts/tracker.example/resume', before: { paused: true }, after: { paused: false } });
+    expect(resume).toMatchObject({
+      path: '/v1/hosts/tracker.example/resume',
+      before: { paused: true },
+      after: { paused: false },
+    });
     expect(test).toMatchObject({ method: 'POST', path: '/v1/accounts/aff10/test', before: null, after: fired.body });
     expect(redrive).toMatchObject({ method: 'POST', path: '/v1/deliveries/retry', after: bulk.body });
   });
@@ -100,19 +127,38 @@ describe('GET /v1/changes', () => {
         res.statusCode = answered === 1 ? 400 : 200;
         res.end(answered === 1 ? 'bad' : 'OK');
       });
-      await relay.request({ method: 'PUT', url: '/v1/sources/redrive', admin: true, body: { key: 'redrive-source-key-1', default_account: 'aff11' } });
-      await relay.request({ method: 'PUT', url: '/v1/accounts/aff11', admin: true, body: { postback: { url: `${tracker.origin}/p?cid={click_id}&token=tracker-secret-2` } } });
+      await relay.request({
+        method: 'PUT',
+        url: '/v1/sources/redrive',
+        admin: true,
+        body: { key: 'redrive-source-key-1', default_account: 'aff11' },
+      });
+      await relay.request({
+        method: 'PUT',
+        url: '/v1/accounts/aff11',
+        admin: true,
+        body: { postback: { url: `${tracker.origin}/p?cid={click_id}&token=tracker-secret-2` } },
+      });
       const accepted = await relay.request({ url: '/postback/redrive?key=redrive-source-key-1&click_id=r1' });
-      const deliveryId = await eventually(async () => {
-        const conversion = await relay.request({ url: `/v1/conversions/${accepted.body.id}`, admin: true });
-        const delivery = conversion.body?.deliveries?.[0];
-        return delivery?.state === 'failed' ? (delivery.id as string) : undefined;
-      }, 10_000, 'a failed delivery');
+      const deliveryId = await eventually(
+        async () => {
+          const conversion = await relay.request({ url: `/v1/conversions/${accepted.body.id}`, admin: true });
+          const delivery = conversion.body?.deliveries?.[0];
+          return delivery?.state === 'failed' ? (delivery.id as string) : undefined;
+        },
+        10_000,
+        'a failed delivery',
+      );
 
       const redriven = await relay.request({ method: 'POST', url: `/v1/deliveries/${deliveryId}/retry`, admin: true, body: {} });
       expect(redriven.status, redriven.text).toBe(202);
       const [change] = (await changes()).changes;
-      expect(change).toMatchObject({ method: 'POST', path: `/v1/deliveries/${deliveryId}/retry`, status: 202, before: { id: deliveryId, state: 'failed' } });
+      expect(change).toMatchObject({
+        method: 'POST',
+        path: `/v1/deliveries/${deliveryId}/retry`,
+        status: 202,
+        before: { id: deliveryId, state: 'failed' },
+      });
       expect(change!.after).toEqual(redriven.body);
       expect(JSON.stringify(change)).not.toContain('tracker-secret-2');
     } finally {
@@ -122,9 +168,18 @@ describe('GET /v1/changes', () => {
 
   it('keeps refused and failed requests out of the history', async () => {
     const before = (await changes('?limit=500')).changes.length;
-    await relay.request({ method: 'PUT', url: '/v1/accounts/bad', admin: true, body: { postback: { url: 'https://t.example/?c={clik_id}' } } });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/accounts/bad',
+      admin: true,
+      body: { postback: { url: 'https://t.example/?c={clik_id}' } },
+    });
     await relay.request({ method: 'DELETE', url: '/v1/sources/never-was', admin: true });
-    await relay.relay.app.inject({ method: 'DELETE', url: '/v1/sources/net1', headers: { authorization: `Bearer ${VIEWER_TOKEN}` } });
+    await relay.relay.app.inject({
+      method: 'DELETE',
+      url: '/v1/sources/net1',
+      headers: { authorization: `Bearer ${VIEWER_TOKEN}` },
+    });
     expect((await changes('?limit=500')).changes.length).toBe(before);
   });
 
@@ -135,7 +190,10 @@ describe('GET /v1/changes', () => {
     expect(first.changes).toEqual(all.slice(0, 2));
     const second = await changes(`?limit=2&cursor=${first.next_cursor}`);
     expect(second.changes).toEqual(all.slice(2, 4));
-    const viewer = await relay.relay.app.inject({ url: '/v1/changes?limit=1', headers: { authorization: `bearer ${VIEWER_TOKEN}` } });
+    const viewer = await relay.relay.app.inject({
+      url: '/v1/changes?limit=1',
+      headers: { authorization: `bearer ${VIEWER_TOKEN}` },
+    });
     expect(viewer.statusCode).toBe(200);
     expect((await relay.request({ url: '/v1/changes?cursor=nope', admin: true })).status).toBe(400);
     expect((await relay.request({ url: '/v1/changes?limit=0', admin: true })).status).toBe(400);
@@ -150,7 +208,15 @@ describe('ChangeStore bounds', () => {
   afterAll(async () => {
     await redis.quit();
   });
-  const change = (n: number) => ({ at: new Date().toISOString(), token: 'admin', method: 'PUT', path: `/v1/x/${n}`, status: 200, before: null, after: { n } });
+  const change = (n: number) => ({
+    at: new Date().toISOString(),
+    token: 'admin',
+    method: 'PUT',
+    path: `/v1/x/${n}`,
+    status: 200,
+    before: null,
+    after: { n },
+  });
 
   it('keeps at most maxEntries, newest first', async () => {
     const store = new ChangeStore(redis, `changes-cap-${Date.now()}`, { retentionMs: 3_600_000, maxEntries: 3 });

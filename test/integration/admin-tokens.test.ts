@@ -21,15 +21,22 @@ async function call(method: string, url: string, token?: string, body?: unknown)
     headers: token ? { authorization: `Bearer ${token}` } : {},
     ...(body !== undefined ? { payload: body as object } : {}),
   });
-  return { status: response.statusCode, body: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
+  return {
+    status: response.statusCode,
+    body: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined,
+  };
 }
 
 beforeAll(async () => {
   relay = await startTestRelay({ viewerToken: VIEWER_TOKEN });
   // Something for every read to find: a source, an account and an offer named acc1.
   expect((await call('PUT', '/v1/sources/acc1', ADMIN_TOKEN, { key: 'source-key-0123456789' })).status).toBeLessThan(300);
-  expect((await call('PUT', '/v1/accounts/acc1', ADMIN_TOKEN, { postback: { url: 'https://t.example/p?cid={click_id}' } })).status).toBeLessThan(300);
-  expect((await call('PUT', '/v1/offers/acc1', ADMIN_TOKEN, { url: 'https://store.example/?t={transaction_id}' })).status).toBeLessThan(300);
+  expect(
+    (await call('PUT', '/v1/accounts/acc1', ADMIN_TOKEN, { postback: { url: 'https://t.example/p?cid={click_id}' } })).status,
+  ).toBeLessThan(300);
+  expect(
+    (await call('PUT', '/v1/offers/acc1', ADMIN_TOKEN, { url: 'https://store.example/?t={transaction_id}' })).status,
+  ).toBeLessThan(300);
 });
 
 afterAll(async () => {
@@ -71,13 +78,23 @@ describe('admin API tokens', () => {
       expect(asViewer.status, url).not.toBe(403);
       expect(asViewer.status, url).toBe(asAdmin.status);
     }
-    for (const url of ['/v1/sources', '/v1/accounts', '/v1/accounts/acc1', '/v1/sources/acc1', '/v1/offers/acc1', '/v1/hosts', '/v1/changes']) {
+    for (const url of [
+      '/v1/sources',
+      '/v1/accounts',
+      '/v1/accounts/acc1',
+      '/v1/sources/acc1',
+      '/v1/offers/acc1',
+      '/v1/hosts',
+      '/v1/changes',
+    ]) {
       expect((await call('GET', url, VIEWER_TOKEN)).status, url).toBe(200);
     }
   });
 
   it('lets the admin token make changes', async () => {
-    expect((await call('PUT', '/v1/accounts/acc2', ADMIN_TOKEN, { postback: { url: 'https://t.example/p?cid={click_id}' } })).status).toBe(201);
+    expect(
+      (await call('PUT', '/v1/accounts/acc2', ADMIN_TOKEN, { postback: { url: 'https://t.example/p?cid={click_id}' } })).status,
+    ).toBe(201);
     expect((await call('DELETE', '/v1/accounts/acc2', ADMIN_TOKEN)).status).toBe(204);
   });
 
@@ -93,7 +110,10 @@ describe('admin API tokens', () => {
 
   it('takes the Bearer scheme in any case', async () => {
     for (const scheme of ['bearer', 'BEARER', 'Bearer', 'bEaReR']) {
-      const response = await relay.relay.app.inject({ url: '/v1/accounts', headers: { authorization: `${scheme} ${VIEWER_TOKEN}` } });
+      const response = await relay.relay.app.inject({
+        url: '/v1/accounts',
+        headers: { authorization: `${scheme} ${VIEWER_TOKEN}` },
+      });
       expect(response.statusCode, scheme).toBe(200);
     }
     const admin = await relay.relay.app.inject({
@@ -109,7 +129,10 @@ describe('without VIEWER_TOKEN', () => {
   it('refuses a viewer-looking token like any wrong one', async () => {
     const plain = await startTestRelay();
     try {
-      const response = await plain.relay.app.inject({ url: '/v1/accounts', headers: { authorization: `Bearer ${VIEWER_TOKEN}` } });
+      const response = await plain.relay.app.inject({
+        url: '/v1/accounts',
+        headers: { authorization: `Bearer ${VIEWER_TOKEN}` },
+      });
       expect(response.statusCode).toBe(401);
     } finally {
       await plain.close();

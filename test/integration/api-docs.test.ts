@@ -25,7 +25,8 @@ beforeAll(async () => {
   relay = await startTestRelay({}, undefined, {
     onRoute: (route: RouteOptions) => {
       // A method in a list was declared by the route itself; a lone HEAD beside a GET is Fastify's own.
-      for (const method of [route.method].flat()) registered.push({ method, url: route.url, declared: Array.isArray(route.method) });
+      for (const method of [route.method].flat())
+        registered.push({ method, url: route.url, declared: Array.isArray(route.method) });
     },
   });
   const response = await relay.request({ url: '/docs/openapi.json' });
@@ -49,12 +50,18 @@ function expectDocumented(method: string, url: string, answer: { status: number;
   expect(response, `${method} ${url} documents status ${answer.status}`).toBeDefined();
   const schema = response.content?.['application/json']?.schema;
   if (schema === undefined) {
-    expect(answer.body === undefined || answer.body === null || answer.body === '', `${method} ${url} ${answer.status} has no body`).toBe(true);
+    expect(
+      answer.body === undefined || answer.body === null || answer.body === '',
+      `${method} ${url} ${answer.status} has no body`,
+    ).toBe(true);
     return;
   }
   // Named shapes are `$ref`s into the document's components: compile the schema with them beside it.
   const validate = ajv.compile({ ...schema, components: document.components });
-  expect(validate(answer.body) ? [] : validate.errors, `${method} ${url} ${answer.status}: ${JSON.stringify(answer.body)}`).toEqual([]);
+  expect(
+    validate(answer.body) ? [] : validate.errors,
+    `${method} ${url} ${answer.status}: ${JSON.stringify(answer.body)}`,
+  ).toEqual([]);
 }
 
 describe('OpenAPI document', () => {
@@ -88,7 +95,8 @@ describe('OpenAPI document', () => {
   it('lists every route the app registers, with its method, except the explicit exclusions', () => {
     const api = registered.filter(
       // Fastify adds a HEAD route for each GET by itself; those are the GET's.
-      (route) => route.declared || !(route.method === 'HEAD' && registered.some((r) => r.method === 'GET' && r.url === route.url)),
+      (route) =>
+        route.declared || !(route.method === 'HEAD' && registered.some((r) => r.method === 'GET' && r.url === route.url)),
     );
     expect(api.length).toBeGreaterThan(20);
     const missing = api
@@ -98,7 +106,9 @@ describe('OpenAPI document', () => {
     expect(missing, 'routes missing from the OpenAPI document').toEqual([]);
     // And nothing is documented that the app does not serve.
     const served = new Set(api.map((route) => `${route.method.toLowerCase()} ${toOpenApiPath(route.url)}`));
-    const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item as object).map((method) => `${method} ${path}`));
+    const documented = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item as object).map((method) => `${method} ${path}`),
+    );
     expect(documented.filter((entry) => !served.has(entry))).toEqual([]);
     expect(Object.keys(document.paths).filter((path) => NOT_IN_DOCUMENT.some((pattern) => pattern.test(path)))).toEqual([]);
   });
@@ -112,9 +122,11 @@ describe('OpenAPI document', () => {
           undescribed.push(`${where}: tag, summary, description or security`);
         }
         const statuses = Object.keys(op.responses ?? {});
-        if (statuses.length === 0 || op.responses[statuses[0]!].description === 'Default Response') undescribed.push(`${where}: responses`);
+        if (statuses.length === 0 || op.responses[statuses[0]!].description === 'Default Response')
+          undescribed.push(`${where}: responses`);
         for (const name of (path.match(/\{(\w+)\}/g) ?? []).map((p) => p.slice(1, -1))) {
-          if (!op.parameters?.some((p: any) => p.in === 'path' && p.name === name)) undescribed.push(`${where}: path parameter ${name}`);
+          if (!op.parameters?.some((p: any) => p.in === 'path' && p.name === name))
+            undescribed.push(`${where}: path parameter ${name}`);
         }
       }
     }
@@ -129,12 +141,16 @@ describe('OpenAPI document', () => {
   it('secures each route as it is: admin and viewer tokens to read, admin to change, the source key to report, nothing for health', () => {
     expect(operation('GET', '/v1/accounts').security).toEqual([{ adminToken: [] }, { viewerToken: [] }]);
     expect(operation('PUT', '/v1/accounts/:id').security).toEqual([{ adminToken: [] }]);
-    expect(operation('GET', '/postback/:source').security).toEqual(expect.arrayContaining([{ sourceKey: [] }, { sourceKeyHeader: [] }]));
+    expect(operation('GET', '/postback/:source').security).toEqual(
+      expect.arrayContaining([{ sourceKey: [] }, { sourceKeyHeader: [] }]),
+    );
     for (const path of ['/healthz', '/readyz', '/metrics']) expect(operation('GET', path).security, path).toEqual([]);
     for (const [path, item] of Object.entries(document.paths)) {
       if (!path.startsWith('/v1/')) continue;
       for (const [method, op] of Object.entries(item as Record<string, any>)) {
-        expect(op.security, `${method} ${path}`).toEqual(method === 'get' ? [{ adminToken: [] }, { viewerToken: [] }] : [{ adminToken: [] }]);
+        expect(op.security, `${method} ${path}`).toEqual(
+          method === 'get' ? [{ adminToken: [] }, { viewerToken: [] }] : [{ adminToken: [] }],
+        );
       }
     }
   });
@@ -156,7 +172,20 @@ describe('OpenAPI document', () => {
     expect(params['path:source'].required).toBe(true);
     // The key is the `sourceKey` security scheme (query `key`), not a parameter of its own.
     expect(get.security).toEqual(expect.arrayContaining([{ sourceKey: [] }]));
-    for (const field of ['click_id', 'event', 'payout', 'amount', 'currency', 'offer_id', 'order_id', 'conversion_id', 'status', 'account', 'sub1', 'sub5']) {
+    for (const field of [
+      'click_id',
+      'event',
+      'payout',
+      'amount',
+      'currency',
+      'offer_id',
+      'order_id',
+      'conversion_id',
+      'status',
+      'account',
+      'sub1',
+      'sub5',
+    ]) {
       expect(params[`query:${field}`], field).toBeDefined();
     }
     expect(params['query:payout'].schema.pattern).toBeDefined();
@@ -202,10 +231,14 @@ describe('OpenAPI document', () => {
       expect(refused.statusCode).toBeGreaterThanOrEqual(400);
       expectDocumented('POST', '/postback/:source', { status: refused.statusCode, body: refused.json() });
     }
-    const conversion = await eventually(async () => {
-      const response = await relay.request({ url: `/v1/conversions/${accepted.body.id}`, admin: true });
-      return response.body?.deliveries?.[0]?.attempts?.length > 0 ? response : undefined;
-    }, 10_000, 'an attempt');
+    const conversion = await eventually(
+      async () => {
+        const response = await relay.request({ url: `/v1/conversions/${accepted.body.id}`, admin: true });
+        return response.body?.deliveries?.[0]?.attempts?.length > 0 ? response : undefined;
+      },
+      10_000,
+      'an attempt',
+    );
     expectDocumented('GET', '/v1/conversions/:id', conversion);
     await call('GET', '/healthz', '/healthz', undefined, false);
     await call('GET', '/readyz', '/readyz', undefined, false);
@@ -218,7 +251,10 @@ describe('OpenAPI document', () => {
       expectDocumented(method, route, answer);
       return answer;
     };
-    await call('PUT', '/v1/offers/o1', '/v1/offers/:id', { url: 'https://store.example/land?t={transaction_id}', attribution_window_days: 3 });
+    await call('PUT', '/v1/offers/o1', '/v1/offers/:id', {
+      url: 'https://store.example/land?t={transaction_id}',
+      attribution_window_days: 3,
+    });
     await call('PUT', '/v1/offers/o1', '/v1/offers/:id', { url: 'https://store.example/land' });
     await call('PUT', '/v1/offers/o2', '/v1/offers/:id', { url: 'https://store.example/land?p={payout}' });
     await call('GET', '/v1/offers/o1', '/v1/offers/:id');
@@ -232,7 +268,11 @@ describe('OpenAPI document', () => {
 
     await call('PUT', '/v1/sources/s2', '/v1/sources/:id', { key: 'docs-key-456' });
     await call('PUT', '/v1/accounts/a9', '/v1/accounts/:id', {
-      postback: { url: ['http://127.0.0.1:9/a?cid={click_id}', 'http://127.0.0.1:9/b?cid={click_id}'], statuses: ['approved'], status_map: { approved: '1' } },
+      postback: {
+        url: ['http://127.0.0.1:9/a?cid={click_id}', 'http://127.0.0.1:9/b?cid={click_id}'],
+        statuses: ['approved'],
+        status_map: { approved: '1' },
+      },
       offers: { '7': { disabled: true } },
     });
     await call('POST', '/v1/accounts/a9/test', '/v1/accounts/:id/test', { dry_run: true, values: { payout: 2 } });
@@ -242,10 +282,14 @@ describe('OpenAPI document', () => {
     await call('GET', '/v1/accounts/a9/tests', '/v1/accounts/:id/tests');
 
     const unattributed = await call('GET', '/postback/s2?key=docs-key-456&payout=1', '/postback/:source', undefined, false);
-    await eventually(async () => {
-      const page = await relay.request({ url: '/v1/conversions?state=unattributed', admin: true });
-      return page.body.conversions?.some((c: { id: string }) => c.id === unattributed.body.id) ? page : undefined;
-    }, 10_000, 'the unattributed conversion listed');
+    await eventually(
+      async () => {
+        const page = await relay.request({ url: '/v1/conversions?state=unattributed', admin: true });
+        return page.body.conversions?.some((c: { id: string }) => c.id === unattributed.body.id) ? page : undefined;
+      },
+      10_000,
+      'the unattributed conversion listed',
+    );
     await call('GET', '/v1/conversions?state=unattributed&limit=5', '/v1/conversions');
     await call('GET', '/v1/conversions?state=bogus', '/v1/conversions');
     await call('GET', '/v1/conversions?source=s1&since=2026-01-01T00:00:00Z&until=1999999999999&limit=5', '/v1/conversions');
@@ -254,10 +298,19 @@ describe('OpenAPI document', () => {
     const exported = await relay.request({ url: '/v1/conversions?format=csv', admin: true });
     expect(exported.status).toBe(200);
     expect(exported.text.split('\n')[0]).toMatch(/^id,received_at,state,/);
-    expect(Object.keys(operation('GET', '/v1/conversions').responses['200'].content).sort()).toEqual(['application/json', 'application/x-ndjson', 'text/csv']);
+    expect(Object.keys(operation('GET', '/v1/conversions').responses['200'].content).sort()).toEqual([
+      'application/json',
+      'application/x-ndjson',
+      'text/csv',
+    ]);
     await call('GET', `/v1/conversions/${unattributed.body.id as string}`, '/v1/conversions/:id');
-    await call('POST', `/v1/conversions/${unattributed.body.id as string}/attribute`, '/v1/conversions/:id/attribute', { account: 'a9', click_id: 'c7' });
-    await call('POST', `/v1/conversions/${unattributed.body.id as string}/attribute`, '/v1/conversions/:id/attribute', { account: 'a9' });
+    await call('POST', `/v1/conversions/${unattributed.body.id as string}/attribute`, '/v1/conversions/:id/attribute', {
+      account: 'a9',
+      click_id: 'c7',
+    });
+    await call('POST', `/v1/conversions/${unattributed.body.id as string}/attribute`, '/v1/conversions/:id/attribute', {
+      account: 'a9',
+    });
     await call('POST', '/v1/conversions/nope/attribute', '/v1/conversions/:id/attribute', { account: 'a9' });
     await call('GET', '/v1/conversions/nope', '/v1/conversions/:id');
 
@@ -293,7 +346,10 @@ describe('OpenAPI document', () => {
   it('answers a request that fails its route schema with the route’s 400 naming each field', async () => {
     const badId = await relay.request({ method: 'PUT', url: '/v1/sources/bad%20id', admin: true, body: { key: 'docs-key-123' } });
     expect(badId.status).toBe(400);
-    expect(badId.body).toEqual({ error: 'invalid_source', details: [{ path: 'id', message: expect.stringContaining('letters, digits') }] });
+    expect(badId.body).toEqual({
+      error: 'invalid_source',
+      details: [{ path: 'id', message: expect.stringContaining('letters, digits') }],
+    });
     const badBody = await relay.request({ method: 'PUT', url: '/v1/sources/s9', admin: true, body: { key: 'short', nope: 1 } });
     expect(badBody.body.error).toBe('invalid_source');
     expect(badBody.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['(body)', 'key']);

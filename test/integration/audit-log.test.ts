@@ -11,7 +11,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const linesOf = (file: string): Array<Record<string, unknown>> => {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
   } catch {
     return [];
   }
@@ -21,7 +25,7 @@ describe('audit log file', () => {
   it('writes a lone line within the flush interval, though it is less than a block', async () => {
     const file = join(dir, 'lone.jsonl');
     createAuditLog(file).info({ delivery_id: 'd1' }, 'attempt');
-    const lines = await eventually(async () => (linesOf(file).length === 1 ? linesOf(file) : undefined), 3_000, "the audit line");
+    const lines = await eventually(async () => (linesOf(file).length === 1 ? linesOf(file) : undefined), 3_000, 'the audit line');
     expect(lines[0]).toMatchObject({ log: 'audit', event: 'attempt', delivery_id: 'd1' });
   });
 
@@ -30,7 +34,11 @@ describe('audit log file', () => {
     const log = createAuditLog(file);
     // About 400 KB: several whole blocks and a partial one.
     for (let i = 0; i < 4_000; i++) log.info({ attempt: i, url: `https://t.example/pb?cid=${'x'.repeat(40)}${i}` }, 'attempt');
-    const lines = await eventually(async () => (linesOf(file).length === 4_000 ? linesOf(file) : undefined), 3_000, 'all 4000 lines');
+    const lines = await eventually(
+      async () => (linesOf(file).length === 4_000 ? linesOf(file) : undefined),
+      3_000,
+      'all 4000 lines',
+    );
     expect(lines.map((line) => line.attempt)).toEqual(Array.from({ length: 4_000 }, (_, i) => i));
   });
 

@@ -42,7 +42,11 @@ describe('BullMQ internals seam', () => {
     const data = { items: [{ conversion: { id: 'seam-1:0', click_id: 'c', source: 's', event: 'conversion', received_at: 1 } }] };
     const transaction = client.multi();
     const opts = { ...queues.conversions.defaultJobOptions, jobId: 'seam-1' };
-    probe.internals.addToTransaction(transaction, queues.conversions, new Job(queues.conversions, 'conversions', data, opts, 'seam-1'));
+    probe.internals.addToTransaction(
+      transaction,
+      queues.conversions,
+      new Job(queues.conversions, 'conversions', data, opts, 'seam-1'),
+    );
     const results = await transaction.exec();
     client.disconnect();
     expect(results?.map(([error]) => error)).toEqual([null]);
@@ -84,8 +88,18 @@ describe('a relay whose BullMQ internals are not what it expects', () => {
       loadQueueInternals: (queue) => loadQueueInternals(queue, 'bullmq/dist/esm/scripts/renamed-by-an-upgrade.js'),
     });
     try {
-      await relay.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: 'fallback-key-1', default_account: 'acme' } });
-      await relay.request({ method: 'PUT', url: '/v1/accounts/acme', admin: true, body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } } });
+      await relay.request({
+        method: 'PUT',
+        url: '/v1/sources/net',
+        admin: true,
+        body: { key: 'fallback-key-1', default_account: 'acme' },
+      });
+      await relay.request({
+        method: 'PUT',
+        url: '/v1/accounts/acme',
+        admin: true,
+        body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } },
+      });
       const first = await relay.request({ url: '/postback/net?key=fallback-key-1&click_id=fallback-1' });
       const again = await relay.request({ url: '/postback/net?key=fallback-key-1&click_id=fallback-1' });
       expect(first.body).toMatchObject({ status: 'accepted' });

@@ -50,7 +50,12 @@ describe('a bad configuration stops the relay with exit code 78 and one line on 
       env: {},
       line: /^config\/default\.json: not valid JSON: .+$/,
     },
-    { what: 'a CIDR with a bad prefix', cwd: emptyDir, env: { DELIVERY_ALLOW_CIDRS: '127.0.0.0/8,10.0.0.0/33' }, line: 'DELIVERY_ALLOW_CIDRS: "10.0.0.0/33" is not a CIDR' },
+    {
+      what: 'a CIDR with a bad prefix',
+      cwd: emptyDir,
+      env: { DELIVERY_ALLOW_CIDRS: '127.0.0.0/8,10.0.0.0/33' },
+      line: 'DELIVERY_ALLOW_CIDRS: "10.0.0.0/33" is not a CIDR',
+    },
     {
       what: 'several bad variables at once',
       cwd: emptyDir,

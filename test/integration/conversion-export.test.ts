@@ -51,14 +51,26 @@ const exportOf = (query: string, headers: Record<string, string> = {}) =>
 beforeAll(async () => {
   relay = await startTestRelay();
   tracker = await startTracker();
-  await relay.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: 'export-key-1', default_account: 'acme' } });
-  await relay.request({ method: 'PUT', url: '/v1/accounts/acme', admin: true, body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/sources/net',
+    admin: true,
+    body: { key: 'export-key-1', default_account: 'acme' },
+  });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/accounts/acme',
+    admin: true,
+    body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } },
+  });
   for (let start = 0; start < N; start += 100) {
     const answers = await Promise.all(
       Array.from({ length: Math.min(100, N - start) }, (_, j) => {
         const i = start + j;
         const extra = i === 7 ? `&${new URLSearchParams(HOSTILE).toString()}` : '';
-        return relay.request({ url: `/postback/net?key=export-key-1&click_id=x${i}&payout=1.25&offer_id=${i % 5}&event=sale,%20%22big%22${extra}` });
+        return relay.request({
+          url: `/postback/net?key=export-key-1&click_id=x${i}&payout=1.25&offer_id=${i % 5}&event=sale,%20%22big%22${extra}`,
+        });
       }),
     );
     answers.forEach((answer, j) => {
@@ -130,7 +142,12 @@ describe('GET /v1/conversions export', () => {
     const rows = parseCsv(csv.text);
     expect(rows).toHaveLength(1 + N / 5);
     const ndjson = await exportOf('click_id=x42', { accept: 'application/x-ndjson' });
-    expect(ndjson.text.trim().split('\n').map((line) => (JSON.parse(line) as { click_id: string }).click_id)).toEqual(['x42']);
+    expect(
+      ndjson.text
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { click_id: string }).click_id),
+    ).toEqual(['x42']);
     // Nothing matches: the header row alone.
     expect(parseCsv((await exportOf('format=csv&source=nobody')).text)).toEqual([[...CSV_COLUMNS]]);
     // format=json, or a browser's Accept, answers a page.

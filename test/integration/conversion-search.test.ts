@@ -68,11 +68,31 @@ beforeAll(async () => {
     res.end(res.statusCode === 200 ? 'OK' : 'no such click');
   });
   // s1 → acme (delivered), s2 → beta (its tracker answers 404: failed), s3 names no account (unattributed).
-  await relay.request({ method: 'PUT', url: '/v1/sources/s1', admin: true, body: { key: 'search-key-1', default_account: 'acme' } });
-  await relay.request({ method: 'PUT', url: '/v1/sources/s2', admin: true, body: { key: 'search-key-2', default_account: 'beta' } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/sources/s1',
+    admin: true,
+    body: { key: 'search-key-1', default_account: 'acme' },
+  });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/sources/s2',
+    admin: true,
+    body: { key: 'search-key-2', default_account: 'beta' },
+  });
   await relay.request({ method: 'PUT', url: '/v1/sources/s3', admin: true, body: { key: 'search-key-3' } });
-  await relay.request({ method: 'PUT', url: '/v1/accounts/acme', admin: true, body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } } });
-  await relay.request({ method: 'PUT', url: '/v1/accounts/beta', admin: true, body: { postback: { url: `${tracker.origin}/bad?cid={click_id}` } } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/accounts/acme',
+    admin: true,
+    body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } },
+  });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/accounts/beta',
+    admin: true,
+    body: { postback: { url: `${tracker.origin}/bad?cid={click_id}` } },
+  });
 
   // Three waves of 100, apart in time, spread over sources and offers.
   for (let wave = 0; wave < 3; wave += 1) {
@@ -80,7 +100,9 @@ beforeAll(async () => {
     for (let i = 0; i < 100; i += 1) {
       const n = (i % 3) + 1;
       const offer = String(i % 4);
-      const answer = await relay.request({ url: `/postback/s${n}?key=search-key-${n}&click_id=w${wave}-${i}&offer_id=${offer}&payout=1.00` });
+      const answer = await relay.request({
+        url: `/postback/s${n}?key=search-key-${n}&click_id=w${wave}-${i}&offer_id=${offer}&payout=1.00`,
+      });
       expect(answer.status).toBe(200);
       sent.push({
         id: (answer.body as { id: string }).id,
@@ -154,7 +176,9 @@ describe('GET /v1/conversions search', () => {
     );
     expect(await all('account=acme&state=failed')).toEqual([]);
     expect(await all('source=s3&account=acme')).toEqual([]);
-    expect(ids(await all('click_id=w2-7&offer_id=3'))).toEqual(expected((s) => s.wave === 2 && s.offer === '3' && s.id === sent[207]!.id));
+    expect(ids(await all('click_id=w2-7&offer_id=3'))).toEqual(
+      expected((s) => s.wave === 2 && s.offer === '3' && s.id === sent[207]!.id),
+    );
   });
 
   it('finds every conversion of a click id, in any state, and filters them', async () => {

@@ -20,10 +20,7 @@ interface TestServer {
 const servers: TestServer[] = [];
 const clients: DeliveryClient[] = [];
 
-async function serve(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-  host = '127.0.0.1',
-): Promise<TestServer> {
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void, host = '127.0.0.1'): Promise<TestServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer();
   const state: TestServer = {

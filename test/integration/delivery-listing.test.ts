@@ -7,7 +7,10 @@ let relay: TestRelay;
 let healthy: Tracker;
 let paused: Tracker;
 
-type Listed = { deliveries: Array<{ id: string; account: string; host: string; state: string; waiting_for_host?: string }>; next_cursor?: string };
+type Listed = {
+  deliveries: Array<{ id: string; account: string; host: string; state: string; waiting_for_host?: string }>;
+  next_cursor?: string;
+};
 
 const list = async (query: string): Promise<Listed> => {
   const response = await relay.request({ url: `/v1/deliveries?${query}`, admin: true });
@@ -42,7 +45,12 @@ beforeAll(async () => {
     admin: true,
     body: { postback: { url: [`${healthy.origin}/pb?cid={click_id}`, `${paused.origin}/pb?cid={click_id}`] } },
   });
-  await relay.request({ method: 'PUT', url: '/v1/accounts/beta', admin: true, body: { postback: { url: `${healthy.origin}/pb?cid={click_id}` } } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/accounts/beta',
+    admin: true,
+    body: { postback: { url: `${healthy.origin}/pb?cid={click_id}` } },
+  });
   expect((await relay.request({ method: 'POST', url: `/v1/hosts/${hostOf(paused)}/pause`, admin: true })).status).toBe(200);
 });
 

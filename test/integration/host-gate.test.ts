@@ -100,7 +100,10 @@ describe('HostGate', () => {
   it('serves the admissions and releases of one event-loop turn in one script call each, in order', async () => {
     const g = gate({ concurrency: 2 });
     // The scripts are defined on the client the gate was given: count the calls made through it.
-    const scripted = redis as unknown as Record<'relayHostAcquire' | 'relayHostRelease', (...args: unknown[]) => Promise<unknown>>;
+    const scripted = redis as unknown as Record<
+      'relayHostAcquire' | 'relayHostRelease',
+      (...args: unknown[]) => Promise<unknown>
+    >;
     const acquireCalls = vi.spyOn(scripted, 'relayHostAcquire');
     const releaseCalls = vi.spyOn(scripted, 'relayHostRelease');
     await g.acquire(HOST, 'warm', 0); // the host is known before counting

@@ -29,8 +29,18 @@ async function setUp(overrides: Parameters<typeof startTestRelay>[0]) {
   const relay = await startTestRelay(overrides);
   relays.push(relay);
   await relay.request({ method: 'PUT', url: '/v1/sources/s', admin: true, body: { key: 'source-key-1' } });
-  await relay.request({ method: 'PUT', url: '/v1/accounts/dead', admin: true, body: { postback: { url: `${dead.origin}/pb?cid={click_id}` } } });
-  await relay.request({ method: 'PUT', url: '/v1/accounts/ok', admin: true, body: { postback: { url: `${healthy.origin}/pb?cid={click_id}` } } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/accounts/dead',
+    admin: true,
+    body: { postback: { url: `${dead.origin}/pb?cid={click_id}` } },
+  });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/accounts/ok',
+    admin: true,
+    body: { postback: { url: `${healthy.origin}/pb?cid={click_id}` } },
+  });
   return relay;
 }
 
@@ -56,10 +66,14 @@ describe('per-host isolation', () => {
       await Promise.all(Array.from({ length: 200 }, (_, i) => send(relay, 'dead', `dead-${start + i}`)));
     }
     // Every dead-host delivery is either holding one of its 4 slots or parked.
-    await eventually(async () => {
-      const status = await host(relay, dead.origin);
-      return status.parked + status.in_flight === backlog ? status : undefined;
-    }, 30_000, 'the backlog to be parked');
+    await eventually(
+      async () => {
+        const status = await host(relay, dead.origin);
+        return status.parked + status.in_flight === backlog ? status : undefined;
+      },
+      30_000,
+      'the backlog to be parked',
+    );
     const status = await host(relay, dead.origin);
     expect(status.in_flight).toBe(4);
     expect(dead.hits.length).toBe(4);
@@ -80,7 +94,11 @@ describe('per-host isolation', () => {
       res.end();
     });
     const id = await send(relay, 'ok', 'circuit-1');
-    await eventually(async () => ((await host(relay, healthy.origin)).circuit === 'open' ? true : undefined), 5_000, 'circuit open');
+    await eventually(
+      async () => ((await host(relay, healthy.origin)).circuit === 'open' ? true : undefined),
+      5_000,
+      'circuit open',
+    );
     const open = await host(relay, healthy.origin);
     expect(open.consecutive_failures).toBe(3);
     expect(open.last_error).toMatch(/503/);
@@ -100,10 +118,14 @@ describe('per-host isolation', () => {
     expect(delayed.filter((jobId) => jobId.startsWith('probe-'))).toHaveLength(1);
 
     failing = false;
-    await eventually(async () => {
-      const body = (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body;
-      return body.state === 'delivered' ? body : undefined;
-    }, 5_000, 'delivery after the probe');
+    await eventually(
+      async () => {
+        const body = (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body;
+        return body.state === 'delivered' ? body : undefined;
+      },
+      5_000,
+      'delivery after the probe',
+    );
     expect((await host(relay, healthy.origin)).circuit).toBe('closed');
     healthy.respond((_hit, res) => res.end('OK'));
   });
@@ -113,10 +135,14 @@ describe('per-host isolation', () => {
     healthy.respond((_hit, res) => setTimeout(() => res.end('OK'), 20));
     // One delivery first, so this process has seen the host free a slot.
     const warm = await send(relay, 'ok', 'busy-warm');
-    await eventually(async () => ((await relay.request({ url: `/v1/conversions/${warm}`, admin: true })).body.state === 'delivered' ? true : undefined));
+    await eventually(async () =>
+      (await relay.request({ url: `/v1/conversions/${warm}`, admin: true })).body.state === 'delivered' ? true : undefined,
+    );
     const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => send(relay, 'ok', `busy-${i}`)));
     for (const id of ids) {
-      await eventually(async () => ((await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined));
+      await eventually(async () =>
+        (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined,
+      );
     }
     // Parking would have put jobs in the retries queue; waiting in process puts none there.
     const redis = new Redis({ path: inject('redisUrl').slice('unix://'.length) });
@@ -140,7 +166,9 @@ describe('per-host isolation', () => {
 
     await relay.request({ method: 'POST', url: `/v1/hosts/${hostName}/resume`, admin: true });
     for (const id of ids) {
-      await eventually(async () => ((await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined));
+      await eventually(async () =>
+        (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined,
+      );
     }
     expect((await relay.request({ url: '/v1/hosts/nope:1', admin: true })).status).toBe(404);
     expect((await relay.request({ method: 'POST', url: '/v1/hosts/bad%20host/pause', admin: true })).status).toBe(400);

@@ -19,8 +19,18 @@ beforeAll(async () => {
   const prefix = uniquePrefix();
   const overrides = { delivery: { hostRateLimits: { [host]: LIMIT } } };
   relays = [await startTestRelay(overrides, prefix), await startTestRelay(overrides, prefix)];
-  await relays[0]!.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: 'rate-key-1', default_account: 'acme' } });
-  await relays[0]!.request({ method: 'PUT', url: '/v1/accounts/acme', admin: true, body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } } });
+  await relays[0]!.request({
+    method: 'PUT',
+    url: '/v1/sources/net',
+    admin: true,
+    body: { key: 'rate-key-1', default_account: 'acme' },
+  });
+  await relays[0]!.request({
+    method: 'PUT',
+    url: '/v1/accounts/acme',
+    admin: true,
+    body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } },
+  });
 });
 
 afterAll(async () => {
@@ -31,7 +41,9 @@ afterAll(async () => {
 describe('per-host rate limit', () => {
   it('holds the limit within ±10% across two workers, and delivers everything', async () => {
     const answers = await Promise.all(
-      Array.from({ length: CONVERSIONS }, (_, i) => relays[i % 2]!.request({ url: `/postback/net?key=rate-key-1&click_id=burst-${i}` })),
+      Array.from({ length: CONVERSIONS }, (_, i) =>
+        relays[i % 2]!.request({ url: `/postback/net?key=rate-key-1&click_id=burst-${i}` }),
+      ),
     );
     expect(answers.every((answer) => (answer.body as { status?: string }).status === 'accepted')).toBe(true);
 

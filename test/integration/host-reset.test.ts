@@ -39,7 +39,9 @@ async function openCircuitWithWaiters(): Promise<string[]> {
 async function deliveredWithin(ids: string[], ms: number): Promise<void> {
   await eventually(
     async () => {
-      const states = await Promise.all(ids.map(async (id) => ((await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body as Conversion).state));
+      const states = await Promise.all(
+        ids.map(async (id) => ((await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body as Conversion).state),
+      );
       return states.every((state) => state === 'delivered') ? true : undefined;
     },
     ms,
@@ -49,12 +51,27 @@ async function deliveredWithin(ids: string[], ms: number): Promise<void> {
 
 beforeAll(async () => {
   relay = await startTestRelay({
-    delivery: { circuitFailureThreshold: 3, circuitCooldownMs: COOLDOWN_MS, retryDelaysMs: [100, 100, 100, 100], parkRecheckMs: COOLDOWN_MS },
+    delivery: {
+      circuitFailureThreshold: 3,
+      circuitCooldownMs: COOLDOWN_MS,
+      retryDelaysMs: [100, 100, 100, 100],
+      parkRecheckMs: COOLDOWN_MS,
+    },
   });
   tracker = await startTracker();
   host = new URL(tracker.origin).host;
-  await relay.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: 'reset-key-1', default_account: 'acme' } });
-  await relay.request({ method: 'PUT', url: '/v1/accounts/acme', admin: true, body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/sources/net',
+    admin: true,
+    body: { key: 'reset-key-1', default_account: 'acme' },
+  });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/accounts/acme',
+    admin: true,
+    body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } },
+  });
 });
 
 afterAll(async () => {

@@ -10,12 +10,21 @@ let tracker: Tracker;
 beforeAll(async () => {
   relay = await startTestRelay();
   tracker = await startTracker();
-  await relay.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: 'net-key-123', default_account: 'acme' } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/sources/net',
+    admin: true,
+    body: { key: 'net-key-123', default_account: 'acme' },
+  });
   const account = await relay.request({
     method: 'PUT',
     url: '/v1/accounts/acme',
     admin: true,
-    body: { postback: { url: `${tracker.origin}/pb?cid={click_id}&payout={payout}&cur={currency}&et={event}&txid={conversion_id}&status={status}` } },
+    body: {
+      postback: {
+        url: `${tracker.origin}/pb?cid={click_id}&payout={payout}&cur={currency}&et={event}&txid={conversion_id}&status={status}`,
+      },
+    },
   });
   expect(account.status).toBeLessThan(300);
 });
@@ -30,10 +39,14 @@ function postback(query: string) {
 }
 
 async function settled(id: string) {
-  return eventually(async () => {
-    const response = await relay.request({ url: `/v1/conversions/${id}`, admin: true });
-    return response.status === 200 && response.body.state !== 'pending' ? response.body : undefined;
-  }, 10_000, `conversion ${id}`);
+  return eventually(
+    async () => {
+      const response = await relay.request({ url: `/v1/conversions/${id}`, admin: true });
+      return response.status === 200 && response.body.state !== 'pending' ? response.body : undefined;
+    },
+    10_000,
+    `conversion ${id}`,
+  );
 }
 
 async function hitFor(clickId: string) {
@@ -74,19 +87,24 @@ describe('unreplaced macros', () => {
     expect(response.body.reason).toContain('click_id is an unreplaced macro "%7Bsubacc4%7D"');
   });
 
-  it.each(['{sub1}', '[ml_sub1]', '%subid1%', '##CLICK_ID##'])('a click id %s is kept unattributed with the token named, never pinged', async (token) => {
-    const before = tracker.hits.length;
-    // A distinct txid each: without a click id, dedupe would otherwise see one conversion.
-    const response = await postback(`click_id=${encodeURIComponent(token)}&payout=1.00&txid=tok-${token.length}-${token.charCodeAt(0)}`);
-    expect(response.status).toBe(200);
-    expect(response.body.status).toBe('unattributed');
-    expect(response.body.reason).toContain(`click_id is an unreplaced macro "${token}"`);
-    const stored = await settled(response.body.id);
-    expect(stored.state).toBe('unattributed');
-    expect(stored.reason).toContain(token);
-    // Nothing went out for it: the only pings since are none.
-    expect(tracker.hits.slice(before).some((h) => h.query.get('cid') === token)).toBe(false);
-  });
+  it.each(['{sub1}', '[ml_sub1]', '%subid1%', '##CLICK_ID##'])(
+    'a click id %s is kept unattributed with the token named, never pinged',
+    async (token) => {
+      const before = tracker.hits.length;
+      // A distinct txid each: without a click id, dedupe would otherwise see one conversion.
+      const response = await postback(
+        `click_id=${encodeURIComponent(token)}&payout=1.00&txid=tok-${token.length}-${token.charCodeAt(0)}`,
+      );
+      expect(response.status).toBe(200);
+      expect(response.body.status).toBe('unattributed');
+      expect(response.body.reason).toContain(`click_id is an unreplaced macro "${token}"`);
+      const stored = await settled(response.body.id);
+      expect(stored.state).toBe('unattributed');
+      expect(stored.reason).toContain(token);
+      // Nothing went out for it: the only pings since are none.
+      expect(tracker.hits.slice(before).some((h) => h.query.get('cid') === token)).toBe(false);
+    },
+  );
 });
 
 describe('malformed optional fields', () => {
@@ -131,10 +149,14 @@ describe('stable {conversion_id}', () => {
     expect(pending.body.status).toBe('accepted');
     expect(approved.body.status).toBe('accepted');
     expect(approved.body.id).not.toBe(pending.body.id);
-    const hits = await eventually(async () => {
-      const found = tracker.hits.filter((hit) => hit.query.get('cid') === 'status-1');
-      return found.length === 2 ? found : undefined;
-    }, 10_000, 'both pings');
+    const hits = await eventually(
+      async () => {
+        const found = tracker.hits.filter((hit) => hit.query.get('cid') === 'status-1');
+        return found.length === 2 ? found : undefined;
+      },
+      10_000,
+      'both pings',
+    );
     expect(hits.map((hit) => hit.query.get('status')).sort()).toEqual(['approved', 'pending']);
     const [first, second] = hits.map((hit) => hit.query.get('txid'));
     expect(first).toBeTruthy();

@@ -45,7 +45,9 @@ describe('walkIndex', () => {
 
   it('keeps a score range, inclusive at both ends', async () => {
     const { seen } = await every({ limit: 4, budget: 10_000, minScore: 100, maxScore: 120 });
-    expect(seen).toEqual([120, 119, 118, 117, 116, 115, 114, 113, 112, 111, 110, 109, 108, 107, 106, 105, 104, 103, 102, 101, 100]);
+    expect(seen).toEqual([
+      120, 119, 118, 117, 116, 115, 114, 113, 112, 111, 110, 109, 108, 107, 106, 105, 104, 103, 102, 101, 100,
+    ]);
   });
 
   it('ends a page at the budget with a cursor, so a rare match costs bounded reads per call', async () => {

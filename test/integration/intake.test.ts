@@ -31,15 +31,23 @@ const draft = (clickId: string): ConversionDraft => ({
 
 // Both ways into the queue: through BullMQ's internals (the seam) and through its public API (the fallback).
 describe.each([
-  { mode: 'internals', internals: async (): Promise<QueueInternals | null> => {
-    const probe = await loadQueueInternals(queues.conversions);
-    if (!probe.ok) throw new Error(probe.reason);
-    return probe.internals;
-  } },
+  {
+    mode: 'internals',
+    internals: async (): Promise<QueueInternals | null> => {
+      const probe = await loadQueueInternals(queues.conversions);
+      if (!probe.ok) throw new Error(probe.reason);
+      return probe.internals;
+    },
+  },
   { mode: 'public API', internals: async (): Promise<QueueInternals | null> => null },
 ])('intake through $mode', ({ mode, internals }) => {
   it('puts the conversions of one turn in one job, each with its own id, and answers duplicates with the first id', async () => {
-    const intake = createIntake(queues.conversions, redis, { windowMs: 60_000, maxBatch: 64, dedupeKey: keys.dedupe }, await internals());
+    const intake = createIntake(
+      queues.conversions,
+      redis,
+      { windowMs: 60_000, maxBatch: 64, dedupeKey: keys.dedupe },
+      await internals(),
+    );
     const answers = await Promise.all([
       intake.submit(draft('a'), `${mode}-digest-a`),
       intake.submit(draft('b'), `${mode}-digest-b`),
@@ -64,8 +72,15 @@ describe.each([
   });
 
   it('splits a turn larger than maxBatch into several jobs', async () => {
-    const intake = createIntake(queues.conversions, redis, { windowMs: 60_000, maxBatch: 2, dedupeKey: keys.dedupe }, await internals());
-    const answers = await Promise.all(['x1', 'x2', 'x3', 'x4', 'x5'].map((id) => intake.submit(draft(id), `${mode}-digest-${id}`)));
+    const intake = createIntake(
+      queues.conversions,
+      redis,
+      { windowMs: 60_000, maxBatch: 2, dedupeKey: keys.dedupe },
+      await internals(),
+    );
+    const answers = await Promise.all(
+      ['x1', 'x2', 'x3', 'x4', 'x5'].map((id) => intake.submit(draft(id), `${mode}-digest-${id}`)),
+    );
     const jobs = new Set(answers.map((answer) => batchIdOf(answer.id)));
     expect(jobs.size).toBe(3);
     for (const jobId of jobs) expect((await queues.conversions.getJob(jobId))!.data.items.length).toBeLessThanOrEqual(2);
@@ -73,7 +88,11 @@ describe.each([
 
   it('refuses every conversion of a turn when Redis refuses the write, and writes none of them', async () => {
     const connect = async () => {
-      const client = new Redis({ path: inject('redisUrl').slice('unix://'.length), enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+      const client = new Redis({
+        path: inject('redisUrl').slice('unix://'.length),
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+      });
       await new Promise((resolve) => client.once('ready', resolve));
       return client;
     };
@@ -81,10 +100,18 @@ describe.each([
     const brokenQueueRedis = await connect();
     const brokenQueues = createQueues(brokenQueueRedis, keys.queuePrefix);
     await brokenQueues.conversions.waitUntilReady();
-    const intake = createIntake(brokenQueues.conversions, broken, { windowMs: 60_000, maxBatch: 64, dedupeKey: keys.dedupe }, await internals());
+    const intake = createIntake(
+      brokenQueues.conversions,
+      broken,
+      { windowMs: 60_000, maxBatch: 64, dedupeKey: keys.dedupe },
+      await internals(),
+    );
     broken.disconnect();
     brokenQueueRedis.disconnect();
-    const results = await Promise.allSettled([intake.submit(draft('lost-1'), `${mode}-digest-lost-1`), intake.submit(draft('lost-2'), `${mode}-digest-lost-2`)]);
+    const results = await Promise.allSettled([
+      intake.submit(draft('lost-1'), `${mode}-digest-lost-1`),
+      intake.submit(draft('lost-2'), `${mode}-digest-lost-2`),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(await redis.exists(keys.dedupe(`${mode}-digest-lost-1`), keys.dedupe(`${mode}-digest-lost-2`))).toBe(0);
   });

@@ -37,24 +37,43 @@ const attempt = (n: number, outcome: AttemptRecord['outcome'], status: number): 
 
 describe('Ledger', () => {
   it('writes the records of one turn in one script call, each readable whole', async () => {
-    const ledger = new Ledger(redis, createKeys(uniquePrefix()), { retentionMs: 60_000, maxAttemptsPerDelivery: 10, maxIndexEntries: 1_000 });
-    const writes = vi.spyOn(redis as unknown as { relayLedgerWrite: (...args: unknown[]) => Promise<unknown> }, 'relayLedgerWrite');
+    const ledger = new Ledger(redis, createKeys(uniquePrefix()), {
+      retentionMs: 60_000,
+      maxAttemptsPerDelivery: 10,
+      maxIndexEntries: 1_000,
+    });
+    const writes = vi.spyOn(
+      redis as unknown as { relayLedgerWrite: (...args: unknown[]) => Promise<unknown> },
+      'relayLedgerWrite',
+    );
     await Promise.all(
       ['k1', 'k2', 'k3'].map((id) => {
         const sent = { ...delivery(id, 0), state: 'delivered' as const, attempts: 1, roundAttempts: 1 };
-        return ledger.saveRouted(conversion(id), 'global', [sent, delivery(id, 1)], new Map([[sent.id, attempt(1, 'delivered', 200)]]));
+        return ledger.saveRouted(
+          conversion(id),
+          'global',
+          [sent, delivery(id, 1)],
+          new Map([[sent.id, attempt(1, 'delivered', 200)]]),
+        );
       }),
     );
     expect(writes).toHaveBeenCalledTimes(1);
     writes.mockRestore();
     for (const id of ['k1', 'k2', 'k3']) {
       const record = await ledger.getConversion(id);
-      expect(record).toMatchObject({ conversion: conversion(id), routing: 'routed', level: 'global', deliveryIds: [`${id}.0`, `${id}.1`] });
+      expect(record).toMatchObject({
+        conversion: conversion(id),
+        routing: 'routed',
+        level: 'global',
+        deliveryIds: [`${id}.0`, `${id}.1`],
+      });
       const [sent, parked] = await ledger.getDeliveries(record!.deliveryIds);
       expect(sent).toMatchObject({ id: `${id}.0`, conversionId: id, state: 'delivered', attempts: 1 });
       expect(parked).toMatchObject({ id: `${id}.1`, state: 'pending', attempts: 0 });
       // The stored attempt carries no URL: it is its delivery's, shown redacted.
-      expect(await ledger.getAttempts(`${id}.0`)).toEqual([{ ...attempt(1, 'delivered', 200), url: 'https://trk.example/pb?cid=c-' + id + '&key=***' }]);
+      expect(await ledger.getAttempts(`${id}.0`)).toEqual([
+        { ...attempt(1, 'delivered', 200), url: 'https://trk.example/pb?cid=c-' + id + '&key=***' },
+      ]);
       expect(await ledger.getAttempts(`${id}.1`)).toEqual([]);
     }
   });
@@ -69,7 +88,12 @@ describe('Ledger', () => {
     await ledger.recordAttempt(base, attempt(2, 'delivered', 200), { state: 'delivered', at: 3_000 });
     expect(await redis.zscore(keys.unsettledDeliveries, base.id)).toBeNull();
     // … then the attempt Redis refused earlier lands, made from the same starting point.
-    await ledger.recordAttempt(base, attempt(2, 'retry', 500), { state: 'retrying', at: 2_000, nextAttemptAt: 2_500 }, { late: true });
+    await ledger.recordAttempt(
+      base,
+      attempt(2, 'retry', 500),
+      { state: 'retrying', at: 2_000, nextAttemptAt: 2_500 },
+      { late: true },
+    );
     const after = await ledger.getDelivery(base.id);
     expect(after).toMatchObject({ state: 'delivered', attempts: 3 });
     expect((await ledger.getAttempts(base.id)).map((a) => a.status)).toEqual([500, 200, 500]);

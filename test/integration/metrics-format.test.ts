@@ -29,17 +29,31 @@ let scrape: string;
 beforeAll(async () => {
   relay = await startTestRelay();
   tracker = await startTracker();
-  await relay.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: 'metrics-key-1', default_account: 'acct' } });
-  await relay.request({ method: 'PUT', url: '/v1/accounts/acct', admin: true, body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/sources/net',
+    admin: true,
+    body: { key: 'metrics-key-1', default_account: 'acct' },
+  });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/accounts/acct',
+    admin: true,
+    body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } },
+  });
   // Traffic of several outcomes, so counters, the histogram and queue gauges all have series.
   const accepted = await relay.request({ url: '/postback/net?key=metrics-key-1&click_id=m1' });
   await relay.request({ url: '/postback/net?key=metrics-key-1&click_id=m1' });
   await relay.request({ url: `/postback/net?key=metrics-key-1&click_id=m2&payout=${'1'.repeat(40)}` });
   await relay.request({ url: '/postback/net?key=wrong-key&click_id=m3' });
-  await eventually(async () => {
-    const response = await relay.request({ url: `/v1/conversions/${accepted.body.id}`, admin: true });
-    return response.body?.state === 'delivered' ? true : undefined;
-  }, 10_000, 'the delivery');
+  await eventually(
+    async () => {
+      const response = await relay.request({ url: `/v1/conversions/${accepted.body.id}`, admin: true });
+      return response.body?.state === 'delivered' ? true : undefined;
+    },
+    10_000,
+    'the delivery',
+  );
   const response = await relay.request({ url: '/metrics' });
   expect(response.status).toBe(200);
   scrape = response.text;
@@ -58,7 +72,16 @@ describe('/metrics exposition', () => {
   });
 
   it("has prom-client's standard process and Node.js series", () => {
-    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_active_handles_total', 'nodejs_version_info']) {
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'process_open_fds',
+      'process_start_time_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_active_handles_total',
+      'nodejs_version_info',
+    ]) {
       expect(scrape, name).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
       expect(scrape, name).toMatch(new RegExp(`^${name}(\\{[^}]*\\})? [0-9.e+-]+$`, 'm'));
     }
@@ -71,12 +94,13 @@ describe('/metrics exposition', () => {
     expect(lintPrometheusText(withoutStandardSeries(scrape))).toEqual([]);
   });
 
-  it.skipIf(!hasPromtool)('passes `promtool check metrics` (the relay\'s own series)', () => {
+  it.skipIf(!hasPromtool)("passes `promtool check metrics` (the relay's own series)", () => {
     const result = spawnSync('promtool', ['check', 'metrics'], { input: withoutStandardSeries(scrape), encoding: 'utf8' });
     expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
     expect(result.status).toBe(0);
   });
-  if (!hasPromtool) it.skip('promtool not installed (apt-get install prometheus): the built-in checker above still ran', () => {});
+  if (!hasPromtool)
+    it.skip('promtool not installed (apt-get install prometheus): the built-in checker above still ran', () => {});
 
   it('the built-in checker catches what promtool would', () => {
     const bad = [
@@ -99,7 +123,10 @@ describe('/metrics exposition', () => {
       ]),
     );
     if (hasPromtool) {
-      const result = spawnSync('promtool', ['check', 'metrics'], { input: '# HELP deliveries Deliveries.\n# TYPE deliveries counter\ndeliveries 1\n', encoding: 'utf8' });
+      const result = spawnSync('promtool', ['check', 'metrics'], {
+        input: '# HELP deliveries Deliveries.\n# TYPE deliveries counter\ndeliveries 1\n',
+        encoding: 'utf8',
+      });
       expect(`${result.stdout}${result.stderr}`).toContain('_total');
     }
   });

@@ -40,13 +40,33 @@ interface NetworkCase {
 const CASES: NetworkCase[] = [
   {
     network: 'everflow',
-    fill: { '{sub1}': 'ef-trk-1', '{payout_amount}': '4.20', '{sale_amount}': '99.00', '{offer_id}': '101', '{event_id}': '7', '{transaction_id}': '8c2e7f0d1b' },
+    fill: {
+      '{sub1}': 'ef-trk-1',
+      '{payout_amount}': '4.20',
+      '{sale_amount}': '99.00',
+      '{offer_id}': '101',
+      '{event_id}': '7',
+      '{transaction_id}': '8c2e7f0d1b',
+    },
     expected: { click_id: 'ef-trk-1', payout: '4.20', amount: '99.00', offer_id: '101', event: '7', sub5: '8c2e7f0d1b' },
-    ownNames: { sub1: 'ef-trk-2', payout_amount: '4.20', transaction_id: '8c2e7f0d1b', affiliate_id: '77', event_name: 'Reach Level 10' },
+    ownNames: {
+      sub1: 'ef-trk-2',
+      payout_amount: '4.20',
+      transaction_id: '8c2e7f0d1b',
+      affiliate_id: '77',
+      event_name: 'Reach Level 10',
+    },
   },
   {
     network: 'tune',
-    fill: { '{aff_click_id}': 'tu-trk-1', '{payout}': '2.00', '{amount}': '50.00', '{currency}': 'USD', '{offer_id}': '12', '{transaction_id}': '102f3a' },
+    fill: {
+      '{aff_click_id}': 'tu-trk-1',
+      '{payout}': '2.00',
+      '{amount}': '50.00',
+      '{currency}': 'USD',
+      '{offer_id}': '12',
+      '{transaction_id}': '102f3a',
+    },
     expected: { click_id: 'tu-trk-1', payout: '2.00', amount: '50.00', currency: 'USD', offer_id: '12', sub5: '102f3a' },
     ownNames: { aff_click_id: 'tu-trk-2', payout: '2.00', transaction_id: '102f3a', affiliate_id: '5', aff_sub: 'x' },
   },
@@ -58,14 +78,50 @@ const CASES: NetworkCase[] = [
   },
   {
     network: 'affise',
-    fill: { '{sub1}': 'af-trk-1', '{sum}': '1.25', '{order_sum}': '30.00', '{currency}': 'EUR', '{offerid}': '9', '{goal}': '2', '{status}': '1', '{transactionid}': 'AF-ORD-1' },
-    expected: { click_id: 'af-trk-1', payout: '1.25', amount: '30.00', currency: 'EUR', offer_id: '9', event: '2', status: 'approved', order_id: 'AF-ORD-1' },
+    fill: {
+      '{sub1}': 'af-trk-1',
+      '{sum}': '1.25',
+      '{order_sum}': '30.00',
+      '{currency}': 'EUR',
+      '{offerid}': '9',
+      '{goal}': '2',
+      '{status}': '1',
+      '{transactionid}': 'AF-ORD-1',
+    },
+    expected: {
+      click_id: 'af-trk-1',
+      payout: '1.25',
+      amount: '30.00',
+      currency: 'EUR',
+      offer_id: '9',
+      event: '2',
+      status: 'approved',
+      order_id: 'AF-ORD-1',
+    },
     ownNames: { sub1: 'af-trk-2', sum: '1.25', status: '2', transactionid: 'AF-ORD-2' },
   },
   {
     network: 'impact',
-    fill: { '{SubId1}': 'im-trk-1', '{Payout}': '7.50', '{Amount}': '150.00', '{Currency}': 'USD', '{CampaignId}': '1234', '{ActionTrackerId}': '5678', '{ActionId}': '1001.2002.3003', '{Status}': 'APPROVED' },
-    expected: { click_id: 'im-trk-1', payout: '7.50', amount: '150.00', currency: 'USD', offer_id: '1234', event: '5678', conversion_id: '1001.2002.3003', status: 'approved' },
+    fill: {
+      '{SubId1}': 'im-trk-1',
+      '{Payout}': '7.50',
+      '{Amount}': '150.00',
+      '{Currency}': 'USD',
+      '{CampaignId}': '1234',
+      '{ActionTrackerId}': '5678',
+      '{ActionId}': '1001.2002.3003',
+      '{Status}': 'APPROVED',
+    },
+    expected: {
+      click_id: 'im-trk-1',
+      payout: '7.50',
+      amount: '150.00',
+      currency: 'USD',
+      offer_id: '1234',
+      event: '5678',
+      conversion_id: '1001.2002.3003',
+      status: 'approved',
+    },
     ownNames: { SubId1: 'im-trk-2', Payout: '7.50', ActionId: '1001.2002.3004', ActionStatus: 'REVERSED', MediaPartnerId: '99' },
   },
   {
@@ -82,14 +138,40 @@ const CASES: NetworkCase[] = [
   },
   {
     network: 'cpalead',
-    fill: { '{subid}': 'cp-trk-1', '{payout}': '0.35', '{campaign_id}': '888', '{event_name}': 'Reach Level 10', '{lead_id}': 'lead-42' },
+    fill: {
+      '{subid}': 'cp-trk-1',
+      '{payout}': '0.35',
+      '{campaign_id}': '888',
+      '{event_name}': 'Reach Level 10',
+      '{lead_id}': 'lead-42',
+    },
     expected: { click_id: 'cp-trk-1', payout: '0.35', offer_id: '888', event: 'Reach Level 10', conversion_id: 'lead-42' },
     ownNames: { subid: 'cp-trk-2', payout: '0.35', event_name: 'Reach Level 10', lead_id: 'lead-43' },
   },
   {
     network: 'generic',
-    fill: { '{click_id}': 'gn-trk-1', '{payout}': '1.00', '{amount}': '10.00', '{currency}': 'usd', '{offer_id}': '1', '{event}': 'sale', '{order_id}': 'G-1', '{conversion_id}': 'GC-1', '{status}': 'approved' },
-    expected: { click_id: 'gn-trk-1', payout: '1.00', amount: '10.00', currency: 'USD', offer_id: '1', event: 'sale', order_id: 'G-1', conversion_id: 'GC-1', status: 'approved' },
+    fill: {
+      '{click_id}': 'gn-trk-1',
+      '{payout}': '1.00',
+      '{amount}': '10.00',
+      '{currency}': 'usd',
+      '{offer_id}': '1',
+      '{event}': 'sale',
+      '{order_id}': 'G-1',
+      '{conversion_id}': 'GC-1',
+      '{status}': 'approved',
+    },
+    expected: {
+      click_id: 'gn-trk-1',
+      payout: '1.00',
+      amount: '10.00',
+      currency: 'USD',
+      offer_id: '1',
+      event: 'sale',
+      order_id: 'G-1',
+      conversion_id: 'GC-1',
+      status: 'approved',
+    },
     ownNames: { subid: 'gn-trk-2', tid: 'keitaro-tid', payout: '1.00' },
   },
 ];
@@ -113,10 +195,14 @@ async function putSource(id: string, body: Record<string, unknown>) {
 }
 
 async function settled(id: string) {
-  return eventually(async () => {
-    const response = await relay.request({ url: `/v1/conversions/${id}`, admin: true });
-    return response.status === 200 && response.body.state !== 'pending' ? response.body : undefined;
-  }, 10_000, `conversion ${id}`);
+  return eventually(
+    async () => {
+      const response = await relay.request({ url: `/v1/conversions/${id}`, admin: true });
+      return response.status === 200 && response.body.state !== 'pending' ? response.body : undefined;
+    },
+    10_000,
+    `conversion ${id}`,
+  );
 }
 
 async function hitFor(clickId: string) {
@@ -139,7 +225,10 @@ describe.each(CASES)('$network', ({ network, fill, expected, ownNames }) => {
   });
 
   it('the pasted URL, filled in as the network fills it, arrives with the right fields and ping', async () => {
-    const answer = await relay.request({ url: `/v1/sources/${sourceId}/postback-url?key=${encodeURIComponent(key)}`, admin: true });
+    const answer = await relay.request({
+      url: `/v1/sources/${sourceId}/postback-url?key=${encodeURIComponent(key)}`,
+      admin: true,
+    });
     expect(answer.status).toBe(200);
     expect(answer.body.network).toBe(network);
     expect(answer.body.key_included).toBe(true);
@@ -181,8 +270,22 @@ describe('network admin API', () => {
     const response = await relay.request({ url: '/v1/networks', admin: true });
     expect(response.status).toBe(200);
     const byId = Object.fromEntries(response.body.networks.map((n: any) => [n.id, n]));
-    expect(Object.keys(byId).sort()).toEqual(['affise', 'cake', 'cpalead', 'everflow', 'generic', 'impact', 'scaleo', 'trackier', 'tune']);
-    expect(byId.cake).toMatchObject({ macro_syntax: '#name#', click_id_macro: '#s2#', params: { click_id: ['s2'], order_id: ['tid'] } });
+    expect(Object.keys(byId).sort()).toEqual([
+      'affise',
+      'cake',
+      'cpalead',
+      'everflow',
+      'generic',
+      'impact',
+      'scaleo',
+      'trackier',
+      'tune',
+    ]);
+    expect(byId.cake).toMatchObject({
+      macro_syntax: '#name#',
+      click_id_macro: '#s2#',
+      params: { click_id: ['s2'], order_id: ['tid'] },
+    });
     expect(byId.impact).toMatchObject({ case_sensitive: true, click_id_macro: '{SubId1}' });
     expect(byId.affise.status_map).toEqual({ '1': 'approved', '2': 'pending', '3': 'declined', '5': 'hold' });
     expect(byId.everflow.ignored_params).toContain('affiliate_id');
@@ -191,7 +294,12 @@ describe('network admin API', () => {
   });
 
   it('an unknown network is refused naming it; the source shows its network', async () => {
-    const bad = await relay.request({ method: 'PUT', url: '/v1/sources/bad-net', admin: true, body: { key: 'bad-net-key-1', network: 'evrflow' } });
+    const bad = await relay.request({
+      method: 'PUT',
+      url: '/v1/sources/bad-net',
+      admin: true,
+      body: { key: 'bad-net-key-1', network: 'evrflow' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.details).toEqual([{ path: 'network', message: expect.stringContaining('unknown network "evrflow"') }]);
     expect((await relay.request({ url: '/v1/sources/bad-net', admin: true })).status).toBe(404);
@@ -200,17 +308,26 @@ describe('network admin API', () => {
   });
 
   it("explicit params win over the preset's", async () => {
-    await putSource('ef-own', { key: 'ef-own-key-1', network: 'everflow', default_account: 'acme', params: { click_id: ['sub3'] } });
-    const response = await relay.request({ url: '/postback/ef-own?key=ef-own-key-1&sub1=not-this&sub3=ef-own-click&payout_amount=1.10' });
+    await putSource('ef-own', {
+      key: 'ef-own-key-1',
+      network: 'everflow',
+      default_account: 'acme',
+      params: { click_id: ['sub3'] },
+    });
+    const response = await relay.request({
+      url: '/postback/ef-own?key=ef-own-key-1&sub1=not-this&sub3=ef-own-click&payout_amount=1.10',
+    });
     const conversion = await settled(response.body.id);
     expect(conversion.click_id).toBe('ef-own-click');
     expect(conversion.payout).toBe('1.10');
   });
 
-  it("without a key the URL holds a placeholder and says so; a wrong key is refused; ?network previews another preset", async () => {
+  it('without a key the URL holds a placeholder and says so; a wrong key is refused; ?network previews another preset', async () => {
     const plain = await relay.request({ url: '/v1/sources/src-cake/postback-url', admin: true });
     expect(plain.body.key_included).toBe(false);
-    expect(plain.body.url).toBe(`${PUBLIC_URL}/postback/src-cake?key=YOUR_SOURCE_KEY&click_id=#s2#&payout=#price#&offer_id=#oid#&order_id=#tid#&conversion_id=#leadid#`);
+    expect(plain.body.url).toBe(
+      `${PUBLIC_URL}/postback/src-cake?key=YOUR_SOURCE_KEY&click_id=#s2#&payout=#price#&offer_id=#oid#&order_id=#tid#&conversion_id=#leadid#`,
+    );
     expect(plain.body.notes[0]).toContain('YOUR_SOURCE_KEY');
     expect(plain.body.notes.join(' ')).toContain('s2');
 
@@ -270,10 +387,16 @@ describe('the answers are the documented ones', () => {
   });
 
   it('a postback answer and a conversion with warnings', async () => {
-    const answer = await relay.request({ url: '/postback/src-generic?key=key-generic-0123&click_id=doc-w-1&payout=%7Bpayout%7D' });
+    const answer = await relay.request({
+      url: '/postback/src-generic?key=key-generic-0123&click_id=doc-w-1&payout=%7Bpayout%7D',
+    });
     expect(answer.body.warnings).toHaveLength(1);
     await expectDocumented('get', '/postback/{source}', answer);
     await settled(answer.body.id);
-    await expectDocumented('get', '/v1/conversions/{id}', await relay.request({ url: `/v1/conversions/${answer.body.id}`, admin: true }));
+    await expectDocumented(
+      'get',
+      '/v1/conversions/{id}',
+      await relay.request({ url: `/v1/conversions/${answer.body.id}`, admin: true }),
+    );
   });
 });

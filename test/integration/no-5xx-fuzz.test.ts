@@ -14,11 +14,25 @@ let routes: Array<{ method: string; path: string }>;
 
 beforeAll(async () => {
   relay = await startTestRelay();
-  await relay.request({ method: 'PUT', url: '/v1/sources/fz', admin: true, body: { key: 'fuzz-source-key', default_account: 'fz' } });
-  await relay.request({ method: 'PUT', url: '/v1/accounts/fz', admin: true, body: { postback: { url: 'http://127.0.0.1:9/pb?c={click_id}' } } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/sources/fz',
+    admin: true,
+    body: { key: 'fuzz-source-key', default_account: 'fz' },
+  });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/accounts/fz',
+    admin: true,
+    body: { postback: { url: 'http://127.0.0.1:9/pb?c={click_id}' } },
+  });
   // An unattributed conversion, for the attribute route to work on.
   const unattributed = await relay.request({ url: '/postback/fz?key=fuzz-source-key&payout=1' });
-  VALID.push({ method: 'POST', url: `/v1/conversions/${unattributed.body.id as string}/attribute`, body: { click_id: 'c9', account: 'fz', offer_id: '7' } });
+  VALID.push({
+    method: 'POST',
+    url: `/v1/conversions/${unattributed.body.id as string}/attribute`,
+    body: { click_id: 'c9', account: 'fz', offer_id: '7' },
+  });
   const document = await relay.request({ url: '/docs/openapi.json' });
   routes = Object.entries(document.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
     Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path })),
@@ -45,18 +59,110 @@ function generator(seed: number) {
 
 // Texts that have broken parsers before: encodings, separators, sizes, look-alikes of numbers and ids.
 const NASTY_TEXT = [
-  '', ' ', 'x', 'fz', 'acme', '0', '-1', '1e309', 'NaN', '1.50', '١٢٣', 'null', 'true', '[]', '{}',
-  '%', '%ZZ', '%00', '%C0%AF', '%ED%A0%80', '..', '../..', '/', '\\', '*', '?', '#', '&', '=', ';',
-  '\u0000', '\u001f', '\u007f', '\ud800', '\uffff', '😀', 'é', 'ß', 'İ', 'a'.repeat(300), 'b'.repeat(5_000),
-  '{click_id}', '{{x}}', '${x}', "'; DROP TABLE x; --", '<script>', 'javascript:alert(1)', 'http://127.0.0.1/',
-  'http://[::1]:0/', 'https://', '__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString',
-  '2026-13-45T99:99:99Z', '-0', '0x10', '9007199254740993', '1,5', ' 1 ', 'ZZZ', 'eur',
+  '',
+  ' ',
+  'x',
+  'fz',
+  'acme',
+  '0',
+  '-1',
+  '1e309',
+  'NaN',
+  '1.50',
+  '١٢٣',
+  'null',
+  'true',
+  '[]',
+  '{}',
+  '%',
+  '%ZZ',
+  '%00',
+  '%C0%AF',
+  '%ED%A0%80',
+  '..',
+  '../..',
+  '/',
+  '\\',
+  '*',
+  '?',
+  '#',
+  '&',
+  '=',
+  ';',
+  '\u0000',
+  '\u001f',
+  '\u007f',
+  '\ud800',
+  '\uffff',
+  '😀',
+  'é',
+  'ß',
+  'İ',
+  'a'.repeat(300),
+  'b'.repeat(5_000),
+  '{click_id}',
+  '{{x}}',
+  '${x}',
+  "'; DROP TABLE x; --",
+  '<script>',
+  'javascript:alert(1)',
+  'http://127.0.0.1/',
+  'http://[::1]:0/',
+  'https://',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+  'toString',
+  '2026-13-45T99:99:99Z',
+  '-0',
+  '0x10',
+  '9007199254740993',
+  '1,5',
+  ' 1 ',
+  'ZZZ',
+  'eur',
 ];
 const FIELD_NAMES = [
-  'key', 'click_id', 'clickid', 'cid', 'tid', 'transaction_id', 'payout', 'sum', 'amount', 'currency', 'event', 'goal',
-  'status', 'offer_id', 'order_id', 'conversion_id', 'txid', 'account', 'sub1', 'sub5', 'limit', 'cursor', 'state',
-  'since', 'url', 'postback', 'offers', 'ip_allow', 'params', 'enabled', 'paused', 'max_in_flight', 'default_account',
-  '__proto__', 'constructor', '', 'x[]', 'a.b', 'a[b]',
+  'key',
+  'click_id',
+  'clickid',
+  'cid',
+  'tid',
+  'transaction_id',
+  'payout',
+  'sum',
+  'amount',
+  'currency',
+  'event',
+  'goal',
+  'status',
+  'offer_id',
+  'order_id',
+  'conversion_id',
+  'txid',
+  'account',
+  'sub1',
+  'sub5',
+  'limit',
+  'cursor',
+  'state',
+  'since',
+  'url',
+  'postback',
+  'offers',
+  'ip_allow',
+  'params',
+  'enabled',
+  'paused',
+  'max_in_flight',
+  'default_account',
+  '__proto__',
+  'constructor',
+  '',
+  'x[]',
+  'a.b',
+  'a[b]',
 ];
 
 function jsonValue(random: ReturnType<typeof generator>, depth = 0): unknown {
@@ -110,20 +216,35 @@ const VALID: Array<{ method: 'PUT' | 'POST'; url: string; body: Record<string, u
       postback: {
         url: 'http://127.0.0.1:9/pb?c={click_id}&p={payout}&s={status}',
         status_map: { approved: '1', '*': '0' },
-        events: { sale: { url: 'http://127.0.0.1:9/s?c={click_id}', status_map: { approved: 'ok' } }, lead: ['http://127.0.0.1:9/l?c={click_id}'] },
+        events: {
+          sale: { url: 'http://127.0.0.1:9/s?c={click_id}', status_map: { approved: 'ok' } },
+          lead: ['http://127.0.0.1:9/l?c={click_id}'],
+        },
       },
       offers: { '7': { url: 'http://127.0.0.1:9/o?c={click_id}', disabled: false } },
     },
   },
-  { method: 'PUT', url: '/v1/sources/fz2', body: { key: 'fuzz-source-key-2', default_account: 'fz', ip_allow: ['127.0.0.0/8'], params: { click_id: ['s2'] } } },
-  { method: 'PUT', url: '/v1/offers/fz7', body: { url: 'https://store.example/land?t={transaction_id}&o={offer_id}', attribution_window_days: 7 } },
+  {
+    method: 'PUT',
+    url: '/v1/sources/fz2',
+    body: { key: 'fuzz-source-key-2', default_account: 'fz', ip_allow: ['127.0.0.0/8'], params: { click_id: ['s2'] } },
+  },
+  {
+    method: 'PUT',
+    url: '/v1/offers/fz7',
+    body: { url: 'https://store.example/land?t={transaction_id}&o={offer_id}', attribution_window_days: 7 },
+  },
   {
     method: 'POST',
     url: '/postback/fz?key=fuzz-source-key',
     body: { click_id: 'c1', payout: '1.50', currency: 'EUR', event: 'sale', status: 'approved', sub1: 's' },
     admin: false,
   },
-  { method: 'POST', url: '/v1/accounts/fz/test', body: { offer_id: '7', event: 'sale', values: { click_id: 'c1', payout: 2 }, dry_run: true } },
+  {
+    method: 'POST',
+    url: '/v1/accounts/fz/test',
+    body: { offer_id: '7', event: 'sale', values: { click_id: 'c1', payout: 2 }, dry_run: true },
+  },
   { method: 'POST', url: '/v1/deliveries/retry', body: { account: 'fz', state: 'failed', limit: 10 } },
   { method: 'POST', url: '/v1/hosts/127.0.0.1:9/pause', body: { reason: 'maintenance' } },
 ];
@@ -146,7 +267,12 @@ function mutate(body: unknown, random: ReturnType<typeof generator>): unknown {
 describe('no 5xx from any input', () => {
   it('starts the deeper pass from requests that are accepted as they are', async () => {
     for (const valid of VALID) {
-      const response = await relay.request({ method: valid.method, url: valid.url, body: valid.body, admin: valid.admin ?? true });
+      const response = await relay.request({
+        method: valid.method,
+        url: valid.url,
+        body: valid.body,
+        admin: valid.admin ?? true,
+      });
       expect(response.status, `${valid.method} ${valid.url}: ${response.text}`).toBeLessThan(300);
     }
   });
@@ -171,11 +297,22 @@ describe('no 5xx from any input', () => {
           headers['content-type'] = 'application/x-www-form-urlencoded';
           payload = queryFor(random).slice(1);
         } else {
-          headers['content-type'] = random.pick(['text/plain', 'application/xml', 'multipart/form-data', 'application/json; charset=latin1', 'x/y']);
+          headers['content-type'] = random.pick([
+            'text/plain',
+            'application/xml',
+            'multipart/form-data',
+            'application/json; charset=latin1',
+            'x/y',
+          ]);
           payload = random.pick(NASTY_TEXT);
         }
       }
-      const response = await relay.relay.app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
+      const response = await relay.relay.app.inject({
+        method: method as 'GET',
+        url,
+        headers,
+        ...(payload !== undefined ? { payload } : {}),
+      });
       const contentType = String(response.headers['content-type'] ?? '');
       const isJsonError = (): boolean => {
         try {
@@ -191,7 +328,10 @@ describe('no 5xx from any input', () => {
             response.statusCode >= 400 && method !== 'HEAD' && !(contentType.includes('application/json') && isJsonError())
             ? `answered ${response.statusCode} without a JSON error`
             : undefined;
-      if (problem) failures.push(`#${i} ${method} ${url.slice(0, 200)} ${JSON.stringify(payload)?.slice(0, 200)}: ${problem}: ${response.body.slice(0, 300)}`);
+      if (problem)
+        failures.push(
+          `#${i} ${method} ${url.slice(0, 200)} ${JSON.stringify(payload)?.slice(0, 200)}: ${problem}: ${response.body.slice(0, 300)}`,
+        );
     }
     expect(failures, `seed ${seed}`).toEqual([]);
   });
@@ -205,7 +345,9 @@ describe('no 5xx from any input', () => {
       const response = await relay.request({ method: valid.method, url: valid.url, body, admin: valid.admin ?? true });
       const jsonError = response.status < 400 || typeof response.body?.error === 'string';
       if (response.status >= 500 || !jsonError) {
-        failures.push(`#${i} ${valid.method} ${valid.url} ${JSON.stringify(body).slice(0, 300)}: ${response.status} ${response.text.slice(0, 300)}`);
+        failures.push(
+          `#${i} ${valid.method} ${valid.url} ${JSON.stringify(body).slice(0, 300)}: ${response.status} ${response.text.slice(0, 300)}`,
+        );
       }
     }
     expect(failures, `seed ${seed}`).toEqual([]);

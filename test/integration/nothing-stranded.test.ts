@@ -87,7 +87,11 @@ describe('nothing stranded', () => {
       expect(await queue.getDelayedCount()).toBe(0);
       answer = 200;
       for (const id of ids) {
-        await eventually(async () => ((await conversionState(r, id)) === 'delivered' ? true : undefined), 10_000, `${id} delivered`);
+        await eventually(
+          async () => ((await conversionState(r, id)) === 'delivered' ? true : undefined),
+          10_000,
+          `${id} delivered`,
+        );
       }
       expect(await recoveredCount(r)).toBe(2);
     } finally {
@@ -103,7 +107,9 @@ describe('nothing stranded', () => {
     });
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) ids.push(await send(r, `full-${i}`));
-    await eventually(async () => (tracker.hits.filter((h) => h.query.get('cid')?.startsWith('full-')).length >= 40 ? true : undefined));
+    await eventually(async () =>
+      tracker.hits.filter((h) => h.query.get('cid')?.startsWith('full-')).length >= 40 ? true : undefined,
+    );
     // Redis at maxmemory (noeviction): every write that grows memory is refused.
     const used = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
     await redis.config('SET', 'maxmemory', String(Math.max(1, used - 1_000_000)));
@@ -113,7 +119,11 @@ describe('nothing stranded', () => {
     await redis.config('SET', 'maxmemory', '0');
     answer = 200;
     for (const id of ids) {
-      await eventually(async () => ((await conversionState(r, id)) === 'delivered' ? true : undefined), 20_000, `${id} delivered`);
+      await eventually(
+        async () => ((await conversionState(r, id)) === 'delivered' ? true : undefined),
+        20_000,
+        `${id} delivered`,
+      );
     }
   });
 
@@ -133,10 +143,14 @@ describe('nothing stranded', () => {
     await redis.config('SET', 'maxmemory', '0');
     answer = 200;
     for (const [i, id] of ids.entries()) {
-      const done = await eventually(async () => {
-        const response = await r.request({ url: `/v1/conversions/${id}`, admin: true });
-        return response.body?.state === 'delivered' ? response.body : undefined;
-      }, 20_000, `${id} delivered`);
+      const done = await eventually(
+        async () => {
+          const response = await r.request({ url: `/v1/conversions/${id}`, admin: true });
+          return response.body?.state === 'delivered' ? response.body : undefined;
+        },
+        20_000,
+        `${id} delivered`,
+      );
       const attempts = done.deliveries[0].attempts as Array<{ attempt: number }>;
       expect({ id, attempts: attempts.length }).toEqual({ id, attempts: hitsOf(`count-${i}`) });
     }
@@ -150,14 +164,31 @@ describe('nothing stranded', () => {
     const prefix = receiver.config.redis.keyPrefix;
     const queuePrefix = createKeys(prefix).queuePrefix;
     // A worker that breaks on it (a bug, Redis refusing its writes): the job ends in BullMQ's failed set.
-    const breaking = new Worker(CONVERSIONS_QUEUE, async () => { throw new Error('broken worker'); }, { connection: { path: server.socketPath, maxRetriesPerRequest: null }, prefix: queuePrefix });
+    const breaking = new Worker(
+      CONVERSIONS_QUEUE,
+      async () => {
+        throw new Error('broken worker');
+      },
+      { connection: { path: server.socketPath, maxRetriesPerRequest: null }, prefix: queuePrefix },
+    );
     const conversions = new Queue(CONVERSIONS_QUEUE, { connection: redis, prefix: queuePrefix });
     try {
-      await eventually(async () => ((await conversions.getFailedCount()) === 1 ? true : undefined), 10_000, 'a failed conversion job');
+      await eventually(
+        async () => ((await conversions.getFailedCount()) === 1 ? true : undefined),
+        10_000,
+        'a failed conversion job',
+      );
       await breaking.close();
-      const worker = await startTestRelay({ role: 'worker', redis: { url: server.url }, reconciler: { intervalMs: 200, graceMs: 500 } }, prefix);
+      const worker = await startTestRelay(
+        { role: 'worker', redis: { url: server.url }, reconciler: { intervalMs: 200, graceMs: 500 } },
+        prefix,
+      );
       try {
-        await eventually(async () => ((await conversionState(receiver, id)) === 'delivered' ? true : undefined), 10_000, 'delivered');
+        await eventually(
+          async () => ((await conversionState(receiver, id)) === 'delivered' ? true : undefined),
+          10_000,
+          'delivered',
+        );
         expect(tracker.hits.filter((h) => h.query.get('cid') === 'failed-job')).toHaveLength(1);
       } finally {
         await worker.close();
@@ -171,7 +202,11 @@ describe('nothing stranded', () => {
   it('leaves a delivery with live work alone', async () => {
     const r = await start({ delivery: { retryDelaysMs: [2_500] }, reconciler: { intervalMs: 100, graceMs: 0 } });
     const id = await send(r, 'live-1');
-    await eventually(async () => ((await conversionState(r, id)) === 'pending' && tracker.hits.some((h) => h.query.get('cid') === 'live-1') ? true : undefined));
+    await eventually(async () =>
+      (await conversionState(r, id)) === 'pending' && tracker.hits.some((h) => h.query.get('cid') === 'live-1')
+        ? true
+        : undefined,
+    );
     answer = 200;
     await eventually(async () => ((await conversionState(r, id)) === 'delivered' ? true : undefined), 10_000, 'delivered');
     // Overdue from the start (grace 0), swept many times, but its delayed job was there all along.
@@ -195,9 +230,17 @@ describe.skipIf(!hasRedisServer())('nothing stranded on Redis Cluster', () => {
         reconciler: { intervalMs: 200, graceMs: 500 },
       });
       await r.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: 'source-key-1' } });
-      await r.request({ method: 'PUT', url: '/v1/accounts/acme', admin: true, body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } } });
+      await r.request({
+        method: 'PUT',
+        url: '/v1/accounts/acme',
+        admin: true,
+        body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } },
+      });
       const id = await send(r, 'cluster-lost');
-      const queue = new Queue(RETRIES_QUEUE, { connection: queueRedis, prefix: createKeys(r.config.redis.keyPrefix).queuePrefix });
+      const queue = new Queue(RETRIES_QUEUE, {
+        connection: queueRedis,
+        prefix: createKeys(r.config.redis.keyPrefix).queuePrefix,
+      });
       try {
         await eventually(async () => ((await queue.getDelayedCount()) === 1 ? true : undefined), 10_000, 'a delayed retry');
         await queue.clean(0, 100, 'delayed');

@@ -21,10 +21,14 @@ afterAll(async () => {
 async function postback(query: string) {
   const response = await relay.request({ url: `/postback/net1?key=source-key-1&${query}` });
   expect(response.body.status, JSON.stringify(response.body)).toBe('accepted');
-  return eventually(async () => {
-    const found = await relay.request({ url: `/v1/conversions/${response.body.id}`, admin: true });
-    return found.status === 200 && found.body.state !== 'pending' ? found.body : undefined;
-  }, 10_000, `conversion ${response.body.id} to settle`);
+  return eventually(
+    async () => {
+      const found = await relay.request({ url: `/v1/conversions/${response.body.id}`, admin: true });
+      return found.status === 200 && found.body.state !== 'pending' ? found.body : undefined;
+    },
+    10_000,
+    `conversion ${response.body.id} to settle`,
+  );
 }
 
 describe('tracker presets in accounts', () => {
@@ -48,7 +52,9 @@ describe('tracker presets in accounts', () => {
         url: `${tracker.origin}/postback?cid={click_id}&payout={payout}&txid={conversion_id}`,
         events: { lead: [`${tracker.origin}/binom/click.php?cnv_id={click_id}&payout={payout}&cnv_status={status}`] },
       },
-      offers: { '42': { url: `${tracker.origin}/k3y/postback?subid={click_id}&status={status}&payout={payout}&tid={conversion_id}` } },
+      offers: {
+        '42': { url: `${tracker.origin}/k3y/postback?subid={click_id}&status={status}&payout={payout}&tid={conversion_id}` },
+      },
     };
     expect(put.body).toEqual(expected);
     expect((await relay.request({ url: '/v1/accounts/trk', admin: true })).body).toEqual(expected);
@@ -58,7 +64,9 @@ describe('tracker presets in accounts', () => {
     const edited = { ...stored, postback: { ...stored.postback, url: `${stored.postback.url}&et={event}` } };
     const again = await relay.request({ method: 'PUT', url: '/v1/accounts/trk', admin: true, body: edited });
     expect(again.status).toBe(200);
-    expect((await relay.request({ url: '/v1/accounts/trk', admin: true })).body.postback.url).toBe(`${tracker.origin}/postback?cid={click_id}&payout={payout}&txid={conversion_id}&et={event}`);
+    expect((await relay.request({ url: '/v1/accounts/trk', admin: true })).body.postback.url).toBe(
+      `${tracker.origin}/postback?cid={click_id}&payout={payout}&txid={conversion_id}&et={event}`,
+    );
   });
 
   it('delivers to the tracker with the preset parameter names', async () => {
@@ -108,7 +116,9 @@ describe('tracker presets in accounts', () => {
     tracker.respond((hit, res) => {
       const ok = hit.url.startsWith('/p202/tracking202/static/gpb.php?') && /^\d+$/.test(hit.query.get('subid') ?? '');
       res.statusCode = ok ? 202 : 404;
-      res.end(ok ? '{"error":false,"code":202,"msg":"Postback successful"}' : '{"error":true,"code":404,"msg":"SubID not found"}');
+      res.end(
+        ok ? '{"error":false,"code":202,"msg":"Postback successful"}' : '{"error":true,"code":404,"msg":"SubID not found"}',
+      );
     });
     try {
       const before = tracker.hits.length;
@@ -132,7 +142,12 @@ describe('tracker presets in accounts', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body).toEqual({
       error: 'invalid_account',
-      details: [{ path: 'offers.42.url', message: 'unknown preset "voloom"; known: voluum, redtrack, bemob, binom, keitaro, clickflare, prosper202' }],
+      details: [
+        {
+          path: 'offers.42.url',
+          message: 'unknown preset "voloom"; known: voluum, redtrack, bemob, binom, keitaro, clickflare, prosper202',
+        },
+      ],
     });
 
     const badBase = await relay.request({
@@ -140,14 +155,19 @@ describe('tracker presets in accounts', () => {
       url: '/v1/accounts/badpreset',
       admin: true,
       body: {
-        postback: { events: { sale: ['https://t.example/pb?cid={click_id}', { preset: 'voluum', base_url: 'ftp://trk.example.com' }] } },
+        postback: {
+          events: { sale: ['https://t.example/pb?cid={click_id}', { preset: 'voluum', base_url: 'ftp://trk.example.com' }] },
+        },
         offers: { '9': { url: { preset: 'keitaro', base_url: 'https://trk.example.com' } } },
       },
     });
     expect(badBase.status).toBe(400);
     expect(badBase.body.error).toBe('invalid_account');
     expect(badBase.body.details).toEqual([
-      { path: 'postback.events.sale.1', message: expect.stringContaining('base_url "ftp://trk.example.com" must be an absolute http or https URL') },
+      {
+        path: 'postback.events.sale.1',
+        message: expect.stringContaining('base_url "ftp://trk.example.com" must be an absolute http or https URL'),
+      },
       { path: 'offers.9.url', message: expect.stringContaining('keitaro base_url must include the postback key') },
     ]);
     expect((await relay.request({ url: '/v1/accounts/badpreset', admin: true })).status).toBe(404);

@@ -43,9 +43,19 @@ async function start(env: Record<string, string>): Promise<RelayProcess> {
 }
 
 async function configure(relay: RelayProcess, path: string): Promise<void> {
-  expect((await relay.fetch('/v1/sources/net', { method: 'PUT', admin: true, body: JSON.stringify({ key: 'source-key-1', default_account: 'a' }) })).status).toBeLessThan(300);
+  expect(
+    (
+      await relay.fetch('/v1/sources/net', {
+        method: 'PUT',
+        admin: true,
+        body: JSON.stringify({ key: 'source-key-1', default_account: 'a' }),
+      })
+    ).status,
+  ).toBeLessThan(300);
   const account = { postback: { url: `${tracker.origin}/${path}?cid={click_id}` } };
-  expect((await relay.fetch('/v1/accounts/a', { method: 'PUT', admin: true, body: JSON.stringify(account) })).status).toBeLessThan(300);
+  expect(
+    (await relay.fetch('/v1/accounts/a', { method: 'PUT', admin: true, body: JSON.stringify(account) })).status,
+  ).toBeLessThan(300);
 }
 
 async function postback(relay: RelayProcess, clickId: string): Promise<string> {
@@ -78,10 +88,14 @@ describe('crash and shutdown', () => {
 
     const killedAt = Date.now();
     const second = await start(env);
-    const delivered = await eventually(async () => {
-      const body = await stateOf(second, id);
-      return body.state === 'delivered' ? body : undefined;
-    }, 30_000, 'redelivery after the crash');
+    const delivered = await eventually(
+      async () => {
+        const body = await stateOf(second, id);
+        return body.state === 'delivered' ? body : undefined;
+      },
+      30_000,
+      'redelivery after the crash',
+    );
     expect(hits).toBe(2);
     expect(Date.now() - killedAt).toBeLessThan(60_000);
     expect(delivered.deliveries[0].attempts.at(-1).status).toBe(200);
@@ -102,7 +116,11 @@ describe('crash and shutdown', () => {
 
     const worker = await start({ ...relayEnv(inject('redisUrl'), prefix), RELAY_ROLE: 'worker' });
     expect((await worker.fetch('/postback/net?key=source-key-1&click_id=x')).status).toBe(404);
-    await eventually(async () => (tracker.hits.filter((h) => h.url.startsWith('/queued')).length === 5 ? true : undefined), 15_000, 'queued conversions');
+    await eventually(
+      async () => (tracker.hits.filter((h) => h.url.startsWith('/queued')).length === 5 ? true : undefined),
+      15_000,
+      'queued conversions',
+    );
   });
 
   it('on SIGTERM stops accepting, lets the in-flight delivery finish and exits 0', async () => {
@@ -127,7 +145,10 @@ describe('crash and shutdown', () => {
   });
 
   it('fails fast on a bad configuration, naming the field', async () => {
-    const relay = await spawnRelay({ REDIS_URL: inject('redisUrl'), DELIVERY_TIMEOUT_MS: 'soon', RELAY_ROLE: 'boss' }, { waitReady: false });
+    const relay = await spawnRelay(
+      { REDIS_URL: inject('redisUrl'), DELIVERY_TIMEOUT_MS: 'soon', RELAY_ROLE: 'boss' },
+      { waitReady: false },
+    );
     running.push(relay);
     expect(await relay.exited).toBe(78);
     expect(relay.output()).toMatch(/DELIVERY_TIMEOUT_MS: "soon"/);
@@ -135,7 +156,10 @@ describe('crash and shutdown', () => {
   });
 
   it('refuses to start in production without ADMIN_TOKEN', async () => {
-    const relay = await spawnRelay({ REDIS_URL: inject('redisUrl'), NODE_ENV: 'production', ADMIN_TOKEN: '' }, { waitReady: false });
+    const relay = await spawnRelay(
+      { REDIS_URL: inject('redisUrl'), NODE_ENV: 'production', ADMIN_TOKEN: '' },
+      { waitReady: false },
+    );
     running.push(relay);
     expect(await relay.exited).toBe(78);
     expect(relay.output()).toMatch(/ADMIN_TOKEN/);
@@ -168,10 +192,18 @@ describe('Redis outage and restart', () => {
     expect((await receiver.fetch('/readyz')).status).toBe(503);
 
     await redis.restart();
-    await eventually(async () => ((await receiver.fetch('/readyz')).status === 200 ? true : undefined), 15_000, 'readyz after restart');
+    await eventually(
+      async () => ((await receiver.fetch('/readyz')).status === 200 ? true : undefined),
+      15_000,
+      'readyz after restart',
+    );
     const worker = await start({ ...relayEnv(redis.url, prefix), RELAY_ROLE: 'worker' });
     void worker;
-    await eventually(async () => (tracker.hits.filter((h) => h.url.startsWith('/aof')).length >= 5 ? true : undefined), 20_000, 'deliveries after restart');
+    await eventually(
+      async () => (tracker.hits.filter((h) => h.url.startsWith('/aof')).length >= 5 ? true : undefined),
+      20_000,
+      'deliveries after restart',
+    );
     const clickIds = new Set(tracker.hits.filter((h) => h.url.startsWith('/aof')).map((h) => h.query.get('cid')));
     expect([...clickIds].sort()).toEqual(['aof-0', 'aof-1', 'aof-2', 'aof-3', 'aof-4']);
     // Still accepting after the outage.

@@ -12,8 +12,18 @@ let tracker: Tracker;
 beforeAll(async () => {
   tracker = await startTracker();
   relay = await startTestRelay({ http: { requestTimeoutMs: REQUEST_TIMEOUT_MS, bodyLimitBytes: 65_536 } });
-  await relay.request({ method: 'PUT', url: '/v1/accounts/acc', admin: true, body: { postback: { url: `${tracker.origin}/pb?c={click_id}&p={payout}` } } });
-  const put = await relay.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: KEY, default_account: 'acc' } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/accounts/acc',
+    admin: true,
+    body: { postback: { url: `${tracker.origin}/pb?c={click_id}&p={payout}` } },
+  });
+  const put = await relay.request({
+    method: 'PUT',
+    url: '/v1/sources/net',
+    admin: true,
+    body: { key: KEY, default_account: 'acc' },
+  });
   expect(put.status, put.text).toBeLessThan(300);
 });
 
@@ -44,19 +54,22 @@ describe('dedupe identity', () => {
 });
 
 describe('methods other than GET and POST', () => {
-  it.each(['HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const)('%s answers 405 with Allow and creates no conversion', async (method) => {
-    const hitsBefore = tracker.hits.length;
-    const response = await relay.relay.app.inject({ method, url: `/postback/net?key=${KEY}&click_id=head-${method}&payout=1` });
-    expect(response.statusCode).toBe(405);
-    expect(response.headers.allow).toBe('GET, POST');
-    if (method !== 'HEAD') expect(JSON.parse(response.body)).toMatchObject({ error: 'method_not_allowed' });
-    // The same click id by GET is new, so nothing was recorded for it.
-    const get = await relay.request({ url: `/postback/net?key=${KEY}&click_id=head-${method}&payout=1` });
-    expect(get.body.status).toBe('accepted');
-    await tracker.waitForHits(hitsBefore + 1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(tracker.hits.filter((hit) => hit.query.get('c') === `head-${method}`)).toHaveLength(1);
-  });
+  it.each(['HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const)(
+    '%s answers 405 with Allow and creates no conversion',
+    async (method) => {
+      const hitsBefore = tracker.hits.length;
+      const response = await relay.relay.app.inject({ method, url: `/postback/net?key=${KEY}&click_id=head-${method}&payout=1` });
+      expect(response.statusCode).toBe(405);
+      expect(response.headers.allow).toBe('GET, POST');
+      if (method !== 'HEAD') expect(JSON.parse(response.body)).toMatchObject({ error: 'method_not_allowed' });
+      // The same click id by GET is new, so nothing was recorded for it.
+      const get = await relay.request({ url: `/postback/net?key=${KEY}&click_id=head-${method}&payout=1` });
+      expect(get.body.status).toBe('accepted');
+      await tracker.waitForHits(hitsBefore + 1);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(tracker.hits.filter((hit) => hit.query.get('c') === `head-${method}`)).toHaveLength(1);
+    },
+  );
 });
 
 describe('limits on what a client may send', () => {
@@ -84,7 +97,9 @@ describe('limits on what a client may send', () => {
     let closedAt: number | undefined;
     socket.on('close', () => (closedAt = Date.now()));
     socket.on('error', () => {});
-    socket.write(`POST /postback/net?key=${KEY} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`);
+    socket.write(
+      `POST /postback/net?key=${KEY} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`,
+    );
     const dribble = setInterval(() => socket.write(' '), 100);
     try {
       await eventually(async () => closedAt, REQUEST_TIMEOUT_MS + 2_500, 'the relay to close the dribbling socket');
@@ -116,11 +131,17 @@ describe('odd but usable input', () => {
 describe('the key in Authorization', () => {
   it('is read whatever the case of the Bearer scheme', async () => {
     for (const scheme of ['bearer', 'BEARER']) {
-      const response = await relay.request({ url: `/postback/net?click_id=auth-${scheme}`, headers: { authorization: `${scheme} ${KEY}` } });
+      const response = await relay.request({
+        url: `/postback/net?click_id=auth-${scheme}`,
+        headers: { authorization: `${scheme} ${KEY}` },
+      });
       expect(response.status, response.text).toBe(200);
       expect(response.body.status).toBe('accepted');
     }
-    const wrong = await relay.request({ url: '/postback/net?click_id=auth-wrong', headers: { authorization: 'bearer not-the-key-0000' } });
+    const wrong = await relay.request({
+      url: '/postback/net?click_id=auth-wrong',
+      headers: { authorization: 'bearer not-the-key-0000' },
+    });
     expect(wrong.status).toBe(401);
   });
 });
@@ -129,9 +150,24 @@ describe('accounts a source may reach', () => {
   it('keeps a conversion aimed at an account the source was not given as unattributed, and pings nobody', async () => {
     const other = await startTracker();
     try {
-      await relay.request({ method: 'PUT', url: '/v1/accounts/victim', admin: true, body: { postback: { url: `${other.origin}/pb?c={click_id}` } } });
-      await relay.request({ method: 'PUT', url: '/v1/accounts/acc2', admin: true, body: { postback: { url: `${tracker.origin}/pb2?c={click_id}` } } });
-      const open = await relay.request({ method: 'PUT', url: '/v1/sources/open', admin: true, body: { key: 'open-source-key-01', default_account: 'acc' } });
+      await relay.request({
+        method: 'PUT',
+        url: '/v1/accounts/victim',
+        admin: true,
+        body: { postback: { url: `${other.origin}/pb?c={click_id}` } },
+      });
+      await relay.request({
+        method: 'PUT',
+        url: '/v1/accounts/acc2',
+        admin: true,
+        body: { postback: { url: `${tracker.origin}/pb2?c={click_id}` } },
+      });
+      const open = await relay.request({
+        method: 'PUT',
+        url: '/v1/sources/open',
+        admin: true,
+        body: { key: 'open-source-key-01', default_account: 'acc' },
+      });
       expect(open.body.warnings).toEqual([expect.objectContaining({ path: 'accounts' })]);
       const put = await relay.request({
         method: 'PUT',
@@ -149,7 +185,8 @@ describe('accounts a source may reach', () => {
       const byDefault = await relay.request({ url: '/postback/scoped?key=scoped-source-key-01&click_id=ok-default' });
       expect([listed.body.status, byDefault.body.status]).toEqual(['accepted', 'accepted']);
       await eventually(
-        async () => (['ok-listed', 'ok-default'].every((c) => tracker.hits.some((hit) => hit.query.get('c') === c)) ? true : undefined),
+        async () =>
+          ['ok-listed', 'ok-default'].every((c) => tracker.hits.some((hit) => hit.query.get('c') === c)) ? true : undefined,
         10_000,
         'the allowed conversions to be delivered',
       );
@@ -158,7 +195,12 @@ describe('accounts a source may reach', () => {
       expect(other.hits).toHaveLength(0);
 
       // ["*"] opens it to any account.
-      await relay.request({ method: 'PUT', url: '/v1/sources/scoped', admin: true, body: { accounts: ['*'], default_account: 'acc' } });
+      await relay.request({
+        method: 'PUT',
+        url: '/v1/sources/scoped',
+        admin: true,
+        body: { accounts: ['*'], default_account: 'acc' },
+      });
       const anyAccount = await relay.request({ url: '/postback/scoped?key=scoped-source-key-01&click_id=any-1&account=victim' });
       expect(anyAccount.body.status).toBe('accepted');
       await other.waitForHits(1);

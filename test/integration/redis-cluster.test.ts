@@ -24,7 +24,12 @@ describe.skipIf(!available)('on Redis Cluster', () => {
     // A receiver and a worker as separate relays, as deployed.
     receiver = await startTestRelay({ role: 'receiver', redis: { url: cluster.url } });
     relays.push(receiver, await startTestRelay({ role: 'worker', redis: { url: cluster.url } }, receiver.config.redis.keyPrefix));
-    await receiver.request({ method: 'PUT', url: '/v1/sources/s', admin: true, body: { key: 'source-key-1', default_account: 'a' } });
+    await receiver.request({
+      method: 'PUT',
+      url: '/v1/sources/s',
+      admin: true,
+      body: { key: 'source-key-1', default_account: 'a' },
+    });
     const account = await receiver.request({
       method: 'PUT',
       url: '/v1/accounts/a',
@@ -57,10 +62,14 @@ describe.skipIf(!available)('on Redis Cluster', () => {
   }
 
   async function settled(id: string) {
-    return eventually(async () => {
-      const body = (await receiver.request({ url: `/v1/conversions/${id}`, admin: true })).body;
-      return body?.state === 'delivered' || body?.state === 'failed' ? body : undefined;
-    }, 15_000, `conversion ${id}`);
+    return eventually(
+      async () => {
+        const body = (await receiver.request({ url: `/v1/conversions/${id}`, admin: true })).body;
+        return body?.state === 'delivered' || body?.state === 'failed' ? body : undefined;
+      },
+      15_000,
+      `conversion ${id}`,
+    );
   }
 
   it('accepts, dedupes and delivers, with per-offer fan-out', async () => {
@@ -73,7 +82,11 @@ describe.skipIf(!available)('on Redis Cluster', () => {
     const fan = await send('click_id=fan1&offer_id=42');
     const done = await settled(fan.id);
     expect(done.deliveries).toHaveLength(2);
-    expect(hitsFor('fan1').map((h) => h.url.split('?')[0]).sort()).toEqual(['/o42a', '/o42b']);
+    expect(
+      hitsFor('fan1')
+        .map((h) => h.url.split('?')[0])
+        .sort(),
+    ).toEqual(['/o42a', '/o42b']);
   });
 
   it('delivers a burst once each: conversions batched per turn, records spread over the masters', async () => {
@@ -86,7 +99,8 @@ describe.skipIf(!available)('on Redis Cluster', () => {
     for (let i = 0; i < 24; i++) expect(hitsFor(`burst${i}`)).toHaveLength(1);
 
     // The search indexes of one turn span slots (a click id's own, the control slot's): all written.
-    const search = async (query: string) => (await receiver.request({ url: `/v1/conversions?${query}`, admin: true })).body as { conversions: Array<{ id: string }> };
+    const search = async (query: string) =>
+      (await receiver.request({ url: `/v1/conversions?${query}`, admin: true })).body as { conversions: Array<{ id: string }> };
     const ids = answers.map((answer) => answer.id as string);
     expect((await search('click_id=burst3')).conversions.map((c) => c.id)).toEqual([ids[3]]);
     const bySource = new Set((await search('source=s&account=a&limit=500')).conversions.map((c) => c.id));
@@ -111,14 +125,18 @@ describe.skipIf(!available)('on Redis Cluster', () => {
     expect(listed.body.deliveries.map((d: { id: string }) => d.id)).toContain(deliveryId);
     const bulk = await receiver.request({ method: 'POST', url: '/v1/deliveries/retry', admin: true, body: { account: 'a' } });
     expect(bulk.body.requeued).toBeGreaterThanOrEqual(1);
-    await eventually(async () => ((await receiver.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined));
+    await eventually(async () =>
+      (await receiver.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined,
+    );
   });
 
   it('parks deliveries for a paused host and resumes them', async () => {
     const host = new URL(tracker.origin).host;
     await receiver.request({ method: 'POST', url: `/v1/hosts/${host}/pause`, admin: true });
     const { id } = await send('click_id=paused1');
-    await eventually(async () => ((await receiver.request({ url: `/v1/hosts/${host}`, admin: true })).body.parked === 1 ? true : undefined));
+    await eventually(async () =>
+      (await receiver.request({ url: `/v1/hosts/${host}`, admin: true })).body.parked === 1 ? true : undefined,
+    );
     expect(hitsFor('paused1')).toHaveLength(0);
     await receiver.request({ method: 'POST', url: `/v1/hosts/${host}/resume`, admin: true });
     expect((await settled(id)).state).toBe('delivered');
@@ -131,7 +149,12 @@ describe.skipIf(!available)('on Redis Cluster', () => {
       const list = await receiver.request({ url: '/v1/conversions?state=unattributed', admin: true });
       return JSON.stringify(list.body).includes(unattributed.id) ? true : undefined;
     });
-    await receiver.request({ method: 'PUT', url: '/v1/offers/42', admin: true, body: { url: 'https://store.example/land?t={transaction_id}' } });
+    await receiver.request({
+      method: 'PUT',
+      url: '/v1/offers/42',
+      admin: true,
+      body: { url: 'https://store.example/land?t={transaction_id}' },
+    });
     const click = await receiver.relay.app.inject({ url: '/click/42?account=a&sub1=s1' });
     expect(click.statusCode).toBe(302);
     const transactionId = new URL(String(click.headers.location)).searchParams.get('t')!;

@@ -29,7 +29,9 @@ describe('a Redis that evicts keys', () => {
         callback();
       },
     });
-    const relay: TestRelay = await startTestRelay({ redis: { url: server.url } }, undefined, { logger: pino({ level: 'info' }, stream) });
+    const relay: TestRelay = await startTestRelay({ redis: { url: server.url } }, undefined, {
+      logger: pino({ level: 'info' }, stream),
+    });
     try {
       expect(lines.find((line) => line.maxmemoryPolicy === 'allkeys-lru')).toMatchObject({
         level: 50,
@@ -69,7 +71,9 @@ describe('a Redis that evicts keys', () => {
 
 describe('policyFromInfo', () => {
   it('reads the field from an INFO memory answer', () => {
-    expect(policyFromInfo('# Memory\r\nused_memory:1\r\nmaxmemory_policy:allkeys-lru\r\nmem_fragmentation_ratio:1\r\n')).toBe('allkeys-lru');
+    expect(policyFromInfo('# Memory\r\nused_memory:1\r\nmaxmemory_policy:allkeys-lru\r\nmem_fragmentation_ratio:1\r\n')).toBe(
+      'allkeys-lru',
+    );
     expect(policyFromInfo('# Memory\r\nused_memory:1\r\n')).toBeUndefined();
   });
 });

@@ -13,7 +13,12 @@ beforeAll(async () => {
     res.statusCode = hit.url.startsWith('/old') ? 404 : 200;
     res.end(hit.url.startsWith('/old') ? 'not found' : 'OK');
   });
-  await relay.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: 'repair-key-1', default_account: 'acme' } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/sources/net',
+    admin: true,
+    body: { key: 'repair-key-1', default_account: 'acme' },
+  });
 });
 
 afterAll(async () => {
@@ -36,22 +41,33 @@ async function failedDelivery(clickId: string): Promise<{ id: string; url: strin
   });
 }
 
-const hitsOn = (path: string, clickId: string) => tracker.hits.filter((hit) => hit.url.startsWith(path) && hit.query.get('cid') === clickId).length;
+const hitsOn = (path: string, clickId: string) =>
+  tracker.hits.filter((hit) => hit.url.startsWith(path) && hit.query.get('cid') === clickId).length;
 
 describe('redrive after a template fix', () => {
   it('renders the fixed template at the same level and position, and the delivery is delivered', async () => {
-    await putAccount({ postback: { url: [`${tracker.origin}/ok-first?cid={click_id}`, `${tracker.origin}/old?cid={click_id}`] } });
+    await putAccount({
+      postback: { url: [`${tracker.origin}/ok-first?cid={click_id}`, `${tracker.origin}/old?cid={click_id}`] },
+    });
     const accepted = await relay.request({ url: '/postback/net?key=repair-key-1&click_id=fix-1' });
     const id = (accepted.body as { id: string }).id;
     const second = await eventually(async () => {
-      const body = (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body as { state?: string; deliveries?: Array<{ id: string }> };
+      const body = (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body as {
+        state?: string;
+        deliveries?: Array<{ id: string }>;
+      };
       return body.state === 'failed' ? body.deliveries![1] : undefined;
     });
-    await putAccount({ postback: { url: [`${tracker.origin}/ok-first?cid={click_id}`, `${tracker.origin}/new?cid={click_id}`] } });
+    await putAccount({
+      postback: { url: [`${tracker.origin}/ok-first?cid={click_id}`, `${tracker.origin}/new?cid={click_id}`] },
+    });
 
     const redriven = await relay.request({ method: 'POST', url: `/v1/deliveries/${second.id}/retry`, admin: true });
     expect(redriven.status).toBe(202);
-    expect(redriven.body).toMatchObject({ url: `${tracker.origin}/new?cid=fix-1`, previous_url: `${tracker.origin}/old?cid=fix-1` });
+    expect(redriven.body).toMatchObject({
+      url: `${tracker.origin}/new?cid=fix-1`,
+      previous_url: `${tracker.origin}/old?cid=fix-1`,
+    });
     await eventually(async () => {
       const body = (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body as { state?: string };
       return body.state === 'delivered' ? true : undefined;
@@ -65,7 +81,12 @@ describe('redrive after a template fix', () => {
     await putAccount({ postback: { url: `${tracker.origin}/old?cid={click_id}` } });
     const delivery = await failedDelivery('keep-1');
     await putAccount({ postback: { url: `${tracker.origin}/new?cid={click_id}` } });
-    const redriven = await relay.request({ method: 'POST', url: `/v1/deliveries/${delivery.id}/retry`, admin: true, body: { keep_url: true } });
+    const redriven = await relay.request({
+      method: 'POST',
+      url: `/v1/deliveries/${delivery.id}/retry`,
+      admin: true,
+      body: { keep_url: true },
+    });
     expect(redriven.status).toBe(202);
     expect(redriven.body).toMatchObject({ url: `${tracker.origin}/old?cid=keep-1` });
     expect(redriven.body).not.toHaveProperty('previous_url');
@@ -81,20 +102,34 @@ describe('redrive after a template fix', () => {
     expect(redriven.status).toBe(409);
     expect(redriven.body).toMatchObject({ error: 'template_gone' });
     const after = await relay.request({ url: `/v1/deliveries?state=failed&account=acme`, admin: true });
-    expect((after.body as { deliveries: Array<{ id: string; url: string }> }).deliveries.find((d) => d.id === delivery.id)?.url).toBe(delivery.url);
+    expect(
+      (after.body as { deliveries: Array<{ id: string; url: string }> }).deliveries.find((d) => d.id === delivery.id)?.url,
+    ).toBe(delivery.url);
   });
 
   it('bulk redrive counts those it requeued and those whose template is gone', async () => {
-    await putAccount({ postback: { url: `${tracker.origin}/old?cid={click_id}` }, offers: { '77': { url: `${tracker.origin}/old?cid={click_id}&o=77` } } });
+    await putAccount({
+      postback: { url: `${tracker.origin}/old?cid={click_id}` },
+      offers: { '77': { url: `${tracker.origin}/old?cid={click_id}&o=77` } },
+    });
     const a = await relay.request({ url: '/postback/net?key=repair-key-1&click_id=bulk-1&offer_id=77' });
     const b = await relay.request({ url: '/postback/net?key=repair-key-1&click_id=bulk-2&offer_id=78' });
     for (const answer of [a, b]) {
       const id = (answer.body as { id: string }).id;
-      await eventually(async () => ((await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body as { state?: string }).state === 'failed' ? true : undefined);
+      await eventually(async () =>
+        ((await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body as { state?: string }).state === 'failed'
+          ? true
+          : undefined,
+      );
     }
     // The offer-level template is removed (its delivery's template is gone); the global one is fixed.
     await putAccount({ postback: { url: `${tracker.origin}/new?cid={click_id}` } });
-    const bulk = await relay.request({ method: 'POST', url: '/v1/deliveries/retry', admin: true, body: { account: 'acme', since: Date.now() - 60_000 } });
+    const bulk = await relay.request({
+      method: 'POST',
+      url: '/v1/deliveries/retry',
+      admin: true,
+      body: { account: 'acme', since: Date.now() - 60_000 },
+    });
     expect(bulk.status).toBe(202);
     const counts = bulk.body as { requeued: number; template_gone: number };
     expect(counts.template_gone).toBeGreaterThanOrEqual(1);

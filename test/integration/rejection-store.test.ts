@@ -66,14 +66,19 @@ const newestFirst = (a: { id: string }, b: { id: string }) => {
 };
 
 describe('RejectionStore.list across sources', () => {
-  it.each([1, 2, 3, 7, 50])('pages through every entry exactly once, newest first, when ids are shared across streams (limit %i)', async (limit) => {
-    const seen = await pageThrough(limit);
-    expect(seen.map((entry) => entry.n).sort((x, y) => x - y)).toEqual(ids.map((entry) => entry.n));
-    expect([...seen].sort(newestFirst).map((entry) => entry.id)).toEqual(seen.map((entry) => entry.id));
-  });
+  it.each([1, 2, 3, 7, 50])(
+    'pages through every entry exactly once, newest first, when ids are shared across streams (limit %i)',
+    async (limit) => {
+      const seen = await pageThrough(limit);
+      expect(seen.map((entry) => entry.n).sort((x, y) => x - y)).toEqual(ids.map((entry) => entry.n));
+      expect([...seen].sort(newestFirst).map((entry) => entry.id)).toEqual(seen.map((entry) => entry.id));
+    },
+  );
 
   it('pages through every match of a filter exactly once', async () => {
     const seen = await pageThrough(4, 'forbidden');
-    expect(seen.map((entry) => entry.n).sort((x, y) => x - y)).toEqual(ids.filter((entry) => entry.n % 4 === 0).map((entry) => entry.n));
+    expect(seen.map((entry) => entry.n).sort((x, y) => x - y)).toEqual(
+      ids.filter((entry) => entry.n % 4 === 0).map((entry) => entry.n),
+    );
   });
 });

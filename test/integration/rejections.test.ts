@@ -19,9 +19,18 @@ async function rejections(query = ''): Promise<any> {
 }
 
 beforeAll(async () => {
-  relay = await startTestRelay({ viewerToken: VIEWER_TOKEN, audit: { rejectionsPerSource: KEEP }, http: { requestTimeoutMs: 400 } });
+  relay = await startTestRelay({
+    viewerToken: VIEWER_TOKEN,
+    audit: { rejectionsPerSource: KEEP },
+    http: { requestTimeoutMs: 400 },
+  });
   await relay.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: KEY, default_account: 'a' } });
-  await relay.request({ method: 'PUT', url: '/v1/sources/walled', admin: true, body: { key: KEY, default_account: 'a', ip_allow: ['10.0.0.0/8'] } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/sources/walled',
+    admin: true,
+    body: { key: KEY, default_account: 'a', ip_allow: ['10.0.0.0/8'] },
+  });
 });
 
 afterAll(async () => {
@@ -50,7 +59,13 @@ describe('refused postbacks', () => {
     });
     expect(page.rejections.map((r: any) => r.status)).toEqual([413, 405, 400, 401]);
     const [tooLarge, method, invalid, unauthorized] = page.rejections;
-    expect(unauthorized).toMatchObject({ source: 'net', known_source: true, error: 'unauthorized', method: 'GET', query: 'key=***&click_id=c1&payout=1' });
+    expect(unauthorized).toMatchObject({
+      source: 'net',
+      known_source: true,
+      error: 'unauthorized',
+      method: 'GET',
+      query: 'key=***&click_id=c1&payout=1',
+    });
     expect(unauthorized.ip).toBe('127.0.0.1');
     expect(Date.parse(unauthorized.at)).toBeGreaterThan(Date.now() - 60_000);
     expect(invalid).toMatchObject({ error: 'invalid_conversion', fields: ['click_id'] });
@@ -62,7 +77,9 @@ describe('refused postbacks', () => {
     for (const rejection of page.rejections) expect(rejection.query).toMatch(/^key=\*\*\*(&|$)/);
 
     const walled = await rejections('?source=walled');
-    expect(walled.rejections).toEqual([expect.objectContaining({ status: 403, error: 'forbidden', source: 'walled', query: 'key=***&click_id=c2' })]);
+    expect(walled.rejections).toEqual([
+      expect.objectContaining({ status: 403, error: 'forbidden', source: 'walled', query: 'key=***&click_id=c2' }),
+    ]);
 
     // Each is counted under its configured source and its error code.
     const metrics = (await relay.request({ url: '/metrics' })).text;
@@ -185,7 +202,10 @@ describe('refused postbacks while Redis refuses writes', () => {
       await redis.config('SET', 'maxmemory', '0');
       await full.request({ url: '/postback/net?key=wrong-key-0000&click_id=after' });
       const kept = await eventually(async () => {
-        const response = await full.request({ url: '/v1/rejections?source=net', headers: { authorization: `Bearer ${VIEWER_TOKEN}` } });
+        const response = await full.request({
+          url: '/v1/rejections?source=net',
+          headers: { authorization: `Bearer ${VIEWER_TOKEN}` },
+        });
         return response.body.rejections.length > 0 ? response.body.rejections : undefined;
       });
       expect(kept.map((r: any) => r.status)).toEqual([401]);

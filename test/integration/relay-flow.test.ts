@@ -9,7 +9,12 @@ let tracker: Tracker;
 beforeAll(async () => {
   relay = await startTestRelay();
   tracker = await startTracker();
-  await relay.request({ method: 'PUT', url: '/v1/sources/net1', admin: true, body: { key: 'source-key-1', default_account: 'acme' } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/sources/net1',
+    admin: true,
+    body: { key: 'source-key-1', default_account: 'acme' },
+  });
   await relay.request({
     method: 'PUT',
     url: '/v1/sources/aspire',
@@ -34,10 +39,14 @@ async function postback(query: string, source = 'net1', key = 'source-key-1') {
 }
 
 async function conversion(id: string, until: (body: any) => boolean = (b) => b.state !== 'pending') {
-  return eventually(async () => {
-    const response = await relay.request({ url: `/v1/conversions/${id}`, admin: true });
-    return response.status === 200 && until(response.body) ? response.body : undefined;
-  }, 10_000, `conversion ${id} to settle`);
+  return eventually(
+    async () => {
+      const response = await relay.request({ url: `/v1/conversions/${id}`, admin: true });
+      return response.status === 200 && until(response.body) ? response.body : undefined;
+    },
+    10_000,
+    `conversion ${id} to settle`,
+  );
 }
 
 describe('template resolution end to end', () => {
@@ -68,7 +77,9 @@ describe('template resolution end to end', () => {
       const done = await conversion(response.body.id);
       expect(done.state).toBe('delivered');
       expect(done.level).toBe(testCase.level);
-      const hit = tracker.hits.find((h) => h.url.startsWith(testCase.path + '?') && h.query.get('cid') === testCase.query.split('&')[0]!.split('=')[1]);
+      const hit = tracker.hits.find(
+        (h) => h.url.startsWith(testCase.path + '?') && h.query.get('cid') === testCase.query.split('&')[0]!.split('=')[1],
+      );
       expect(hit, `hit on ${testCase.path}`).toBeDefined();
     }
     // A future offer (never configured) inherits the global postback with the payout as received.
@@ -80,7 +91,10 @@ describe('template resolution end to end', () => {
   });
 
   it('records a disabled offer as suppressed and an unmatched event as no_postback, without pinging', async () => {
-    await putAccount('sparse', { postback: { events: { lead: `${tracker.origin}/lead?cid={click_id}` } }, offers: { '5': { disabled: true } } });
+    await putAccount('sparse', {
+      postback: { events: { lead: `${tracker.origin}/lead?cid={click_id}` } },
+      offers: { '5': { disabled: true } },
+    });
     const before = tracker.hits.length;
     const suppressed = await postback('click_id=s1&offer_id=5&event=lead&account=sparse');
     const noPostback = await postback('click_id=s2&offer_id=6&event=sale&account=sparse');
@@ -99,7 +113,12 @@ describe('template resolution end to end', () => {
     const done = await conversion(response.body.id);
     expect(done.state).toBe('delivered');
     expect(done.deliveries).toHaveLength(2);
-    expect(tracker.hits.filter((h) => h.query.get('cid') === 'fan1').map((h) => h.url.split('?')[0]).sort()).toEqual(['/one', '/two']);
+    expect(
+      tracker.hits
+        .filter((h) => h.query.get('cid') === 'fan1')
+        .map((h) => h.url.split('?')[0])
+        .sort(),
+    ).toEqual(['/one', '/two']);
   });
 });
 
@@ -117,7 +136,9 @@ describe('macros and encoding', () => {
     expect(hit.query.getAll('payout')).toEqual(['2.5']);
     expect(hit.url).toContain('fixed=a%20b');
     // No conversion or order id from the sender: one derived from source, click and event, not the relay's id.
-    expect(hit.query.get('txid')).toBe(stableConversionId({ id: response.body.id, source: 'net1', click_id: clickId, event: 'conversion' }));
+    expect(hit.query.get('txid')).toBe(
+      stableConversionId({ id: response.body.id, source: 'net1', click_id: clickId, event: 'conversion' }),
+    );
     expect(hit.query.get('txid')).not.toBe(response.body.id);
     expect(Math.abs(Number(hit.query.get('ts')) - Date.now() / 1000)).toBeLessThan(60);
   });
@@ -210,10 +231,20 @@ describe('receiver answers', () => {
   });
 
   it('answers 403 to a caller outside the source allow-list', async () => {
-    await relay.request({ method: 'PUT', url: '/v1/sources/locked', admin: true, body: { key: 'locked-key-1', ip_allow: ['10.0.0.0/8'] } });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/sources/locked',
+      admin: true,
+      body: { key: 'locked-key-1', ip_allow: ['10.0.0.0/8'] },
+    });
     const response = await postback('click_id=x', 'locked', 'locked-key-1');
     expect(response.status).toBe(403);
-    await relay.request({ method: 'PUT', url: '/v1/sources/open', admin: true, body: { key: 'open-key-1', ip_allow: ['127.0.0.0/8'], default_account: 'acme' } });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/sources/open',
+      admin: true,
+      body: { key: 'open-key-1', ip_allow: ['127.0.0.0/8'], default_account: 'acme' },
+    });
     expect((await postback('click_id=ip-ok', 'open', 'open-key-1')).status).toBe(200);
   });
 
@@ -249,9 +280,19 @@ describe('edits take effect at once', () => {
   });
 
   it('refuses a rotated-out source key on the next request', async () => {
-    await relay.request({ method: 'PUT', url: '/v1/sources/rotate', admin: true, body: { key: 'old-key-123', default_account: 'acme' } });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/sources/rotate',
+      admin: true,
+      body: { key: 'old-key-123', default_account: 'acme' },
+    });
     expect((await postback('click_id=r1', 'rotate', 'old-key-123')).status).toBe(200);
-    await relay.request({ method: 'PUT', url: '/v1/sources/rotate', admin: true, body: { key: 'new-key-456', default_account: 'acme' } });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/sources/rotate',
+      admin: true,
+      body: { key: 'new-key-456', default_account: 'acme' },
+    });
     expect((await postback('click_id=r2', 'rotate', 'old-key-123')).status).toBe(401);
     expect((await postback('click_id=r3', 'rotate', 'new-key-456')).status).toBe(200);
     await relay.request({ method: 'DELETE', url: '/v1/sources/rotate', admin: true });
@@ -274,14 +315,27 @@ describe('admin API', () => {
       body: { offers: { '42': { url: 'https://t.example/pb?cid={clik_id}' } } },
     });
     expect(bad.status).toBe(400);
-    expect(bad.body).toEqual({ error: 'invalid_account', details: [{ path: 'offers.42.url', message: 'unknown macro {clik_id}' }] });
+    expect(bad.body).toEqual({
+      error: 'invalid_account',
+      details: [{ path: 'offers.42.url', message: 'unknown macro {clik_id}' }],
+    });
     expect((await relay.request({ url: '/v1/accounts/bad', admin: true })).status).toBe(404);
 
-    const notUrl = await relay.request({ method: 'PUT', url: '/v1/accounts/bad', admin: true, body: { postback: { url: 'ftp://x/{click_id}' } } });
+    const notUrl = await relay.request({
+      method: 'PUT',
+      url: '/v1/accounts/bad',
+      admin: true,
+      body: { postback: { url: 'ftp://x/{click_id}' } },
+    });
     expect(notUrl.status).toBe(400);
     expect(notUrl.body.details[0].path).toBe('postback.url');
 
-    const warned = await relay.request({ method: 'PUT', url: '/v1/accounts/warn', admin: true, body: { postback: { url: 'https://t.example/pb?p={payout}' } } });
+    const warned = await relay.request({
+      method: 'PUT',
+      url: '/v1/accounts/warn',
+      admin: true,
+      body: { postback: { url: 'https://t.example/pb?p={payout}' } },
+    });
     expect(warned.status).toBe(201);
     expect(warned.body.warnings).toHaveLength(1);
     expect(warned.body.warnings[0]).toMatch(/postback\.url: no click id/);
@@ -297,7 +351,12 @@ describe('admin API', () => {
     expect((await relay.request({ method: 'DELETE', url: '/v1/accounts/warn', admin: true })).status).toBe(404);
     expect((await relay.request({ url: '/v1/sources/ghost', admin: true })).status).toBe(404);
     expect((await relay.request({ url: '/v1/conversions/ghost', admin: true })).status).toBe(404);
-    const badSource = await relay.request({ method: 'PUT', url: '/v1/sources/s2', admin: true, body: { ip_allow: ['10.0.0.0/99'], extra: 1 } });
+    const badSource = await relay.request({
+      method: 'PUT',
+      url: '/v1/sources/s2',
+      admin: true,
+      body: { ip_allow: ['10.0.0.0/99'], extra: 1 },
+    });
     expect(badSource.status).toBe(400);
     expect(badSource.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['(body)', 'ip_allow.0']);
   });

@@ -46,10 +46,14 @@ async function send(clickId: string, account = 'r1') {
 }
 
 async function settled(id: string) {
-  return eventually(async () => {
-    const response = await relay.request({ url: `/v1/conversions/${id}`, admin: true });
-    return response.body?.state === 'delivered' || response.body?.state === 'failed' ? response.body : undefined;
-  }, 15_000, `conversion ${id} to settle`);
+  return eventually(
+    async () => {
+      const response = await relay.request({ url: `/v1/conversions/${id}`, admin: true });
+      return response.body?.state === 'delivered' || response.body?.state === 'failed' ? response.body : undefined;
+    },
+    15_000,
+    `conversion ${id} to settle`,
+  );
 }
 
 describe('retries', () => {
@@ -125,11 +129,18 @@ describe('retries', () => {
     expect(bad.status).toBe(400);
 
     const host = new URL(tracker.origin).host;
-    const result = await relay.request({ method: 'POST', url: '/v1/deliveries/retry', admin: true, body: { account: 'r2', host } });
+    const result = await relay.request({
+      method: 'POST',
+      url: '/v1/deliveries/retry',
+      admin: true,
+      body: { account: 'r2', host },
+    });
     expect(result.status).toBe(202);
     expect(result.body.requeued).toBe(2);
     for (const id of ids.slice(0, 2)) {
-      await eventually(async () => ((await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined));
+      await eventually(async () =>
+        (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined,
+      );
     }
     const third = await relay.request({ url: `/v1/conversions/${ids[2]}`, admin: true });
     expect(third.body.state).toBe('failed');
@@ -155,7 +166,9 @@ describe('retries', () => {
       await redis.del(lock);
       const after = await relay.request({ method: 'POST', url: '/v1/deliveries/retry', admin: true, body: { account: 'r2' } });
       expect(after.body).toMatchObject({ matched: 1, requeued: 1 });
-      await eventually(async () => ((await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined));
+      await eventually(async () =>
+        (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined,
+      );
     } finally {
       await redis.del(lock);
       redis.disconnect();

@@ -31,8 +31,18 @@ describe('separate receivers and workers on one Redis', () => {
     await relayWith(prefix, { role: 'worker' });
     await relayWith(prefix, { role: 'worker' });
     const [admin] = receivers;
-    await admin!.request({ method: 'PUT', url: '/v1/sources/s', admin: true, body: { key: 'source-key-1', default_account: 'a' } });
-    await admin!.request({ method: 'PUT', url: '/v1/accounts/a', admin: true, body: { postback: { url: `${tracker.origin}/split?cid={click_id}` } } });
+    await admin!.request({
+      method: 'PUT',
+      url: '/v1/sources/s',
+      admin: true,
+      body: { key: 'source-key-1', default_account: 'a' },
+    });
+    await admin!.request({
+      method: 'PUT',
+      url: '/v1/accounts/a',
+      admin: true,
+      body: { postback: { url: `${tracker.origin}/split?cid={click_id}` } },
+    });
 
     const total = 60;
     const answers = await Promise.all(
@@ -52,7 +62,12 @@ describe('separate receivers and workers on one Redis', () => {
   it('keeps relays with different key prefixes apart on one Redis', async () => {
     const one = await relayWith(uniquePrefix());
     const two = await relayWith(uniquePrefix());
-    await one.request({ method: 'PUT', url: '/v1/accounts/only-one', admin: true, body: { postback: { url: `${tracker.origin}/x?cid={click_id}` } } });
+    await one.request({
+      method: 'PUT',
+      url: '/v1/accounts/only-one',
+      admin: true,
+      body: { postback: { url: `${tracker.origin}/x?cid={click_id}` } },
+    });
     expect((await one.request({ url: '/v1/accounts/only-one', admin: true })).status).toBe(200);
     expect((await two.request({ url: '/v1/accounts/only-one', admin: true })).status).toBe(404);
   });
@@ -65,8 +80,18 @@ describe('bounded audit retention', () => {
       delivery: { retryDelaysMs: [20, 20, 20, 20, 20] },
       audit: { maxAttemptsPerDelivery: 3, retentionMs: 60_000 },
     });
-    await relay.request({ method: 'PUT', url: '/v1/sources/s', admin: true, body: { key: 'source-key-1', default_account: 'a' } });
-    await relay.request({ method: 'PUT', url: '/v1/accounts/a', admin: true, body: { postback: { url: `${tracker.origin}/always500?cid={click_id}` } } });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/sources/s',
+      admin: true,
+      body: { key: 'source-key-1', default_account: 'a' },
+    });
+    await relay.request({
+      method: 'PUT',
+      url: '/v1/accounts/a',
+      admin: true,
+      body: { postback: { url: `${tracker.origin}/always500?cid={click_id}` } },
+    });
     tracker.respond((hit, res) => {
       res.statusCode = hit.url.startsWith('/always500') ? 500 : 200;
       res.end();

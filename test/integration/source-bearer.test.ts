@@ -5,7 +5,12 @@ let relay: TestRelay;
 
 beforeAll(async () => {
   relay = await startTestRelay();
-  const put = await relay.request({ method: 'PUT', url: '/v1/sources/net1', admin: true, body: { key: 'source-key-0123456789' } });
+  const put = await relay.request({
+    method: 'PUT',
+    url: '/v1/sources/net1',
+    admin: true,
+    body: { key: 'source-key-0123456789' },
+  });
   expect(put.status).toBeLessThan(300);
 });
 
@@ -15,7 +20,10 @@ afterAll(async () => {
 
 describe('a source key in Authorization', () => {
   it.each(['Bearer', 'bearer', 'BEARER'])('is read with the scheme written %s', async (scheme) => {
-    const response = await relay.request({ url: '/postback/net1?click_id=c1', headers: { authorization: `${scheme} source-key-0123456789` } });
+    const response = await relay.request({
+      url: '/postback/net1?click_id=c1',
+      headers: { authorization: `${scheme} source-key-0123456789` },
+    });
     expect(response.status, response.text).toBe(200);
   });
 

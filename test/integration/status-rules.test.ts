@@ -11,7 +11,12 @@ let tracker: Tracker;
 beforeAll(async () => {
   relay = await startTestRelay();
   tracker = await startTracker();
-  await relay.request({ method: 'PUT', url: '/v1/sources/net', admin: true, body: { key: 'status-key-1', default_account: 'st' } });
+  await relay.request({
+    method: 'PUT',
+    url: '/v1/sources/net',
+    admin: true,
+    body: { key: 'status-key-1', default_account: 'st' },
+  });
 });
 
 afterAll(async () => {
@@ -32,16 +37,20 @@ async function postback(query: string) {
 }
 
 async function settled(id: string) {
-  return eventually(async () => {
-    const response = await relay.request({ url: `/v1/conversions/${id}`, admin: true });
-    return response.status === 200 && response.body.state !== 'pending' ? response.body : undefined;
-  }, 10_000, `conversion ${id} to settle`);
+  return eventually(
+    async () => {
+      const response = await relay.request({ url: `/v1/conversions/${id}`, admin: true });
+      return response.status === 200 && response.body.state !== 'pending' ? response.body : undefined;
+    },
+    10_000,
+    `conversion ${id} to settle`,
+  );
 }
 
 const hitsFor = (clickId: string) => tracker.hits.filter((hit) => hit.query.get('cid') === clickId);
 
 describe('status rules end to end', () => {
-  it('suppresses a status the global postback does not fire for, pings each status change once in the tracker\'s words, and links them', async () => {
+  it("suppresses a status the global postback does not fire for, pings each status change once in the tracker's words, and links them", async () => {
     await putAccount('st', {
       postback: {
         url: `${tracker.origin}/pb?cid={click_id}&st={status}&oid={order_id}&txid={conversion_id}`,
@@ -73,12 +82,13 @@ describe('status rules end to end', () => {
       [approved.id, 'approved', 'delivered'],
     ]);
     await tracker.waitForHits(1);
-    expect(hitsFor('c1').map((hit) => Object.fromEntries(hit.query))).toEqual([
-      { cid: 'c1', st: '1', oid: 'O1', txid: 'O1' },
-    ]);
+    expect(hitsFor('c1').map((hit) => Object.fromEntries(hit.query))).toEqual([{ cid: 'c1', st: '1', oid: 'O1', txid: 'O1' }]);
 
     // The exact same status re-sent is still a duplicate, in any case, answered with the first id.
-    expect(await postback('click_id=c1&order_id=O1&status=approved&payout=5.00')).toEqual({ status: 'duplicate', id: approved.id });
+    expect(await postback('click_id=c1&order_id=O1&status=approved&payout=5.00')).toEqual({
+      status: 'duplicate',
+      id: approved.id,
+    });
     expect(await postback('click_id=c1&order_id=O1&status=APPROVED')).toEqual({ status: 'duplicate', id: approved.id });
     expect(await postback('click_id=c1&order_id=O1&status=pending')).toEqual({ status: 'duplicate', id: pending.id });
 
@@ -116,7 +126,11 @@ describe('status rules end to end', () => {
 
   it('does not link another order of the same click, and sends a conversion without status as it is', async () => {
     await putAccount('st2', {
-      postback: { url: `${tracker.origin}/pb2?cid={click_id}&st={status}&oid={order_id}`, statuses: ['approved'], status_map: { '*': 'x' } },
+      postback: {
+        url: `${tracker.origin}/pb2?cid={click_id}&st={status}&oid={order_id}`,
+        statuses: ['approved'],
+        status_map: { '*': 'x' },
+      },
     });
     const first = await postback('click_id=c2&order_id=A&status=approved&account=st2');
     expect((await settled(first.id)).state).toBe('delivered');
@@ -148,7 +162,11 @@ describe('status rules end to end', () => {
           url: `${tracker.origin}/o42?cid={click_id}&st={status}`,
           statuses: ['approved'],
           events: {
-            lead: { url: `${tracker.origin}/o42-lead?cid={click_id}&st={status}`, statuses: ['pending'], status_map: { pending: 'hold' } },
+            lead: {
+              url: `${tracker.origin}/o42-lead?cid={click_id}&st={status}`,
+              statuses: ['pending'],
+              status_map: { pending: 'hold' },
+            },
           },
         },
       },
@@ -197,15 +215,29 @@ describe('status rules end to end', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('invalid_account');
-    expect(bad.body.details.map((d: any) => d.path).sort()).toEqual(['postback.events.sale.statuses', 'postback.status_map.approved', 'postback.statuses.1']);
+    expect(bad.body.details.map((d: any) => d.path).sort()).toEqual([
+      'postback.events.sale.statuses',
+      'postback.status_map.approved',
+      'postback.statuses.1',
+    ]);
     expect((await relay.request({ url: '/v1/accounts/st-bad', admin: true })).status).toBe(404);
   });
 
   it('judges status rules in a test postback as for a real conversion', async () => {
-    const fired = await relay.request({ method: 'POST', url: '/v1/accounts/st/test', admin: true, body: { values: { status: 'rejected' }, dry_run: true } });
+    const fired = await relay.request({
+      method: 'POST',
+      url: '/v1/accounts/st/test',
+      admin: true,
+      body: { values: { status: 'rejected' }, dry_run: true },
+    });
     expect(fired.status).toBe(200);
     expect(new URL(fired.body.url).searchParams.get('st')).toBe('0');
-    const refused = await relay.request({ method: 'POST', url: '/v1/accounts/st/test', admin: true, body: { values: { status: 'pending' }, dry_run: true } });
+    const refused = await relay.request({
+      method: 'POST',
+      url: '/v1/accounts/st/test',
+      admin: true,
+      body: { values: { status: 'pending' }, dry_run: true },
+    });
     expect(refused.status).toBe(422);
     expect(refused.body.message).toContain('status "pending" does not fire at level global');
   });

@@ -20,7 +20,10 @@ beforeAll(async () => {
       events: { lead: `${tracker.origin}/lead?cid={click_id}` },
     },
     offers: {
-      '42': { url: `${tracker.origin}/o42?cid={click_id}`, events: { sale: [`${tracker.origin}/fan1?cid={click_id}`, `${tracker.origin}/fan2?cid={click_id}`] } },
+      '42': {
+        url: `${tracker.origin}/o42?cid={click_id}`,
+        events: { sale: [`${tracker.origin}/fan1?cid={click_id}`, `${tracker.origin}/fan2?cid={click_id}`] },
+      },
       '43': { disabled: true },
       down: { url: `${tracker.origin}/down?cid={click_id}` },
       dead: { url: 'http://127.0.0.1:1/refused?cid={click_id}' },
@@ -70,7 +73,9 @@ describe('POST /v1/accounts/:id/test', () => {
     const fan = await test('aff1', { offer_id: '42', event: 'sale', values: { click_id: 'fan-x' } });
     expect(fan.body.level).toBe('offer_event');
     expect(fan.body.url).toBe(`${tracker.origin}/fan1?cid=fan-x`);
-    expect(fan.body.results.map((r: { url: string; response: { status: number } }) => [r.url.split('?')[0], r.response.status])).toEqual([
+    expect(
+      fan.body.results.map((r: { url: string; response: { status: number } }) => [r.url.split('?')[0], r.response.status]),
+    ).toEqual([
       [`${tracker.origin}/fan1`, 200],
       [`${tracker.origin}/fan2`, 200],
     ]);

@@ -21,7 +21,9 @@ beforeAll(async () => {
     postback: { url: `${tracker.origin}/aff1?cid={click_id}&offer={offer_id}&s1={sub1}&s2={sub2}&s5={sub5}&amount={amount}` },
   });
   await admin('PUT', '/v1/accounts/house', { postback: { url: `${tracker.origin}/house?cid={click_id}&offer={offer_id}` } });
-  await admin('PUT', '/v1/offers/shoes', { url: 'https://store.example/land?ref={transaction_id}&o={offer_id}&a={account}&s1={sub1}' });
+  await admin('PUT', '/v1/offers/shoes', {
+    url: 'https://store.example/land?ref={transaction_id}&o={offer_id}&a={account}&s1={sub1}',
+  });
 });
 
 afterAll(async () => {
@@ -36,7 +38,10 @@ async function admin(method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, bod
 
 /** A click through the public endpoint; returns the issued transaction id and where it sent the visitor. */
 async function click(offer: string, query: Record<string, string> = {}) {
-  const response = await relay.relay.app.inject({ method: 'GET', url: `/click/${offer}?${new URLSearchParams(query).toString()}` });
+  const response = await relay.relay.app.inject({
+    method: 'GET',
+    url: `/click/${offer}?${new URLSearchParams(query).toString()}`,
+  });
   expect(response.statusCode, response.body).toBe(302);
   const location = new URL(String(response.headers.location));
   return { transactionId: location.searchParams.get('ref') ?? location.searchParams.get('t') ?? '', location, response };
@@ -47,10 +52,14 @@ async function postback(query: string, source = 'store', key = 'store-key-1') {
 }
 
 async function conversion(id: string, until: (body: any) => boolean = (b) => b.state !== 'pending') {
-  return eventually(async () => {
-    const response = await admin('GET', `/v1/conversions/${id}`);
-    return response.status === 200 && until(response.body) ? response.body : undefined;
-  }, 10_000, `conversion ${id}`);
+  return eventually(
+    async () => {
+      const response = await admin('GET', `/v1/conversions/${id}`);
+      return response.status === 200 && until(response.body) ? response.body : undefined;
+    },
+    10_000,
+    `conversion ${id}`,
+  );
 }
 
 describe('offers API', () => {
@@ -72,16 +81,26 @@ describe('offers API', () => {
     const payout = await admin('PUT', '/v1/offers/x', { url: 'https://s.example/?t={transaction_id}&p={payout}' });
     expect(payout.status).toBe(400);
     expect(payout.body.error).toBe('invalid_offer');
-    expect(payout.body.details).toEqual([{ path: 'url', message: expect.stringMatching(/^\{payout\} is not known at click time/) }]);
+    expect(payout.body.details).toEqual([
+      { path: 'url', message: expect.stringMatching(/^\{payout\} is not known at click time/) },
+    ]);
 
     const unknown = await admin('PUT', '/v1/offers/x', { url: 'https://s.example/?t={clik_id}' });
     expect(unknown.body.details).toEqual([{ path: 'url', message: 'unknown macro {clik_id}' }]);
 
-    const fields = await admin('PUT', '/v1/offers/x', { url: 'https://s.example/?t={tid}', attribution_window_days: 0, extra: true });
+    const fields = await admin('PUT', '/v1/offers/x', {
+      url: 'https://s.example/?t={tid}',
+      attribution_window_days: 0,
+      extra: true,
+    });
     expect(fields.status).toBe(400);
     expect(fields.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['(body)', 'attribution_window_days']);
 
-    const both = await admin('PUT', '/v1/offers/x', { url: 'https://s.example/?t={tid}', attribution_window_days: 1, attribution_window_seconds: 5 });
+    const both = await admin('PUT', '/v1/offers/x', {
+      url: 'https://s.example/?t={tid}',
+      attribution_window_days: 1,
+      attribution_window_seconds: 5,
+    });
     expect(both.body.details).toEqual([{ path: 'attribution_window_seconds', message: expect.stringMatching(/not both/) }]);
     expect((await admin('GET', '/v1/offers/x')).status).toBe(404);
   });
@@ -90,7 +109,9 @@ describe('offers API', () => {
     const warned = await admin('PUT', '/v1/offers/plain', { url: 'https://s.example/plain' });
     expect(warned.status).toBe(201);
     expect(warned.body.warnings).toEqual([expect.stringMatching(/^url: no \{transaction_id\} macro/)]);
-    expect((await relay.request({ method: 'PUT', url: '/v1/offers/y', body: { url: 'https://s.example/?t={tid}' } })).status).toBe(401);
+    expect(
+      (await relay.request({ method: 'PUT', url: '/v1/offers/y', body: { url: 'https://s.example/?t={tid}' } })).status,
+    ).toBe(401);
     expect((await relay.request({ url: '/v1/offers' })).status).toBe(401);
   });
 });
@@ -154,7 +175,14 @@ describe('the transaction-id flow', () => {
     const response = await postback(`transaction_id=${transactionId}&amount=129.90`);
     expect(response.body.status).toBe('accepted');
     const done = await conversion(response.body.id);
-    expect(done).toMatchObject({ state: 'delivered', account: 'aff1', offer_id: 'shoes', sub1: 'fb-ad-7', sub2: 'creative 3', sub5: 'x&y' });
+    expect(done).toMatchObject({
+      state: 'delivered',
+      account: 'aff1',
+      offer_id: 'shoes',
+      sub1: 'fb-ad-7',
+      sub2: 'creative 3',
+      sub5: 'x&y',
+    });
     const hit = tracker.hits.find((h) => h.url.startsWith('/aff1?') && h.query.get('cid') === transactionId);
     expect(hit, 'ping on the affiliate tracker').toBeDefined();
     expect(Object.fromEntries(hit!.query)).toEqual({
@@ -173,7 +201,9 @@ describe('the transaction-id flow', () => {
     const response = await postback(`tid=${transactionId}&account=house&offer_id=boots&sub1=own`);
     const done = await conversion(response.body.id);
     expect(done).toMatchObject({ state: 'delivered', account: 'house', offer_id: 'boots', sub1: 'own', sub2: 'click-2' });
-    expect(tracker.hits.find((h) => h.url.startsWith('/house?') && h.query.get('cid') === transactionId)?.query.get('offer')).toBe('boots');
+    expect(
+      tracker.hits.find((h) => h.url.startsWith('/house?') && h.query.get('cid') === transactionId)?.query.get('offer'),
+    ).toBe('boots');
   });
 
   it('falls back to the source default account for a click id it never issued', async () => {
@@ -228,13 +258,21 @@ describe('require_click', () => {
 
 describe('unattributed conversions', () => {
   async function unattributed(order: string) {
-    const response = await postback(`transaction_id=CCCCCCCCCCCCCCCCCCCCCC&amount=9.99&order_id=${order}`, 'strict', 'strict-key-1');
+    const response = await postback(
+      `transaction_id=CCCCCCCCCCCCCCCCCCCCCC&amount=9.99&order_id=${order}`,
+      'strict',
+      'strict-key-1',
+    );
     expect(response.body.status).toBe('unattributed');
     // Listed once the worker has recorded it (until then the API shows it from the queue).
-    await eventually(async () => {
-      const listed = await admin('GET', '/v1/conversions?state=unattributed&limit=500');
-      return listed.body.conversions.some((c: { id: string }) => c.id === response.body.id) ? true : undefined;
-    }, 10_000, 'unattributed conversion listed');
+    await eventually(
+      async () => {
+        const listed = await admin('GET', '/v1/conversions?state=unattributed&limit=500');
+        return listed.body.conversions.some((c: { id: string }) => c.id === response.body.id) ? true : undefined;
+      },
+      10_000,
+      'unattributed conversion listed',
+    );
     return response.body.id as string;
   }
 
@@ -243,7 +281,12 @@ describe('unattributed conversions', () => {
     const first = await admin('GET', '/v1/conversions?state=unattributed&limit=2');
     expect(first.status).toBe(200);
     expect(first.body.conversions.map((c: { id: string }) => c.id)).toEqual([ids[2], ids[1]]);
-    expect(first.body.conversions[0]).toMatchObject({ state: 'unattributed', reason: UNKNOWN_CLICK_REASON, amount: '9.99', order_id: 'list-3' });
+    expect(first.body.conversions[0]).toMatchObject({
+      state: 'unattributed',
+      reason: UNKNOWN_CLICK_REASON,
+      amount: '9.99',
+      order_id: 'list-3',
+    });
     expect(first.body.next_cursor).toEqual(expect.any(String));
     const second = await admin('GET', `/v1/conversions?state=unattributed&limit=2&cursor=${first.body.next_cursor}`);
     expect(second.body.conversions[0].id).toBe(ids[0]);
@@ -265,7 +308,9 @@ describe('unattributed conversions', () => {
     expect(done).toMatchObject({ account: 'aff1', offer_id: 'shoes', level: 'global' });
     expect(done.reason).toBeUndefined();
     expect(done.deliveries).toHaveLength(1);
-    const hit = tracker.hits.find((h) => h.url.startsWith('/aff1?') && h.query.get('amount') === '9.99' && h.query.get('offer') === 'shoes');
+    const hit = tracker.hits.find(
+      (h) => h.url.startsWith('/aff1?') && h.query.get('amount') === '9.99' && h.query.get('offer') === 'shoes',
+    );
     expect(hit?.query.get('cid')).toBe('CCCCCCCCCCCCCCCCCCCCCC');
     const listed = await admin('GET', '/v1/conversions?state=unattributed&limit=500');
     expect(listed.body.conversions.map((c: { id: string }) => c.id)).not.toContain(id);
@@ -283,7 +328,9 @@ describe('unattributed conversions', () => {
     expect(response.body).toMatchObject({ account: 'aff1', offer_id: 'shoes', click_id: transactionId, from_click: true });
     const done = await conversion(id, (b) => b.state === 'delivered');
     expect(done).toMatchObject({ account: 'aff1', offer_id: 'shoes', sub1: 'from-click', click_id: transactionId });
-    expect(tracker.hits.find((h) => h.url.startsWith('/aff1?') && h.query.get('cid') === transactionId)?.query.get('s1')).toBe('from-click');
+    expect(tracker.hits.find((h) => h.url.startsWith('/aff1?') && h.query.get('cid') === transactionId)?.query.get('s1')).toBe(
+      'from-click',
+    );
   });
 
   it('refuses to attribute a delivered, unknown or badly described conversion', async () => {
@@ -307,11 +354,26 @@ describe('unattributed conversions', () => {
     // A receiver without workers: the conversion stays in the queue.
     const receiver = await startTestRelay({ role: 'receiver' });
     try {
-      await receiver.request({ method: 'PUT', url: '/v1/sources/s', admin: true, body: { key: 'source-key-1', require_click: true } });
-      await receiver.request({ method: 'PUT', url: '/v1/accounts/a', admin: true, body: { postback: { url: `${tracker.origin}/q?cid={click_id}` } } });
+      await receiver.request({
+        method: 'PUT',
+        url: '/v1/sources/s',
+        admin: true,
+        body: { key: 'source-key-1', require_click: true },
+      });
+      await receiver.request({
+        method: 'PUT',
+        url: '/v1/accounts/a',
+        admin: true,
+        body: { postback: { url: `${tracker.origin}/q?cid={click_id}` } },
+      });
       const queued = await receiver.request({ url: '/postback/s?key=source-key-1&click_id=DDDDDDDDDDDDDDDDDDDDDD&account=a' });
       expect(queued.body.status).toBe('unattributed');
-      const response = await receiver.request({ method: 'POST', url: `/v1/conversions/${queued.body.id}/attribute`, admin: true, body: { account: 'a' } });
+      const response = await receiver.request({
+        method: 'POST',
+        url: `/v1/conversions/${queued.body.id}/attribute`,
+        admin: true,
+        body: { account: 'a' },
+      });
       expect(response.status).toBe(409);
       expect(response.body.error).toBe('not_processed');
     } finally {

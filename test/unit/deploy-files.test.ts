@@ -70,7 +70,9 @@ describe('the console in the image', () => {
     for (const pattern of ignored) expect(/^(src|\*\.(js|css|html|svg)|src\/console.*)$/.test(pattern), pattern).toBe(false);
     // tools/build.mjs copies every non-TypeScript file of src/ into dist/.
     expect(read('tools/build.mjs')).toMatch(/cpSync\(src, dist/);
-    expect(readdirSync(join(root, 'src/console/public'))).toEqual(expect.arrayContaining(['index.html', 'app.js', 'console.css']));
+    expect(readdirSync(join(root, 'src/console/public'))).toEqual(
+      expect.arrayContaining(['index.html', 'app.js', 'console.css']),
+    );
   });
 
   it('serves uPlot from a runtime dependency, not a dev one', () => {

@@ -7,12 +7,20 @@ const strict = { addressPolicy: createAddressPolicy({ allowCidrs: [] }) };
 describe('account check: templates aimed at blocked literal addresses', () => {
   it('rejects a literal blocked host, naming the path, the address and its class', () => {
     const { errors } = checkAccountTemplates(
-      { postback: { url: 'http://10.0.0.5/pb?cid={click_id}', events: { lead: ['https://t.example/?cid={click_id}', 'http://169.254.169.254/latest?c={cid}'] } } },
+      {
+        postback: {
+          url: 'http://10.0.0.5/pb?cid={click_id}',
+          events: { lead: ['https://t.example/?cid={click_id}', 'http://169.254.169.254/latest?c={cid}'] },
+        },
+      },
       strict,
     );
     expect(errors).toEqual([
       { path: 'postback.url', message: 'blocked address 10.0.0.5 (private): deliveries there are refused' },
-      { path: 'postback.events.lead.1', message: 'blocked address 169.254.169.254 (link-local/metadata): deliveries there are refused' },
+      {
+        path: 'postback.events.lead.1',
+        message: 'blocked address 169.254.169.254 (link-local/metadata): deliveries there are refused',
+      },
     ]);
   });
 
@@ -36,7 +44,15 @@ describe('account check: templates aimed at blocked literal addresses', () => {
 
   it('accepts public literals and hostnames (hostnames are not resolved when saving)', () => {
     const { errors } = checkAccountTemplates(
-      { postback: { url: ['http://93.184.215.14/pb?c={click_id}', 'http://localhost/pb?c={click_id}', 'https://[2606:4700::1111]/?c={click_id}'] } },
+      {
+        postback: {
+          url: [
+            'http://93.184.215.14/pb?c={click_id}',
+            'http://localhost/pb?c={click_id}',
+            'https://[2606:4700::1111]/?c={click_id}',
+          ],
+        },
+      },
       strict,
     );
     expect(errors).toEqual([]);
@@ -44,8 +60,12 @@ describe('account check: templates aimed at blocked literal addresses', () => {
 
   it('honours DELIVERY_ALLOW_CIDRS', () => {
     const account = { postback: { url: 'http://10.1.2.3/pb?c={click_id}' } };
-    expect(checkAccountTemplates(account, { addressPolicy: createAddressPolicy({ allowCidrs: ['10.1.0.0/16'] }) }).errors).toEqual([]);
-    expect(checkAccountTemplates(account, { addressPolicy: createAddressPolicy({ allowCidrs: ['10.2.0.0/16'] }) }).errors).toHaveLength(1);
+    expect(
+      checkAccountTemplates(account, { addressPolicy: createAddressPolicy({ allowCidrs: ['10.1.0.0/16'] }) }).errors,
+    ).toEqual([]);
+    expect(
+      checkAccountTemplates(account, { addressPolicy: createAddressPolicy({ allowCidrs: ['10.2.0.0/16'] }) }).errors,
+    ).toHaveLength(1);
   });
 
   it('judges the host after macros are filled with sample values, and reports other problems first', () => {

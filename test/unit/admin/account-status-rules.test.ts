@@ -36,21 +36,66 @@ describe('account input: status rules', () => {
 
   const long = 'x'.repeat(65);
   it.each<[label: string, input: unknown, path: string, message: string | RegExp]>([
-    ['over-long status', { postback: { url: URL_T, statuses: ['approved', long] } }, 'postback.statuses.1', 'must be at most 64 characters'],
+    [
+      'over-long status',
+      { postback: { url: URL_T, statuses: ['approved', long] } },
+      'postback.statuses.1',
+      'must be at most 64 characters',
+    ],
     ['empty status', { offers: { '42': { statuses: [''] } } }, 'offers.42.statuses.0', 'must not be empty'],
-    ['control character in a status', { postback: { statuses: ['appr\u0000oved'] } }, 'postback.statuses.0', 'must not contain control characters'],
+    [
+      'control character in a status',
+      { postback: { statuses: ['appr\u0000oved'] } },
+      'postback.statuses.0',
+      'must not contain control characters',
+    ],
     ['padded status', { postback: { statuses: [' approved'] } }, 'postback.statuses.0', 'must not start or end with a space'],
     ['empty statuses list', { postback: { statuses: [] } }, 'postback.statuses', /^list at least one status/],
     ['* in statuses', { postback: { statuses: ['*'] } }, 'postback.statuses.0', /only means "any other status" in status_map/],
     ['status not a string', { postback: { statuses: [1] } }, 'postback.statuses.0', /expected string/],
     ['statuses not a list', { postback: { statuses: 'approved' } }, 'postback.statuses', /expected array/],
-    ['over-long status_map key', { postback: { status_map: { [long]: '1' } } }, `postback.status_map.${long}`, 'status must be at most 64 characters'],
-    ['control character in a status_map key', { postback: { status_map: { 'a\nb': '1' } } }, 'postback.status_map.a\nb', 'status must not contain control characters'],
-    ['over-long status_map value', { offers: { '7': { status_map: { approved: long } } } }, 'offers.7.status_map.approved', 'must be at most 64 characters'],
-    ['control character in a status_map value', { postback: { status_map: { approved: '1\r' } } }, 'postback.status_map.approved', 'must not contain control characters'],
-    ['macro in a status_map value', { postback: { status_map: { approved: '{payout}' } } }, 'postback.status_map.approved', /^must be plain text/],
-    ['status_map value not a string', { postback: { status_map: { approved: 1 } } }, 'postback.status_map.approved', /expected string/],
-    ['status_map keys the same but for case', { postback: { status_map: { approved: '1', Approved: '2' } } }, 'postback.status_map.Approved', 'same status as "approved" (case is ignored)'],
+    [
+      'over-long status_map key',
+      { postback: { status_map: { [long]: '1' } } },
+      `postback.status_map.${long}`,
+      'status must be at most 64 characters',
+    ],
+    [
+      'control character in a status_map key',
+      { postback: { status_map: { 'a\nb': '1' } } },
+      'postback.status_map.a\nb',
+      'status must not contain control characters',
+    ],
+    [
+      'over-long status_map value',
+      { offers: { '7': { status_map: { approved: long } } } },
+      'offers.7.status_map.approved',
+      'must be at most 64 characters',
+    ],
+    [
+      'control character in a status_map value',
+      { postback: { status_map: { approved: '1\r' } } },
+      'postback.status_map.approved',
+      'must not contain control characters',
+    ],
+    [
+      'macro in a status_map value',
+      { postback: { status_map: { approved: '{payout}' } } },
+      'postback.status_map.approved',
+      /^must be plain text/,
+    ],
+    [
+      'status_map value not a string',
+      { postback: { status_map: { approved: 1 } } },
+      'postback.status_map.approved',
+      /expected string/,
+    ],
+    [
+      'status_map keys the same but for case',
+      { postback: { status_map: { approved: '1', Approved: '2' } } },
+      'postback.status_map.Approved',
+      'same status as "approved" (case is ignored)',
+    ],
     [
       'long form event: bad status',
       { postback: { events: { sale: { url: URL_T, statuses: [long] } } } },
@@ -63,8 +108,18 @@ describe('account input: status rules', () => {
       'offers.42.events.sale.status_map.approved',
       /^must be plain text/,
     ],
-    ['long form event: unknown field', { postback: { events: { sale: { url: URL_T, status: ['a'] } } } }, 'postback.events.sale', 'unknown field(s): status'],
-    ['long form event without url', { postback: { events: { sale: { statuses: ['approved'] } } } }, 'postback.events.sale', /with url set$/],
+    [
+      'long form event: unknown field',
+      { postback: { events: { sale: { url: URL_T, status: ['a'] } } } },
+      'postback.events.sale',
+      'unknown field(s): status',
+    ],
+    [
+      'long form event without url',
+      { postback: { events: { sale: { statuses: ['approved'] } } } },
+      'postback.events.sale',
+      /with url set$/,
+    ],
   ])('rejects %s, naming the path', (_label, input, path, message) => {
     const problems = details(input);
     expect(problems).toHaveLength(1);

@@ -19,7 +19,15 @@ describe('csvRow', () => {
   it('defuses what the sender wrote but keeps the relay ids as they are', () => {
     const row = csvRow({
       record: {
-        conversion: { id: '-5Nuh-0', source: 'net', event: 'sale', received_at: 0, click_id: '=cmd', sub1: '@x', payout: '-1.50' },
+        conversion: {
+          id: '-5Nuh-0',
+          source: 'net',
+          event: 'sale',
+          received_at: 0,
+          click_id: '=cmd',
+          sub1: '@x',
+          payout: '-1.50',
+        },
         routing: 'routed',
         deliveryIds: [],
       },

@@ -9,7 +9,10 @@ const account: AccountConfig = {
     events: { lead: 'https://t.example/lead?cid={click_id}' },
   },
   offers: {
-    '42': { url: 'https://t.example/o42?cid={click_id}', events: { sale: ['https://t.example/s1?cid={tid}', 'https://t.example/s2?sum={sum}'] } },
+    '42': {
+      url: 'https://t.example/o42?cid={click_id}',
+      events: { sale: ['https://t.example/s1?cid={tid}', 'https://t.example/s2?sum={sum}'] },
+    },
     '43': { disabled: true },
   },
 };
@@ -38,7 +41,12 @@ describe('planTestPostback', () => {
   });
 
   it('renders every URL of a fan-out level and lets given values win over samples', () => {
-    const plan = planTestPostback('acct1', account, { offer_id: '42', event: 'sale', values: { click_id: 'mine', payout: '7.5' } }, context);
+    const plan = planTestPostback(
+      'acct1',
+      account,
+      { offer_id: '42', event: 'sale', values: { click_id: 'mine', payout: '7.5' } },
+      context,
+    );
     if (plan.outcome !== 'deliver') throw new Error('expected deliver');
     expect(plan.urls).toEqual(['https://t.example/s1?cid=mine', 'https://t.example/s2?sum=7.5']);
     expect(plan.offer_id).toBe('42');
@@ -58,10 +66,14 @@ describe('planTestPostback', () => {
 
 describe('planTestPostback with status rules', () => {
   const ruled: AccountConfig = {
-    postback: { url: 'https://t.example/g?cid={click_id}&st={status}', statuses: ['approved', 'rejected'], status_map: { approved: '1', rejected: '0' } },
+    postback: {
+      url: 'https://t.example/g?cid={click_id}&st={status}',
+      statuses: ['approved', 'rejected'],
+      status_map: { approved: '1', rejected: '0' },
+    },
   };
 
-  it('judges the sample status (approved) and writes it in the level\'s words, showing the values as received', () => {
+  it("judges the sample status (approved) and writes it in the level's words, showing the values as received", () => {
     const plan = planTestPostback('acct1', ruled, {}, context);
     if (plan.outcome !== 'deliver') throw new Error('expected deliver');
     expect(plan.urls).toEqual(['https://t.example/g?cid=test-click-n0nce&st=1']);

@@ -14,7 +14,12 @@ const full: TargetInputs = {
     relay: { accept: { p99Ms: 9.9 }, e2e: { p99Ms: 300 } },
     relaySplit: { accept: { p99Ms: 40 }, e2e: { p99Ms: 250 } },
   },
-  memory: { queued: { bytesPerItem: 535 }, retrying: { bytesPerItem: 2700 }, delivered: { bytesPerItem: 1700 }, bytesPerExtraAttempt: 301 },
+  memory: {
+    queued: { bytesPerItem: 535 },
+    retrying: { bytesPerItem: 2700 },
+    delivered: { bytesPerItem: 1700 },
+    bytesPerExtraAttempt: 301,
+  },
 };
 
 function verdicts(inputs: TargetInputs): Record<string, string> {

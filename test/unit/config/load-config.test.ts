@@ -62,7 +62,12 @@ describe('loadConfig', () => {
   it('fails naming every bad variable and its value, in one line', () => {
     const attempt = () =>
       loadConfig(
-        { DELIVERY_RETRY_DELAYS_MS: '1000,soon', PORT: '99999', RELAY_ROLE: 'boss', DELIVERY_HOST_RATE_LIMITS: 'tracker.example=fast' },
+        {
+          DELIVERY_RETRY_DELAYS_MS: '1000,soon',
+          PORT: '99999',
+          RELAY_ROLE: 'boss',
+          DELIVERY_HOST_RATE_LIMITS: 'tracker.example=fast',
+        },
         mkdtempSync(join(tmpdir(), 'c-')),
       );
     expect(attempt).toThrow(ConfigError);
@@ -85,9 +90,18 @@ describe('loadConfig', () => {
     [{ RETENTION_DAYS: '0.5' }, 'RETENTION_DAYS: "0.5" is invalid: must be longer than the retry schedule (74165000 ms)'],
     [{ ADMIN_TOKEN: 'short-secret' }, 'ADMIN_TOKEN: must be at least 16 characters'],
     [{ VIEWER_TOKEN: 'short-secret' }, 'VIEWER_TOKEN: must be at least 16 characters'],
-    [{ ADMIN_TOKEN: 'same-token-0123456789', VIEWER_TOKEN: 'same-token-0123456789' }, 'VIEWER_TOKEN: must differ from ADMIN_TOKEN'],
-    [{ REDIS_URL: 'http://user:pw@db:6379' }, 'REDIS_URL: "http://***@db:6379" is invalid: must be redis://, rediss://, unix:///path or redis-cluster://host:port,host:port'],
-    [{ DELIVERY_HOST_RATE_LIMITS: 'tracker.example=fast' }, 'DELIVERY_HOST_RATE_LIMITS: "tracker.example=fast" is invalid: Invalid input: expected number, received string'],
+    [
+      { ADMIN_TOKEN: 'same-token-0123456789', VIEWER_TOKEN: 'same-token-0123456789' },
+      'VIEWER_TOKEN: must differ from ADMIN_TOKEN',
+    ],
+    [
+      { REDIS_URL: 'http://user:pw@db:6379' },
+      'REDIS_URL: "http://***@db:6379" is invalid: must be redis://, rediss://, unix:///path or redis-cluster://host:port,host:port',
+    ],
+    [
+      { DELIVERY_HOST_RATE_LIMITS: 'tracker.example=fast' },
+      'DELIVERY_HOST_RATE_LIMITS: "tracker.example=fast" is invalid: Invalid input: expected number, received string',
+    ],
   ])('names the variable: %j', (env, message) => {
     expect(() => loadConfig(env, mkdtempSync(join(tmpdir(), 'c-')))).toThrow(new ConfigError(message));
   });
@@ -102,32 +116,51 @@ describe('loadConfig', () => {
   });
 
   it('maps RETENTION_DAYS onto the retention of every kept record', () => {
-    expect(loadConfig({ RETENTION_DAYS: '30' }, mkdtempSync(join(tmpdir(), 'c-'))).config.audit.retentionMs).toBe(30 * 86_400_000);
-    expect(loadConfig({ RETENTION_DAYS: '1.5' }, mkdtempSync(join(tmpdir(), 'c-'))).config.audit.retentionMs).toBe(36 * 3_600_000);
+    expect(loadConfig({ RETENTION_DAYS: '30' }, mkdtempSync(join(tmpdir(), 'c-'))).config.audit.retentionMs).toBe(
+      30 * 86_400_000,
+    );
+    expect(loadConfig({ RETENTION_DAYS: '1.5' }, mkdtempSync(join(tmpdir(), 'c-'))).config.audit.retentionMs).toBe(
+      36 * 3_600_000,
+    );
     expect(loadConfig({}, mkdtempSync(join(tmpdir(), 'c-'))).config.audit.retentionMs).toBe(7 * 86_400_000);
   });
 
   it('reads VIEWER_TOKEN', () => {
-    expect(loadConfig({ VIEWER_TOKEN: 'viewer-token-0123456789' }, mkdtempSync(join(tmpdir(), 'c-'))).config.viewerToken).toBe('viewer-token-0123456789');
+    expect(loadConfig({ VIEWER_TOKEN: 'viewer-token-0123456789' }, mkdtempSync(join(tmpdir(), 'c-'))).config.viewerToken).toBe(
+      'viewer-token-0123456789',
+    );
   });
 
   it('refuses an unknown key anywhere in the config file, naming the file and the key path', () => {
-    const dir = dirWithConfig({ http: { port: 9000 }, delivery: { timout_ms: 5000, retryDelaysMs: [1000] }, audit: { log: 'off', colour: 1 }, colour: 'blue' });
+    const dir = dirWithConfig({
+      http: { port: 9000 },
+      delivery: { timout_ms: 5000, retryDelaysMs: [1000] },
+      audit: { log: 'off', colour: 1 },
+      colour: 'blue',
+    });
     expect(() => loadConfig({ RELAY_CONFIG: 'config.json' }, dir)).toThrow(
-      new ConfigError('config.json: unknown key "delivery.timout_ms"; config.json: unknown key "audit.colour"; config.json: unknown key "colour"'),
+      new ConfigError(
+        'config.json: unknown key "delivery.timout_ms"; config.json: unknown key "audit.colour"; config.json: unknown key "colour"',
+      ),
     );
   });
 
   it('names the file for a bad value in it, and the variable when the environment set it', () => {
     const dir = dirWithConfig({ delivery: { maxRedirects: 99, allowCidrs: ['10.0.0.0/33'] } });
-    expect(() => loadConfig({ RELAY_CONFIG: 'config.json' }, dir)).toThrow(/^config\.json: delivery\.maxRedirects: .*; config\.json: delivery\.allowCidrs\.0: not a CIDR$/);
-    expect(() => loadConfig({ RELAY_CONFIG: 'config.json', DELIVERY_ALLOW_CIDRS: '10.0.0.0/8' }, dir)).toThrow(/^config\.json: delivery\.maxRedirects: [^;]*$/);
+    expect(() => loadConfig({ RELAY_CONFIG: 'config.json' }, dir)).toThrow(
+      /^config\.json: delivery\.maxRedirects: .*; config\.json: delivery\.allowCidrs\.0: not a CIDR$/,
+    );
+    expect(() => loadConfig({ RELAY_CONFIG: 'config.json', DELIVERY_ALLOW_CIDRS: '10.0.0.0/8' }, dir)).toThrow(
+      /^config\.json: delivery\.maxRedirects: [^;]*$/,
+    );
   });
 
   it('checks the trusted proxies', () => {
     expect(parseConfig({ http: { trustProxy: '10.0.0.0/8, loopback' } }).http.trustProxy).toBe('10.0.0.0/8, loopback');
     expect(parseConfig({ http: { trustProxy: true } }).http.trustProxy).toBe(true);
-    expect(() => parseConfig({ http: { trustProxy: '10.0.0.0/33' } }, { file: 'relay.json' })).toThrow(/^relay\.json: http\.trustProxy: expected true, false, or a comma list/);
+    expect(() => parseConfig({ http: { trustProxy: '10.0.0.0/33' } }, { file: 'relay.json' })).toThrow(
+      /^relay\.json: http\.trustProxy: expected true, false, or a comma list/,
+    );
   });
 
   it('reads config/default.json from the working directory, strictly', () => {
@@ -147,15 +180,21 @@ describe('loadConfig', () => {
     writeFileSync(join(dir, 'list.json'), '[]');
     expect(() => loadConfig({ RELAY_CONFIG: 'bad.json' }, dir)).toThrow(/^bad\.json: not valid JSON: /);
     expect(() => loadConfig({ RELAY_CONFIG: 'list.json' }, dir)).toThrow(new ConfigError('list.json: must hold a JSON object'));
-    expect(() => loadConfig({ RELAY_CONFIG: 'missing.json' }, dir)).toThrow(new ConfigError('RELAY_CONFIG: cannot read config file "missing.json" (ENOENT)'));
+    expect(() => loadConfig({ RELAY_CONFIG: 'missing.json' }, dir)).toThrow(
+      new ConfigError('RELAY_CONFIG: cannot read config file "missing.json" (ENOENT)'),
+    );
   });
 
   it('requires ADMIN_TOKEN in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' }, mkdtempSync(join(tmpdir(), 'c-')))).toThrow(new ConfigError('ADMIN_TOKEN: required in production (NODE_ENV=production)'));
+    expect(() => loadConfig({ NODE_ENV: 'production' }, mkdtempSync(join(tmpdir(), 'c-')))).toThrow(
+      new ConfigError('ADMIN_TOKEN: required in production (NODE_ENV=production)'),
+    );
   });
 
   it('refuses a retention shorter than the retry schedule', () => {
-    expect(() => parseConfig({ delivery: { retryDelaysMs: [10_000] }, audit: { retentionMs: 5_000 } })).toThrow(/audit\.retentionMs/);
+    expect(() => parseConfig({ delivery: { retryDelaysMs: [10_000] }, audit: { retentionMs: 5_000 } })).toThrow(
+      /audit\.retentionMs/,
+    );
   });
 });
 
@@ -167,7 +206,10 @@ describe('PUBLIC_URL', () => {
     expect(loadConfig({}, dir()).config.publicUrl).toBeUndefined();
   });
 
-  it.each(['relay.example.com', 'ftp://relay.example.com', 'https://relay.example.com/?x=1'])('refuses %j naming the variable', (value) => {
-    expect(() => loadConfig({ PUBLIC_URL: value }, dir())).toThrow(/PUBLIC_URL: .*http/);
-  });
+  it.each(['relay.example.com', 'ftp://relay.example.com', 'https://relay.example.com/?x=1'])(
+    'refuses %j naming the variable',
+    (value) => {
+      expect(() => loadConfig({ PUBLIC_URL: value }, dir())).toThrow(/PUBLIC_URL: .*http/);
+    },
+  );
 });

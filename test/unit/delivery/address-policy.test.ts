@@ -11,7 +11,12 @@ const ranges: Array<{ range: string; refused: string; reason: string; allowed: s
   { range: '10.0.0.0/8 private', refused: '10.0.0.5', reason: 'private', allowed: '11.0.0.1' },
   { range: '100.64.0.0/10 shared CGNAT', refused: '100.127.255.254', reason: 'shared/CGNAT', allowed: '100.128.0.1' },
   { range: '127.0.0.0/8 loopback', refused: '127.255.255.254', reason: 'loopback', allowed: '128.0.0.1' },
-  { range: '169.254.0.0/16 link-local (metadata)', refused: '169.254.169.254', reason: 'link-local/metadata', allowed: '169.255.0.1' },
+  {
+    range: '169.254.0.0/16 link-local (metadata)',
+    refused: '169.254.169.254',
+    reason: 'link-local/metadata',
+    allowed: '169.255.0.1',
+  },
   { range: '172.16.0.0/12 private', refused: '172.31.255.255', reason: 'private', allowed: '172.32.0.1' },
   { range: '192.0.0.0/24 IETF protocol assignments', refused: '192.0.0.8', reason: 'reserved', allowed: '192.0.1.1' },
   { range: '192.0.2.0/24 TEST-NET-1', refused: '192.0.2.10', reason: 'reserved', allowed: '192.0.3.1' },
@@ -29,11 +34,21 @@ const ranges: Array<{ range: string; refused: string; reason: string; allowed: s
   // IPv6 outside 2000::/3
   { range: '::/128 unspecified', refused: '::', reason: 'unspecified', allowed: '2606:4700::1111' },
   { range: '::1/128 loopback', refused: '::1', reason: 'loopback', allowed: '2606:4700::1' },
-  { range: '::/96 IPv4-compatible (deprecated)', refused: '::7f00:1', reason: 'outside global unicast 2000::/3', allowed: '2606:4700::7f00:1' },
+  {
+    range: '::/96 IPv4-compatible (deprecated)',
+    refused: '::7f00:1',
+    reason: 'outside global unicast 2000::/3',
+    allowed: '2606:4700::7f00:1',
+  },
   { range: '100::/64 discard-only', refused: '100::1', reason: 'discard-only', allowed: '2606:4700:100::1' },
   { range: '4000::/3 unassigned', refused: '4000::1', reason: 'outside global unicast 2000::/3', allowed: '3ffe::1' },
   { range: '5f00::/16 segment routing', refused: '5f00::1', reason: 'segment routing SIDs', allowed: '2a00:1450:4001:82a::200e' },
-  { range: 'fc00::/7 unique-local (AWS metadata fd00:ec2::254)', refused: 'fd00:ec2::254', reason: 'unique-local', allowed: '2600:1f18::254' },
+  {
+    range: 'fc00::/7 unique-local (AWS metadata fd00:ec2::254)',
+    refused: 'fd00:ec2::254',
+    reason: 'unique-local',
+    allowed: '2600:1f18::254',
+  },
   { range: 'fe80::/10 link-local', refused: 'febf:ffff::1', reason: 'link-local/metadata', allowed: '2a00:1450::1' },
   { range: 'fe80::/10 link-local with a zone', refused: 'fe80::1%eth0', reason: 'link-local/metadata', allowed: '2a00:1450::2' },
   { range: 'fec0::/10 site-local (deprecated)', refused: 'fec0::1', reason: 'site-local (deprecated)', allowed: '2a00:1450::3' },
@@ -50,17 +65,57 @@ const ranges: Array<{ range: string; refused: string; reason: string; allowed: s
   { range: '2620:4f:8000::/48 AS112', refused: '2620:4f:8000::1', reason: 'AS112 anycast', allowed: '2620:4f:8001::1' },
   { range: '3fff::/20 documentation', refused: '3fff::1', reason: 'reserved', allowed: '3ffe:ffff::1' },
   // IPv6 forms that carry an IPv4 address: judged by that IPv4
-  { range: '::ffff:0:0/96 IPv4-mapped', refused: '::ffff:127.0.0.1', reason: 'IPv4-mapped 127.0.0.1: loopback', allowed: '::ffff:8.8.8.8' },
-  { range: '::ffff:0:0/96 IPv4-mapped, hex', refused: '::ffff:a9fe:a9fe', reason: 'IPv4-mapped 169.254.169.254: link-local/metadata', allowed: '::ffff:808:808' },
-  { range: '::ffff:0:0:0/96 IPv4-translated', refused: '::ffff:0:a00:1', reason: 'IPv4-translated 10.0.0.1: private', allowed: '::ffff:0:808:808' },
-  { range: '64:ff9b::/96 NAT64', refused: '64:ff9b::a9fe:a9fe', reason: 'NAT64 169.254.169.254: link-local/metadata', allowed: '64:ff9b::808:808' },
-  { range: '64:ff9b:1::/48 NAT64 local-use', refused: '64:ff9b:1::a00:1', reason: 'NAT64 10.0.0.1: private', allowed: '64:ff9b:1::101:101' },
-  { range: '64:ff9b:1::/48 NAT64 local-use, not /96', refused: '64:ff9b:1:1::808:808', reason: 'NAT64 local-use prefix not in the /96 layout', allowed: '64:ff9b:1::808:808' },
+  {
+    range: '::ffff:0:0/96 IPv4-mapped',
+    refused: '::ffff:127.0.0.1',
+    reason: 'IPv4-mapped 127.0.0.1: loopback',
+    allowed: '::ffff:8.8.8.8',
+  },
+  {
+    range: '::ffff:0:0/96 IPv4-mapped, hex',
+    refused: '::ffff:a9fe:a9fe',
+    reason: 'IPv4-mapped 169.254.169.254: link-local/metadata',
+    allowed: '::ffff:808:808',
+  },
+  {
+    range: '::ffff:0:0:0/96 IPv4-translated',
+    refused: '::ffff:0:a00:1',
+    reason: 'IPv4-translated 10.0.0.1: private',
+    allowed: '::ffff:0:808:808',
+  },
+  {
+    range: '64:ff9b::/96 NAT64',
+    refused: '64:ff9b::a9fe:a9fe',
+    reason: 'NAT64 169.254.169.254: link-local/metadata',
+    allowed: '64:ff9b::808:808',
+  },
+  {
+    range: '64:ff9b:1::/48 NAT64 local-use',
+    refused: '64:ff9b:1::a00:1',
+    reason: 'NAT64 10.0.0.1: private',
+    allowed: '64:ff9b:1::101:101',
+  },
+  {
+    range: '64:ff9b:1::/48 NAT64 local-use, not /96',
+    refused: '64:ff9b:1:1::808:808',
+    reason: 'NAT64 local-use prefix not in the /96 layout',
+    allowed: '64:ff9b:1::808:808',
+  },
   { range: '2002::/16 6to4', refused: '2002:c0a8:101::1', reason: '6to4 192.168.1.1: private', allowed: '2002:808:808::1' },
   { range: '2002::/16 6to4 loopback', refused: '2002:7f00:1::', reason: '6to4 127.0.0.1: loopback', allowed: '2002:101:101::' },
   // Teredo: 2001:0:<server>:<flags>:<port>:<client XOR ffffffff>
-  { range: '2001::/32 Teredo client', refused: '2001:0:808:808:0:0:f5ff:fffe', reason: 'Teredo client 10.0.0.1: private', allowed: '2001:0:808:808::f7f7:f7f7' },
-  { range: '2001::/32 Teredo server', refused: '2001:0:a9fe:a9fe::f7f7:f7f7', reason: 'Teredo server 169.254.169.254: link-local/metadata', allowed: '2001:0:101:101::f7f7:f7f7' },
+  {
+    range: '2001::/32 Teredo client',
+    refused: '2001:0:808:808:0:0:f5ff:fffe',
+    reason: 'Teredo client 10.0.0.1: private',
+    allowed: '2001:0:808:808::f7f7:f7f7',
+  },
+  {
+    range: '2001::/32 Teredo server',
+    refused: '2001:0:a9fe:a9fe::f7f7:f7f7',
+    reason: 'Teredo server 169.254.169.254: link-local/metadata',
+    allowed: '2001:0:101:101::f7f7:f7f7',
+  },
 ];
 
 describe('createAddressPolicy with no exemptions', () => {

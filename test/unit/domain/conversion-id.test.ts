@@ -28,7 +28,9 @@ describe('stableConversionId', () => {
   });
 
   it('cannot be imitated by moving a separator between parts', () => {
-    expect(stableConversionId({ ...base, source: 'a|b', click_id: 'c' })).not.toBe(stableConversionId({ ...base, source: 'a', click_id: 'b|c' }));
+    expect(stableConversionId({ ...base, source: 'a|b', click_id: 'c' })).not.toBe(
+      stableConversionId({ ...base, source: 'a', click_id: 'b|c' }),
+    );
   });
 
   it("falls back to the relay's id without a click id", () => {

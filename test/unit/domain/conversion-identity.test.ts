@@ -18,7 +18,9 @@ describe('dedupeKey', () => {
   // A status is appended as a fifth part, so keys of reports without one are those written before statuses counted.
   // Pinned to sha256(JSON.stringify(['net','c1','sale','x1','approved'])), computed independently.
   it('is stable with a status, which is the fifth part', () => {
-    expect(dedupeKey('net', { ...base, status: 'approved' })).toBe('e1661c0d487d8e96f8bfe70d6ac57777381006601973fa1e7b6490fd4704bf57');
+    expect(dedupeKey('net', { ...base, status: 'approved' })).toBe(
+      'e1661c0d487d8e96f8bfe70d6ac57777381006601973fa1e7b6490fd4704bf57',
+    );
   });
 
   it('is the same for the same identity', () => {
@@ -92,7 +94,8 @@ describe('conversionIdentity', () => {
   it('is the same for every status of one conversion, and equals the dedupe key of a report without status', () => {
     const identity = conversionIdentity('net', base);
     expect(identity).toBe(dedupeKey('net', base));
-    for (const status of ['pending', 'approved', 'Rejected']) expect(conversionIdentity('net', { ...base, status })).toBe(identity);
+    for (const status of ['pending', 'approved', 'Rejected'])
+      expect(conversionIdentity('net', { ...base, status })).toBe(identity);
   });
 
   it.each<[string, string, ConversionFields]>([

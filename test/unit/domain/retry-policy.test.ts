@@ -106,21 +106,65 @@ describe('decideNext', () => {
   // One row per decision the worker can take after an attempt.
   it.each([
     { case: '2xx', outcome: 'delivered', attempt: 1, expected: { state: 'delivered' } },
-    { case: 'permanent 4xx on the first attempt', outcome: 'failed', attempt: 1, expected: { state: 'failed', why: 'permanent' } },
+    {
+      case: 'permanent 4xx on the first attempt',
+      outcome: 'failed',
+      attempt: 1,
+      expected: { state: 'failed', why: 'permanent' },
+    },
     { case: 'permanent 4xx after retries', outcome: 'failed', attempt: 2, expected: { state: 'failed', why: 'permanent' } },
-    { case: 'retryable, first failure', outcome: 'retry', attempt: 1, expected: { state: 'retrying', nextAttemptAt: now + 1_000 } },
-    { case: 'retryable, second failure', outcome: 'retry', attempt: 2, expected: { state: 'retrying', nextAttemptAt: now + 10_000 } },
+    {
+      case: 'retryable, first failure',
+      outcome: 'retry',
+      attempt: 1,
+      expected: { state: 'retrying', nextAttemptAt: now + 1_000 },
+    },
+    {
+      case: 'retryable, second failure',
+      outcome: 'retry',
+      attempt: 2,
+      expected: { state: 'retrying', nextAttemptAt: now + 10_000 },
+    },
     { case: 'retryable, schedule exhausted', outcome: 'retry', attempt: 3, expected: { state: 'failed', why: 'exhausted' } },
-    { case: 'Retry-After later than the schedule', outcome: 'retry', attempt: 1, retryAfterMs: 30_000, expected: { state: 'retrying', nextAttemptAt: now + 30_000 } },
-    { case: 'Retry-After earlier than the schedule', outcome: 'retry', attempt: 2, retryAfterMs: 500, expected: { state: 'retrying', nextAttemptAt: now + 10_000 } },
-    { case: 'Retry-After beyond the cap', outcome: 'retry', attempt: 1, retryAfterMs: 86_400_000, expected: { state: 'retrying', nextAttemptAt: now + 60_000 } },
-    { case: 'Retry-After on the last attempt', outcome: 'retry', attempt: 3, retryAfterMs: 5_000, expected: { state: 'failed', why: 'exhausted' } },
+    {
+      case: 'Retry-After later than the schedule',
+      outcome: 'retry',
+      attempt: 1,
+      retryAfterMs: 30_000,
+      expected: { state: 'retrying', nextAttemptAt: now + 30_000 },
+    },
+    {
+      case: 'Retry-After earlier than the schedule',
+      outcome: 'retry',
+      attempt: 2,
+      retryAfterMs: 500,
+      expected: { state: 'retrying', nextAttemptAt: now + 10_000 },
+    },
+    {
+      case: 'Retry-After beyond the cap',
+      outcome: 'retry',
+      attempt: 1,
+      retryAfterMs: 86_400_000,
+      expected: { state: 'retrying', nextAttemptAt: now + 60_000 },
+    },
+    {
+      case: 'Retry-After on the last attempt',
+      outcome: 'retry',
+      attempt: 3,
+      retryAfterMs: 5_000,
+      expected: { state: 'failed', why: 'exhausted' },
+    },
   ] as const)('$case', ({ outcome, attempt, expected, ...rest }) => {
     const retryAfterMs = 'retryAfterMs' in rest ? rest.retryAfterMs : undefined;
-    expect(decideNext({ outcome, attempt, schedule, now, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) })).toEqual(expected);
+    expect(decideNext({ outcome, attempt, schedule, now, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) })).toEqual(
+      expected,
+    );
   });
 
   it('with no retries configured, a retryable failure fails at once', () => {
-    expect(decideNext({ outcome: 'retry', attempt: 1, schedule: { ...schedule, delaysMs: [] }, now })).toEqual({ state: 'failed', why: 'exhausted' });
+    expect(decideNext({ outcome: 'retry', attempt: 1, schedule: { ...schedule, delaysMs: [] }, now })).toEqual({
+      state: 'failed',
+      why: 'exhausted',
+    });
   });
 });

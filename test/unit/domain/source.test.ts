@@ -9,7 +9,14 @@ describe('sourceMayReach', () => {
 
   it('lets a source with a list reach only the listed accounts and its default', () => {
     const source = { default_account: 'mine', accounts: ['a', 'b'] };
-    expect(['mine', 'a', 'b', 'c', 'A', ''].map((account) => sourceMayReach(source, account))).toEqual([true, true, true, false, false, false]);
+    expect(['mine', 'a', 'b', 'c', 'A', ''].map((account) => sourceMayReach(source, account))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('reads an empty list as "only the default account"', () => {

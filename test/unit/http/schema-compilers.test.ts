@@ -29,7 +29,11 @@ describe('route schemas as validators', () => {
     const ok = await fastify.inject({ method: 'PUT', url: '/things/abc?limit=5', payload: {} });
     expect(ok.json()).toEqual({ id: 'abc', body: { n: 7 }, limit: 5 });
     // No body at all is judged as an empty object, as the handlers did by hand.
-    expect((await fastify.inject({ method: 'PUT', url: '/things/abc' })).json()).toEqual({ id: 'abc', body: { n: 7 }, limit: 50 });
+    expect((await fastify.inject({ method: 'PUT', url: '/things/abc' })).json()).toEqual({
+      id: 'abc',
+      body: { n: 7 },
+      limit: 50,
+    });
   });
 
   it("answers a bad param or body with the route's code, a bad query with invalid_query, each field named", async () => {
@@ -63,13 +67,20 @@ describe('route schemas as validators', () => {
 
   it('leaves a describedOnly schema to the handler: the raw input passes through untouched', async () => {
     const fastify = app();
-    fastify.get('/raw', { schema: { querystring: describedOnly(z.strictObject({ a: z.coerce.number() })) } }, async (request) => request.query);
+    fastify.get(
+      '/raw',
+      { schema: { querystring: describedOnly(z.strictObject({ a: z.coerce.number() })) } },
+      async (request) => request.query,
+    );
     expect((await fastify.inject({ url: '/raw?a=x&b=y' })).json()).toEqual({ a: 'x', b: 'y' });
   });
 
   it('writes answers as the handler built them: a response schema never strips or rejects a field', async () => {
     const fastify = app();
-    fastify.get('/answer', { schema: { response: { 200: z.object({ a: z.number() }) } } }, async () => ({ a: 'not a number', extra: true }));
+    fastify.get('/answer', { schema: { response: { 200: z.object({ a: z.number() }) } } }, async () => ({
+      a: 'not a number',
+      extra: true,
+    }));
     expect((await fastify.inject({ url: '/answer' })).json()).toEqual({ a: 'not a number', extra: true });
   });
 

@@ -27,27 +27,36 @@ describe('network presets', () => {
     expect(Object.fromEntries(preset.postback).click_id).toBe(macro);
   });
 
-  it.each(NETWORK_PRESETS.filter((p) => p.id !== 'generic').map((p) => [p.id, p] as const))('%s cites its sources, with a grade each', (_id, preset) => {
-    expect(preset.sources.length).toBeGreaterThan(0);
-    for (const source of preset.sources) {
-      expect(source.url).toMatch(/^https:\/\//);
-      expect(['official', 'secondary', 'inferred']).toContain(source.grade);
-    }
-    expect(preset.sources.some((source) => source.grade === 'official')).toBe(true);
-  });
+  it.each(NETWORK_PRESETS.filter((p) => p.id !== 'generic').map((p) => [p.id, p] as const))(
+    '%s cites its sources, with a grade each',
+    (_id, preset) => {
+      expect(preset.sources.length).toBeGreaterThan(0);
+      for (const source of preset.sources) {
+        expect(source.url).toMatch(/^https:\/\//);
+        expect(['official', 'secondary', 'inferred']).toContain(source.grade);
+      }
+      expect(preset.sources.some((source) => source.grade === 'official')).toBe(true);
+    },
+  );
 
-  it.each(NETWORK_PRESETS.map((p) => [p.id, p] as const))('%s: every postback parameter is a canonical field and every macro a macro token', (_id, preset) => {
-    for (const [field, macro] of preset.postback) {
-      expect(CONVERSION_FIELDS).toContain(field);
-      // The same check the receiver uses: an unreplaced macro is never taken for data.
-      expect(isUnreplacedMacro(macro), macro).toBe(true);
-    }
-  });
+  it.each(NETWORK_PRESETS.map((p) => [p.id, p] as const))(
+    '%s: every postback parameter is a canonical field and every macro a macro token',
+    (_id, preset) => {
+      for (const [field, macro] of preset.postback) {
+        expect(CONVERSION_FIELDS).toContain(field);
+        // The same check the receiver uses: an unreplaced macro is never taken for data.
+        expect(isUnreplacedMacro(macro), macro).toBe(true);
+      }
+    },
+  );
 
   it.each(NETWORK_PRESETS.filter((p) => p.id !== 'generic').map((p) => [p.id, p] as const))(
     '%s never reads the network click id or publisher number as click id or account',
     (_id, preset) => {
-      const read = readConversion({ transaction_id: 'net-click', tid: 'net-tid', affiliate_id: '77', aff_id: '78' }, inboundPlanFor(preset, undefined));
+      const read = readConversion(
+        { transaction_id: 'net-click', tid: 'net-tid', affiliate_id: '77', aff_id: '78' },
+        inboundPlanFor(preset, undefined),
+      );
       if (!read.ok) throw new Error('expected ok');
       expect(read.fields.click_id).toBeUndefined();
       expect(read.fields.account).toBeUndefined();
@@ -73,8 +82,14 @@ describe('network presets', () => {
   });
 
   it('CAKE reads #tid# as the order id and #cid# (creative) as nothing', () => {
-    const read = readConversion({ s2: 'trk', cid: '4411', tid: 'ORD-1', price: '3.10', oid: '42', leadid: 'L-9' }, inboundPlanFor(findNetwork('cake'), undefined));
-    expect(read).toMatchObject({ ok: true, fields: { click_id: 'trk', order_id: 'ORD-1', payout: '3.10', offer_id: '42', conversion_id: 'L-9' } });
+    const read = readConversion(
+      { s2: 'trk', cid: '4411', tid: 'ORD-1', price: '3.10', oid: '42', leadid: 'L-9' },
+      inboundPlanFor(findNetwork('cake'), undefined),
+    );
+    expect(read).toMatchObject({
+      ok: true,
+      fields: { click_id: 'trk', order_id: 'ORD-1', payout: '3.10', offer_id: '42', conversion_id: 'L-9' },
+    });
   });
 });
 

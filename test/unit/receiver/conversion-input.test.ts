@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONVERSION_FIELDS, type ConversionField } from '../../../src/domain/conversion.js';
-import {
-  numberToDecimalText,
-  parseConversionInput,
-  type ConversionInputResult,
-} from '../../../src/receiver/conversion-input.js';
+import { numberToDecimalText, parseConversionInput, type ConversionInputResult } from '../../../src/receiver/conversion-input.js';
 
 function fieldsOf(result: ConversionInputResult) {
   if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.errors)}`);
@@ -217,9 +213,12 @@ describe('control characters', () => {
     expect(droppedFieldsOf(parseConversionInput({ [field]: 'US\u0000D' }))).toEqual([field]);
   });
 
-  it.each(['event', 'status', 'account', 'offer_id'] as const)('refuses a control character in %s (it routes the ping)', (field) => {
-    expect(badFieldsOf(parseConversionInput({ [field]: 'US\u0000D' }))).toEqual([field]);
-  });
+  it.each(['event', 'status', 'account', 'offer_id'] as const)(
+    'refuses a control character in %s (it routes the ping)',
+    (field) => {
+      expect(badFieldsOf(parseConversionInput({ [field]: 'US\u0000D' }))).toEqual([field]);
+    },
+  );
 
   it('trims surrounding whitespace controls instead of rejecting them', () => {
     expect(fieldsOf(parseConversionInput({ click_id: '\r\nabc\t\n' })).click_id).toBe('abc');
@@ -286,11 +285,14 @@ describe('event', () => {
     expect(fieldsOf(parseConversionInput({ event })).event).toBe(event);
   });
 
-  it.each(['Reach Level 10', 'sale now', 'a/b', 'a?b', 'a&b', 'a{b}', 'évent', 'a%20b'])('keeps the printable name %j', (event) => {
-    const result = parseConversionInput({ event });
-    expect(fieldsOf(result).event).toBe(event);
-    expect(warningsOf(result)).toEqual([]);
-  });
+  it.each(['Reach Level 10', 'sale now', 'a/b', 'a?b', 'a&b', 'a{b}', 'évent', 'a%20b'])(
+    'keeps the printable name %j',
+    (event) => {
+      const result = parseConversionInput({ event });
+      expect(fieldsOf(result).event).toBe(event);
+      expect(warningsOf(result)).toEqual([]);
+    },
+  );
 });
 
 describe('several bad fields', () => {
@@ -310,13 +312,7 @@ describe('several bad fields', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     // Payout, amount and currency would only have been dropped with warnings.
-    expect(result.errors.map((e) => e.field)).toEqual([
-      'click_id',
-      'offer_id',
-      'status',
-      'account',
-      'sub3',
-    ]);
+    expect(result.errors.map((e) => e.field)).toEqual(['click_id', 'offer_id', 'status', 'account', 'sub3']);
     for (const error of result.errors) expect(error.message).not.toBe('');
   });
 

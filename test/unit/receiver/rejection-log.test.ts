@@ -12,7 +12,9 @@ function setup(options: { maxInFlight?: number; warnEveryMs?: number } = {}) {
   const log = createRejectionLog({
     store: {
       record: (rejection) =>
-        new Promise<void>((resolve, reject) => writes.push({ rejection, settle: (error) => (error ? reject(error) : resolve()) })),
+        new Promise<void>((resolve, reject) =>
+          writes.push({ rejection, settle: (error) => (error ? reject(error) : resolve()) }),
+        ),
     },
     sources: { get: (id) => Promise.resolve(id === 'net' ? { key_sha256: 'x', ip_allow: [], params: {} } : null) },
     metrics,
@@ -25,14 +27,26 @@ function setup(options: { maxInFlight?: number; warnEveryMs?: number } = {}) {
   return { log, writes, warnings, counted, tick: (ms: number) => (clock += ms) };
 }
 
-const request = (source: string, url = `/postback/${source}?key=secret-key-1&click_id=c`) => ({ params: { source }, url, ip: '203.0.113.9', method: 'GET' });
+const request = (source: string, url = `/postback/${source}?key=secret-key-1&click_id=c`) => ({
+  params: { source },
+  url,
+  ip: '203.0.113.9',
+  method: 'GET',
+});
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('describe', () => {
   it('keeps the answer, the fields at fault and the query with the key redacted', () => {
     const payload = JSON.stringify({ error: 'invalid_conversion', details: [{ path: 'click_id', message: 'too long' }] });
     const kept = describeRejection(request('net'), 400, payload);
-    expect(kept).toMatchObject({ source: 'net', ip: '203.0.113.9', method: 'GET', status: 400, error: 'invalid_conversion', fields: ['click_id'] });
+    expect(kept).toMatchObject({
+      source: 'net',
+      ip: '203.0.113.9',
+      method: 'GET',
+      status: 400,
+      error: 'invalid_conversion',
+      fields: ['click_id'],
+    });
     expect(kept.query).toBe('key=***&click_id=c');
   });
 
@@ -42,7 +56,9 @@ describe('describe', () => {
     expect(kept.query.length).toBeLessThanOrEqual(2_048);
     expect(kept).toMatchObject({ error: 'http_413', fields: [] });
     expect(describeRejection(request('net'), 400, JSON.stringify({ error: 'x', details: { path: 'y' } })).fields).toEqual([]);
-    expect(describeRejection(request('net'), 400, JSON.stringify({ error: 'x', details: [null, 3, { path: 'p' }] })).fields).toEqual(['p']);
+    expect(
+      describeRejection(request('net'), 400, JSON.stringify({ error: 'x', details: [null, 3, { path: 'p' }] })).fields,
+    ).toEqual(['p']);
   });
 });
 
@@ -68,10 +84,21 @@ describe('createRejectionLog', () => {
   it('leaves a 2xx answer alone and always passes the payload on', async () => {
     const { log, writes } = setup();
     const passed: unknown[] = [];
-    log.onSend(request('net') as never, { statusCode: 200 } as never, '{"status":"accepted"}', (_error, payload) => passed.push(payload));
+    log.onSend(request('net') as never, { statusCode: 200 } as never, '{"status":"accepted"}', (_error, payload) =>
+      passed.push(payload),
+    );
     // A request object that throws when read must not keep the refusal from being sent.
-    const broken = { get params(): never { throw new Error('boom'); }, url: '/', ip: '', method: 'GET' };
-    log.onSend(broken as never, { statusCode: 401 } as never, '{"error":"unauthorized"}', (_error, payload) => passed.push(payload));
+    const broken = {
+      get params(): never {
+        throw new Error('boom');
+      },
+      url: '/',
+      ip: '',
+      method: 'GET',
+    };
+    log.onSend(broken as never, { statusCode: 401 } as never, '{"error":"unauthorized"}', (_error, payload) =>
+      passed.push(payload),
+    );
     await flush();
     expect(writes).toHaveLength(0);
     expect(passed).toEqual(['{"status":"accepted"}', '{"error":"unauthorized"}']);
@@ -79,7 +106,8 @@ describe('createRejectionLog', () => {
 
   it('holds at most maxInFlight writes while Redis is slow; the rest are counted, not kept, with one warning', async () => {
     const { log, writes, warnings, counted, tick } = setup({ maxInFlight: 3, warnEveryMs: 10_000 });
-    for (let i = 0; i < 10; i++) log.onSend(request('net') as never, { statusCode: 403 } as never, '{"error":"forbidden"}', () => {});
+    for (let i = 0; i < 10; i++)
+      log.onSend(request('net') as never, { statusCode: 403 } as never, '{"error":"forbidden"}', () => {});
     await flush();
     expect(writes).toHaveLength(3);
     expect(await counted()).toEqual([{ source: 'net', reason: 'forbidden', value: 10 }]);

@@ -31,7 +31,17 @@ describe('matchesSearch', () => {
 
   it('matches when every given filter holds, time bounds inclusive', () => {
     expect(matchesSearch(found, {})).toBe(true);
-    expect(matchesSearch(found, { clickId: 'c', source: 's', account: 'a', offerId: '42', state: 'failed', since: 1_000, until: 1_000 })).toBe(true);
+    expect(
+      matchesSearch(found, {
+        clickId: 'c',
+        source: 's',
+        account: 'a',
+        offerId: '42',
+        state: 'failed',
+        since: 1_000,
+        until: 1_000,
+      }),
+    ).toBe(true);
   });
 
   it('fails on any one filter that does not hold (an index entry can outlive a re-attribution)', () => {

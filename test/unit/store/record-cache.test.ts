@@ -4,7 +4,11 @@ import { createRecordCache } from '../../../src/store/record-cache.js';
 function setup(options: { ttlMs?: number; maxEntries?: number } = {}) {
   let clock = 1_000;
   const loads: string[] = [];
-  const data = new Map<string, string>([['a', 'A'], ['b', 'B'], ['c', 'C']]);
+  const data = new Map<string, string>([
+    ['a', 'A'],
+    ['b', 'B'],
+    ['c', 'C'],
+  ]);
   let failNext = false;
   const cache = createRecordCache(
     async (id: string) => {

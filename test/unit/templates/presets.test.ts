@@ -109,12 +109,16 @@ describe('presetTemplate', () => {
     expect(presetTemplate('clickflare', `${BASE}/cf/cv/`)).toBe(presetTemplate('clickflare', BASE));
     expect(presetTemplate('keitaro', `${BASE}/a1b2c3d/postback`)).toBe(presetTemplate('keitaro', `${BASE}/a1b2c3d`));
     // Only a whole trailing segment counts.
-    expect(presetTemplate('voluum', `${BASE}/mypostback`)).toBe(`${BASE}/mypostback/postback?cid={click_id}&payout={payout}&txid={conversion_id}`);
+    expect(presetTemplate('voluum', `${BASE}/mypostback`)).toBe(
+      `${BASE}/mypostback/postback?cid={click_id}&payout={payout}&txid={conversion_id}`,
+    );
   });
 
   it('prosper202: a numeric click id (what gpb.php requires) goes out as it came, in an install folder too', () => {
     const text = presetTemplate('prosper202', 'https://p202.example.com/tracker/');
-    expect(text).toBe('https://p202.example.com/tracker/tracking202/static/gpb.php?subid={click_id}&amount={payout}&txid={conversion_id}');
+    expect(text).toBe(
+      'https://p202.example.com/tracker/tracking202/static/gpb.php?subid={click_id}&amount={payout}&txid={conversion_id}',
+    );
     expect(presetTemplate('prosper202', 'https://p202.example.com/tracker/tracking202/static/gpb.php')).toBe(text);
     const url = new URL(renderTemplate(text, { click_id: '000123456789', payout: '12.5', conversion_id: 'c-1' }));
     expect(url.searchParams.get('subid')).toBe('000123456789');
@@ -203,19 +207,37 @@ describe('expandAccountPresets', () => {
       postback: { url: { preset: 'voluum', base_url: 'trk.example.com' } },
       offers: {
         '42': { url: { preset: 'voloom', base_url: BASE } },
-        '7': { url: ['https://ok.example/?cid={click_id}', { base_url: BASE }], events: { lead: { preset: 'voluum', base_url: BASE, et: 'x' } } },
+        '7': {
+          url: ['https://ok.example/?cid={click_id}', { base_url: BASE }],
+          events: { lead: { preset: 'voluum', base_url: BASE, et: 'x' } },
+        },
       },
     });
     expect(errors).toEqual([
-      { path: 'postback.url', message: expect.stringMatching(/^base_url "trk\.example\.com" must be an absolute http or https URL/) },
+      {
+        path: 'postback.url',
+        message: expect.stringMatching(/^base_url "trk\.example\.com" must be an absolute http or https URL/),
+      },
       { path: 'offers.7.url.1', message: expect.stringMatching(/^"preset" is required, one of: voluum, redtrack/) },
       { path: 'offers.7.events.lead', message: 'unknown field(s) in preset: et' },
-      { path: 'offers.42.url', message: 'unknown preset "voloom"; known: voluum, redtrack, bemob, binom, keitaro, clickflare, prosper202' },
+      {
+        path: 'offers.42.url',
+        message: 'unknown preset "voloom"; known: voluum, redtrack, bemob, binom, keitaro, clickflare, prosper202',
+      },
     ]);
   });
 
   it('passes anything else through for the schema to judge', () => {
-    for (const input of [undefined, null, 'text', [1], { postback: 'x' }, { postback: { url: 5 } }, { offers: [] }, { other: { preset: 'voluum' } }]) {
+    for (const input of [
+      undefined,
+      null,
+      'text',
+      [1],
+      { postback: 'x' },
+      { postback: { url: 5 } },
+      { offers: [] },
+      { other: { preset: 'voluum' } },
+    ]) {
       expect(expandAccountPresets(input)).toEqual({ value: input, errors: [] });
     }
   });

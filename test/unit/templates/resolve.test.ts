@@ -191,7 +191,11 @@ describe('resolvePostback with status rules', () => {
       },
     },
     offers: {
-      '42': { url: O, statuses: ['Approved'], events: { sale: { url: OS, statuses: ['pending', 'approved'], status_map: { '*': 'x' } } } },
+      '42': {
+        url: O,
+        statuses: ['Approved'],
+        events: { sale: { url: OS, statuses: ['pending', 'approved'], status_map: { '*': 'x' } } },
+      },
       // An offer override without rules: every status fires there, whatever the global postback says.
       '50': { url: O },
     },
@@ -199,46 +203,122 @@ describe('resolvePostback with status rules', () => {
   const globalMap = { approved: '1', rejected: '0' };
 
   it.each<[label: string, offerId: string | undefined, event: string, status: string | undefined, expected: object]>([
-    ['global, allowed', undefined, 'conversion', 'approved', { outcome: 'deliver', level: 'global', urls: [G], statusMap: globalMap }],
-    ['global, allowed in another case', '7', 'conversion', 'REJECTED', { outcome: 'deliver', level: 'global', urls: [G], statusMap: globalMap }],
-    ['global, no status fires', undefined, 'conversion', undefined, { outcome: 'deliver', level: 'global', urls: [G], statusMap: globalMap }],
+    [
+      'global, allowed',
+      undefined,
+      'conversion',
+      'approved',
+      { outcome: 'deliver', level: 'global', urls: [G], statusMap: globalMap },
+    ],
+    [
+      'global, allowed in another case',
+      '7',
+      'conversion',
+      'REJECTED',
+      { outcome: 'deliver', level: 'global', urls: [G], statusMap: globalMap },
+    ],
+    [
+      'global, no status fires',
+      undefined,
+      'conversion',
+      undefined,
+      { outcome: 'deliver', level: 'global', urls: [G], statusMap: globalMap },
+    ],
     [
       'global, excluded',
       undefined,
       'conversion',
       'pending',
-      { outcome: 'suppressed', level: 'global', reason: 'status "pending" does not fire at level global (postback.statuses: approved, rejected)' },
+      {
+        outcome: 'suppressed',
+        level: 'global',
+        reason: 'status "pending" does not fire at level global (postback.statuses: approved, rejected)',
+      },
     ],
-    ['global event (templates alone) inherits', undefined, 'lead', 'approved', { outcome: 'deliver', level: 'global_event', urls: [GL], statusMap: globalMap }],
+    [
+      'global event (templates alone) inherits',
+      undefined,
+      'lead',
+      'approved',
+      { outcome: 'deliver', level: 'global_event', urls: [GL], statusMap: globalMap },
+    ],
     [
       'global event (templates alone) inherits the exclusion',
       undefined,
       'lead',
       'pending',
-      { outcome: 'suppressed', level: 'global_event', reason: 'status "pending" does not fire at level global_event (postback.statuses: approved, rejected)' },
+      {
+        outcome: 'suppressed',
+        level: 'global_event',
+        reason: 'status "pending" does not fire at level global_event (postback.statuses: approved, rejected)',
+      },
     ],
-    ['global event with its own statuses', undefined, 'signup', 'pending', { outcome: 'deliver', level: 'global_event', urls: ['https://t.example/gs'], statusMap: globalMap }],
+    [
+      'global event with its own statuses',
+      undefined,
+      'signup',
+      'pending',
+      { outcome: 'deliver', level: 'global_event', urls: ['https://t.example/gs'], statusMap: globalMap },
+    ],
     [
       'global event with its own statuses, excluded',
       undefined,
       'signup',
       'approved',
-      { outcome: 'suppressed', level: 'global_event', reason: 'status "approved" does not fire at level global_event (postback.events.signup.statuses: pending)' },
+      {
+        outcome: 'suppressed',
+        level: 'global_event',
+        reason: 'status "approved" does not fire at level global_event (postback.events.signup.statuses: pending)',
+      },
     ],
-    ['long form without rules inherits', undefined, 'deposit', 'rejected', { outcome: 'deliver', level: 'global_event', urls: ['https://t.example/gd'], statusMap: globalMap }],
-    ['long form with its own map keeps the statuses', undefined, 'rebill', 'approved', { outcome: 'deliver', level: 'global_event', urls: ['https://t.example/gr'], statusMap: { approved: 'ok' } }],
-    ['long form with its own map, excluded by inherited statuses', undefined, 'rebill', 'pending', { outcome: 'suppressed', level: 'global_event' }],
-    ['offer, allowed (case ignored both ways)', '42', 'conversion', 'approved', { outcome: 'deliver', level: 'offer', urls: [O] }],
+    [
+      'long form without rules inherits',
+      undefined,
+      'deposit',
+      'rejected',
+      { outcome: 'deliver', level: 'global_event', urls: ['https://t.example/gd'], statusMap: globalMap },
+    ],
+    [
+      'long form with its own map keeps the statuses',
+      undefined,
+      'rebill',
+      'approved',
+      { outcome: 'deliver', level: 'global_event', urls: ['https://t.example/gr'], statusMap: { approved: 'ok' } },
+    ],
+    [
+      'long form with its own map, excluded by inherited statuses',
+      undefined,
+      'rebill',
+      'pending',
+      { outcome: 'suppressed', level: 'global_event' },
+    ],
+    [
+      'offer, allowed (case ignored both ways)',
+      '42',
+      'conversion',
+      'approved',
+      { outcome: 'deliver', level: 'offer', urls: [O] },
+    ],
     [
       'offer, excluded: the global postback does not fire instead',
       '42',
       'conversion',
       'rejected',
-      { outcome: 'suppressed', level: 'offer', reason: 'status "rejected" does not fire at level offer (offers.42.statuses: Approved)' },
+      {
+        outcome: 'suppressed',
+        level: 'offer',
+        reason: 'status "rejected" does not fire at level offer (offers.42.statuses: Approved)',
+      },
     ],
     ['offer event', '42', 'sale', 'pending', { outcome: 'deliver', level: 'offer_event', urls: [OS], statusMap: { '*': 'x' } }],
     ['offer event, excluded', '42', 'sale', 'rejected', { outcome: 'suppressed', level: 'offer_event' }],
-    ['offer without rules does not take the global ones', '50', 'conversion', 'pending', { outcome: 'deliver', level: 'offer', urls: [O] }],
+    [
+      'offer without rules does not take the global ones',
+      '50',
+      'conversion',
+      'pending',
+      { outcome: 'deliver', level: 'offer', urls: [O] },
+    ],
   ])('%s', (_label, offerId, event, status, expected) => {
     const resolution = resolvePostback(ruled, offerId, event, status);
     expect(resolution).toMatchObject(expected);
@@ -247,7 +327,11 @@ describe('resolvePostback with status rules', () => {
 
   it('leaves an account without rules as it was: every status fires, no map', () => {
     for (const status of [undefined, 'pending', 'approved', 'anything']) {
-      expect(resolvePostback(full, '42', 'sale', status)).toEqual({ outcome: 'deliver', level: 'offer_event', urls: ['https://t.example/offer42-sale?c={click_id}'] });
+      expect(resolvePostback(full, '42', 'sale', status)).toEqual({
+        outcome: 'deliver',
+        level: 'offer_event',
+        urls: ['https://t.example/offer42-sale?c={click_id}'],
+      });
     }
   });
 

@@ -80,7 +80,9 @@ describe('withStatusMap', () => {
 
   it('renders the mapped word percent-encoded, and nothing for an empty one', () => {
     const template = 'https://t.example/pb?cid={click_id}&st={status}';
-    expect(renderTemplate(template, withStatusMap(values, { approved: 'a b&c' }))).toBe('https://t.example/pb?cid=c1&st=a%20b%26c');
+    expect(renderTemplate(template, withStatusMap(values, { approved: 'a b&c' }))).toBe(
+      'https://t.example/pb?cid=c1&st=a%20b%26c',
+    );
     expect(renderTemplate(template, withStatusMap(values, { approved: '' }))).toBe('https://t.example/pb?cid=c1&st=');
   });
 });

@@ -43,9 +43,7 @@ describe('compileTemplate', () => {
   );
 
   it('names the first unknown macro when there are several', () => {
-    expect(() => compileTemplate('https://t.example/?a={click_id}&b={nope}&c={also_no}')).toThrow(
-      /^unknown macro \{nope\}$/,
-    );
+    expect(() => compileTemplate('https://t.example/?a={click_id}&b={nope}&c={also_no}')).toThrow(/^unknown macro \{nope\}$/);
   });
 });
 
@@ -53,9 +51,7 @@ describe('renderTemplate', () => {
   const url = 'https://t.example/pb?cid={click_id}&payout={payout}';
 
   it('substitutes canonical values', () => {
-    expect(renderTemplate(url, { click_id: 'abc123', payout: '1.50' })).toBe(
-      'https://t.example/pb?cid=abc123&payout=1.50',
-    );
+    expect(renderTemplate(url, { click_id: 'abc123', payout: '1.50' })).toBe('https://t.example/pb?cid=abc123&payout=1.50');
   });
 
   it('accepts a compiled template as well as text', () => {
@@ -77,9 +73,7 @@ describe('renderTemplate', () => {
     ['newline', 'a\nb', 'a%0Ab'],
     ['unreserved characters stay', "A-z_0.9!~*'()", "A-z_0.9!~*'()"],
   ])('encodes a value with %s', (_label, value, encoded) => {
-    expect(renderTemplate('https://t.example/?c={click_id}', { click_id: value })).toBe(
-      `https://t.example/?c=${encoded}`,
-    );
+    expect(renderTemplate('https://t.example/?c={click_id}', { click_id: value })).toBe(`https://t.example/?c=${encoded}`);
   });
 
   it('keeps a click id carrying &payout=999 as one encoded value', () => {
@@ -90,16 +84,17 @@ describe('renderTemplate', () => {
   });
 
   it('replaces a lone surrogate instead of throwing', () => {
-    expect(renderTemplate('https://t.example/?c={click_id}', { click_id: 'a\uD800b' })).toBe(
-      'https://t.example/?c=a%EF%BF%BDb',
-    );
+    expect(renderTemplate('https://t.example/?c={click_id}', { click_id: 'a\uD800b' })).toBe('https://t.example/?c=a%EF%BF%BDb');
   });
 
   it.each([
     ['https://t.example/%7Bclick_id%7D?c={click_id}', 'https://t.example/%7Bclick_id%7D?c=X'],
     ['https://t.example/?a=1&b=2&c={click_id}', 'https://t.example/?a=1&b=2&c=X'],
     ['https://t.example/p a t h?c={click_id}#frag', 'https://t.example/p a t h?c=X#frag'],
-    ['https://t.example/?j={}&k={ click_id }&l={click-id}&m={{click_id}}', 'https://t.example/?j={}&k={ click_id }&l={click-id}&m={X}'],
+    [
+      'https://t.example/?j={}&k={ click_id }&l={click-id}&m={{click_id}}',
+      'https://t.example/?j={}&k={ click_id }&l={click-id}&m={X}',
+    ],
     ['https://t.example/?u=caf\u00e9&c={click_id}', 'https://t.example/?u=caf\u00e9&c=X'],
   ])('leaves literal text %j as written', (template, expected) => {
     expect(renderTemplate(template, { click_id: 'X' })).toBe(expected);
@@ -107,9 +102,9 @@ describe('renderTemplate', () => {
 
   it('renders missing and empty values as the empty string', () => {
     const values: MacroValues = { click_id: 'c1', sub1: '' };
-    expect(
-      renderTemplate('https://t.example/?c={click_id}&p={payout}&s1={sub1}&s2={sub2}&t={timestamp}', values),
-    ).toBe('https://t.example/?c=c1&p=&s1=&s2=&t=');
+    expect(renderTemplate('https://t.example/?c={click_id}&p={payout}&s1={sub1}&s2={sub2}&t={timestamp}', values)).toBe(
+      'https://t.example/?c=c1&p=&s1=&s2=&t=',
+    );
   });
 
   it('ignores values that are not macros', () => {
@@ -153,7 +148,10 @@ describe('templatesOf', () => {
   it.each<[string | string[] | undefined, string[]]>([
     [undefined, []],
     ['https://a.example/', ['https://a.example/']],
-    [['https://a.example/', 'https://b.example/'], ['https://a.example/', 'https://b.example/']],
+    [
+      ['https://a.example/', 'https://b.example/'],
+      ['https://a.example/', 'https://b.example/'],
+    ],
     [[], []],
     ['', []],
     [['', 'https://a.example/'], ['https://a.example/']],

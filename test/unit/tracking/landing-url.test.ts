@@ -12,7 +12,10 @@ describe('checkLandingTemplate', () => {
   });
 
   it('warns when the landing page would never learn the transaction id', () => {
-    expect(checkLandingTemplate('https://store.example/land?s={sub1}')).toEqual({ ok: true, warnings: [NO_TRANSACTION_ID_WARNING] });
+    expect(checkLandingTemplate('https://store.example/land?s={sub1}')).toEqual({
+      ok: true,
+      warnings: [NO_TRANSACTION_ID_WARNING],
+    });
   });
 
   it('refuses conversion-time macros, naming each as written', () => {
