@@ -11,14 +11,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { startRedis } from './lib/redis-server.js';
 import { stopAllChildren } from './lib/children.js';
+import { inBatches, syntheticConversion } from './lib/synthetic-conversions.js';
 import { createKeys } from '../src/store/keys.js';
 import { Ledger } from '../src/store/ledger.js';
-import type { Conversion } from '../src/domain/conversion.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { createRelay } from '../src/relay.js';
 
@@ -40,28 +39,13 @@ async function main(): Promise<void> {
     // Spread over the last 20 hours, so the overview's hour and day both hold some.
     const start = Date.now() - 20 * 3_600_000;
     const step = (20 * 3_600_000) / N;
-    for (let done = 0; done < N; done += 500) {
-      const batchId = randomBytes(12).toString('base64url');
-      await Promise.all(
-        Array.from({ length: Math.min(500, N - done) }, (_, j) => {
-          const i = done + j;
-          const conversion: Conversion = {
-            id: `${batchId}-${j}`,
-            source: `source-${i % 20}`,
-            account: `account-${i % 200}`,
-            offer_id: String(1000 + (i % 1000)),
-            click_id: randomBytes(16).toString('base64url'),
-            event: 'sale',
-            payout: '1.50',
-            received_at: Math.round(start + i * step),
-          };
-          if (i === Math.floor(N / 2)) clickId = conversion.click_id!;
-          return i % 3 === 0
-            ? ledger.saveUndelivered(conversion, 'unattributed', 'unknown click')
-            : ledger.saveUndelivered(conversion, 'no_postback', 'no template');
-        }),
-      );
-    }
+    await inBatches(N, 500, (i, j, batchId) => {
+      const conversion = syntheticConversion(i, `${batchId}-${j}`, Math.round(start + i * step));
+      if (i === Math.floor(N / 2)) clickId = conversion.click_id!;
+      return i % 3 === 0
+        ? ledger.saveUndelivered(conversion, 'unattributed', 'unknown click')
+        : ledger.saveUndelivered(conversion, 'no_postback', 'no template');
+    });
 
     const config = parseConfig({
       env: 'production',

@@ -13,16 +13,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { startRedis } from './lib/redis-server.js';
 import { stopAllChildren } from './lib/children.js';
+import { inBatches, syntheticConversion } from './lib/synthetic-conversions.js';
 import { createKeys } from '../src/store/keys.js';
 import { Ledger } from '../src/store/ledger.js';
 import { sendExport, type ExportFormat } from '../src/admin/conversion-export.js';
-import type { Conversion } from '../src/domain/conversion.js';
 
 const N = Number(process.env.EXPORT_N ?? 100_000);
 const MB = 1024 * 1024;
@@ -43,26 +42,13 @@ async function main(): Promise<void> {
       maxIndexEntries: 200_000,
     });
     const start = Date.now() - N * 10;
-    for (let done = 0; done < N; done += 500) {
-      const batchId = randomBytes(12).toString('base64url');
-      await Promise.all(
-        Array.from({ length: Math.min(500, N - done) }, (_, j) => {
-          const i = done + j;
-          const conversion: Conversion = {
-            id: `${batchId}-${j}`,
-            source: `source-${i % 20}`,
-            account: `account-${i % 200}`,
-            offer_id: String(1000 + (i % 1000)),
-            click_id: randomBytes(16).toString('base64url'),
-            event: 'sale',
-            payout: '1.50',
-            sub1: `campaign-${i % 50}`,
-            received_at: start + i * 10,
-          };
-          return ledger.saveUndelivered(conversion, 'no_postback', 'no template');
-        }),
-      );
-    }
+    await inBatches(N, 500, (i, j, batchId) =>
+      ledger.saveUndelivered(
+        { ...syntheticConversion(i, `${batchId}-${j}`, start + i * 10), sub1: `campaign-${i % 50}` },
+        'no_postback',
+        'no template',
+      ),
+    );
 
     const app = Fastify();
     app.get<{ Querystring: { format: ExportFormat } }>('/export', (request, reply) =>

@@ -13,13 +13,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startRedis } from './lib/redis-server.js';
 import { stopAllChildren } from './lib/children.js';
+import { inBatches, syntheticConversion } from './lib/synthetic-conversions.js';
 import { createKeys } from '../src/store/keys.js';
 import { Ledger } from '../src/store/ledger.js';
-import type { Conversion } from '../src/domain/conversion.js';
 
 const N = Number(process.env.SEARCH_N ?? 100_000);
 const BATCH = 500;
@@ -53,25 +52,17 @@ async function main(): Promise<void> {
     const before = await redis.usedMemory();
     const statsBefore = await redis.commandStats();
     const start = Date.now() - N * 10;
-    for (let done = 0; done < N; done += BATCH) {
-      const batchId = randomBytes(12).toString('base64url');
-      await Promise.all(
-        Array.from({ length: Math.min(BATCH, N - done) }, (_, j) => {
-          const i = done + j;
-          const conversion: Conversion = {
-            id: `${batchId}-${j % 64}${j >= 64 ? `x${Math.floor(j / 64)}` : ''}`,
-            source: `source-${i % 20}`,
-            account: `account-${i % 200}`,
-            offer_id: String(1000 + (i % 1000)),
-            click_id: randomBytes(16).toString('base64url'),
-            event: 'conversion',
-            payout: '1.50',
-            received_at: start + i * 10,
-          };
-          return ledger.saveUndelivered(conversion, 'no_postback', 'no template');
-        }),
-      );
-    }
+    await inBatches(N, BATCH, (i, j, batchId) =>
+      ledger.saveUndelivered(
+        // Ids as the intake makes them for batches larger than a job holds.
+        {
+          ...syntheticConversion(i, `${batchId}-${j % 64}${j >= 64 ? `x${Math.floor(j / 64)}` : ''}`, start + i * 10),
+          event: 'conversion',
+        },
+        'no_postback',
+        'no template',
+      ),
+    );
     const after = await redis.usedMemory();
     const statsAfter = await redis.commandStats();
     const usec = (command: string) => (statsAfter[command]?.usec ?? 0) - (statsBefore[command]?.usec ?? 0);
