@@ -116,7 +116,11 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
   await waitUntilReady(intakeRedis, 15_000);
   const probe = await (context.deps.loadQueueInternals ?? loadQueueInternals)(requestQueues.conversions);
   metrics.queueInternalsFallback.set(probe.ok ? 0 : 1);
-  if (!probe.ok) logger.warn({ reason: probe.reason }, "BullMQ's internals are not what this relay expects: the receiver uses BullMQ's public API (slower, correct)");
+  if (!probe.ok)
+    logger.warn(
+      { reason: probe.reason },
+      "BullMQ's internals are not what this relay expects: the receiver uses BullMQ's public API (slower, correct)",
+    );
   const intake = createIntake(
     requestQueues.conversions,
     intakeRedis,
@@ -157,7 +161,11 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     registerChangeRoutes(admin, { changes });
     registerRejectionRoutes(admin, { rejections });
     registerTemplateRoutes(admin);
-    registerStatsRoutes(admin, { redis: requestRedis, keys, queues: { conversions: requestQueues.conversions, retries: requestQueues.retries } });
+    registerStatsRoutes(admin, {
+      redis: requestRedis,
+      keys,
+      queues: { conversions: requestQueues.conversions, retries: requestQueues.retries },
+    });
     registerSourceRoutes(admin, { sources: context.sources });
     registerNetworkRoutes(admin, { sources: context.sources, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
     registerAccountRoutes(admin, { accounts: context.accounts, addressPolicy: context.addressPolicy });
@@ -166,9 +174,18 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
       conversions: requestQueues.conversions,
       redriver: createRedriver({ ledger: context.ledger, retries: requestQueues.retries, accounts: context.accounts }),
     });
-    registerHostRoutes(admin, { gate: context.gate, retries: requestQueues.retries, hostConcurrency: config.delivery.hostConcurrency });
+    registerHostRoutes(admin, {
+      gate: context.gate,
+      retries: requestQueues.retries,
+      hostConcurrency: config.delivery.hostConcurrency,
+    });
     registerOfferRoutes(admin, { offers, onChange: (id) => offerCache.invalidate(id) });
-    registerAttributionRoutes(admin, { ledger: context.ledger, conversions: requestQueues.conversions, accounts: context.accounts, clicks });
+    registerAttributionRoutes(admin, {
+      ledger: context.ledger,
+      conversions: requestQueues.conversions,
+      accounts: context.accounts,
+      clicks,
+    });
     registerTestPostbackRoutes(admin, {
       accounts: context.accounts,
       client: context.client,
@@ -184,7 +201,10 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     tokens,
     sessions,
     sessionTtlMs: config.console.sessionTtlMs,
-    signInAllowed: signInLimiter(requestRedis, keys.consoleSignIns, { max: config.console.signInMax, windowMs: config.console.signInWindowMs }),
+    signInAllowed: signInLimiter(requestRedis, keys.consoleSignIns, {
+      max: config.console.signInMax,
+      windowMs: config.console.signInWindowMs,
+    }),
   });
   return app;
 }
