@@ -72,8 +72,8 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(DOCS, `console-${name}.png`), fullPage: true });
 }
 
-async function postback(clickId: string): Promise<string> {
-  const response = await relay.request({ url: `/postback/net?key=console-key-1&click_id=${clickId}&payout=3.10` });
+async function postback(clickId: string, extra = ''): Promise<string> {
+  const response = await relay.request({ url: `/postback/net?key=console-key-1&click_id=${clickId}&payout=3.10${extra}` });
   expect(response.status, response.text).toBeLessThan(300);
   return response.body.id as string;
 }
@@ -170,6 +170,15 @@ describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
     expect(text).toMatch(/\d+ ms/);
     await expectAccessible(page, 'conversion detail');
     await screenshot(page, 'conversion');
+
+    // By offer: only that offer's conversion is listed.
+    const offerId = await postback('click-offer-1', '&offer_id=offer-77');
+    await conversionState(offerId, 'failed');
+    await open(page, '#/conversions', 'Conversions');
+    await page.getByLabel('Offer id').fill('offer-77');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: offerId }).waitFor();
+    expect(await page.getByRole('link', { name: id }).count()).toBe(0);
     await context.close();
   });
 

@@ -3,7 +3,7 @@ import { append, field, h, statusLine, table, time } from '../dom.js';
 import { changeButton, pageHeader } from '../ui.js';
 
 const STATES = ['', 'pending', 'unattributed', 'suppressed', 'no_postback', 'delivered', 'failed'];
-const FILTERS = ['click_id', 'source', 'account', 'state', 'since', 'until'];
+const FILTERS = ['click_id', 'source', 'account', 'offer_id', 'state', 'since', 'until'];
 
 export async function render(view, { params, query: search }) {
   if (params[0]) return detail(view, params[0]);
@@ -19,6 +19,7 @@ export async function render(view, { params, query: search }) {
     field('Click id', input('click_id', { autocomplete: 'off' })),
     field('Source', input('source')),
     field('Account', input('account')),
+    field('Offer id', input('offer_id')),
     field('State', state),
     field('Received since', input('since', { type: 'datetime-local', value: local(search.get('since')) }), 'your local time'),
     field('Received until', input('until', { type: 'datetime-local', value: local(search.get('until')) }), 'your local time'),
@@ -34,7 +35,11 @@ export async function render(view, { params, query: search }) {
     }
     location.hash = `#/conversions${query(params)}`;
   });
-  append(view, ...pageHeader('Conversions', 'Find a conversion by its click id, or by source, account, state and time.'), form);
+  append(
+    view,
+    ...pageHeader('Conversions', 'Find a conversion by its click id, or by source, account, offer, state and time.'),
+    form,
+  );
 
   const filters = Object.fromEntries(FILTERS.map((name) => [name, search.get(name) ?? undefined]));
   const page = await api('GET', `/v1/conversions${query({ ...filters, limit: 50, cursor: search.get('cursor') })}`);
