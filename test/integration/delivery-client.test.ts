@@ -226,6 +226,10 @@ describe('delivery client: network failures', () => {
     });
     // One connection, held by a tracker that never answers: the second attempt waits in undici's queue.
     const oneConnection = client({ timeoutMs: 300, connections: 1 });
+    // Warm: the two sends below must start their 300 ms within a hair of each other, or the
+    // first one's timeout frees the connection while the second still has time (a first
+    // send's one-off setup on a loaded machine once made that gap, and /queued went out).
+    expect(await oneConnection.send(`${server.url}/warm`)).toMatchObject({ outcome: 'delivered' });
     const hanging = oneConnection.send(`${server.url}/hang`);
     const started = Date.now();
     const queued = await oneConnection.send(`${server.url}/queued`);
@@ -234,7 +238,7 @@ describe('delivery client: network failures', () => {
     expect(await hanging).toMatchObject({ outcome: 'retry', errorCode: 'timeout' });
     // The connection is free again; a late send of the timed-out attempt would have gone out before this one.
     expect(await oneConnection.send(`${server.url}/after`)).toMatchObject({ outcome: 'delivered', status: 200 });
-    expect(server.requests.map((req) => req.url)).toEqual(['/hang', '/after']);
+    expect(server.requests.map((req) => req.url)).toEqual(['/warm', '/hang', '/after']);
   });
 
   it('retries a refused connection', async () => {
