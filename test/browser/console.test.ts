@@ -365,7 +365,20 @@ describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
     const url = page.getByLabel('Postback URL for source net');
     await expect.poll(() => url.inputValue()).toContain('/postback/net');
     await expectAccessible(page, 'sources');
+    // A new source from the form: it reaches only the account it was given.
+    await page.getByLabel('Source id').fill('shop');
+    await page.getByLabel('Key', { exact: true }).fill('shop-key-0123456');
+    await page.getByLabel('Default account').fill('acme');
+    await page.getByLabel('Accounts it may reach').fill('acme');
+    await page.getByRole('button', { name: 'Save source' }).click();
+    await page.getByText('Saved source shop.').waitFor();
     await screenshot(page, 'sources');
+    expect((await relay.request({ url: '/v1/sources/shop', admin: true })).body).toMatchObject({
+      default_account: 'acme',
+      accounts: ['acme'],
+    });
+    const elsewhere = await relay.request({ url: '/postback/shop?key=shop-key-0123456&click_id=form-1&account=other' });
+    expect(elsewhere.body).toMatchObject({ status: 'unattributed', reason: 'account_not_allowed' });
     await open(page, '#/changes', 'Changes');
     expect(await page.getByRole('table', { name: 'Admin changes' }).textContent()).toContain('PUT /v1/accounts/acme');
     await expectAccessible(page, 'changes');
