@@ -76,7 +76,7 @@ async function editor(view, id) {
     });
     const output = h('output', { for: input.id || undefined, class: 'preview', 'aria-live': 'polite' });
     inputs.set(JSON.stringify(path), input);
-    const row = h('div', { class: 'template-row' }, field(describePath(path), input, `path ${dotted(path)}`), output);
+    const row = h('div', { class: 'template-row' }, field(describePath(path), input, `in the API: ${dotted(path)}`), output);
     output.htmlFor = input.id;
     let timer;
     const preview = async () => {
