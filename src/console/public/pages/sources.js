@@ -2,6 +2,9 @@ import { api, query } from '../api.js';
 import { append, field, h, statusLine, table } from '../dom.js';
 import { changeButton, pageHeader } from '../ui.js';
 
+/** What the last save said, shown again once the page is drawn anew with the saved source. */
+let savedNotice = '';
+
 export async function render(view) {
   const [{ sources }, { networks }] = await Promise.all([api('GET', '/v1/sources'), api('GET', '/v1/networks')]);
   append(
@@ -12,7 +15,11 @@ export async function render(view) {
     ),
     sources.length === 0 ? h('p', { class: 'empty' }, 'No source yet: create one below.') : undefined,
     ...sources.map((source) => sourceCard(source, networks)),
-    sourceForm(sources, networks),
+    sourceForm(sources, networks, async (notice) => {
+      savedNotice = notice;
+      view.replaceChildren();
+      await render(view);
+    }),
   );
   await Promise.all([...view.querySelectorAll('select[data-source]')].map((select) => select.onchangeAsync()));
 }
@@ -81,7 +88,7 @@ const listOf = (text) =>
  * fills the form with what it holds; its key is never shown, and a blank key
  * keeps the stored one.
  */
-function sourceForm(sources, networks) {
+function sourceForm(sources, networks, onSaved) {
   const input = (name, attrs = {}) => h('input', { name, autocomplete: 'off', ...attrs });
   const id = input('id', { list: 'source-ids', required: true });
   const key = input('key', { type: 'password', autocomplete: 'new-password' });
@@ -95,6 +102,13 @@ function sourceForm(sources, networks) {
     networks.map((n) => h('option', { value: n.id }, n.name ?? n.id)),
   );
   const status = statusLine();
+  if (savedNotice) {
+    status.ok(savedNotice);
+    // The page was drawn anew, so the Save button that had focus is gone: focus goes to what it said.
+    status.el.tabIndex = -1;
+    setTimeout(() => status.el.focus());
+  }
+  savedNotice = '';
   id.addEventListener('change', () => {
     const existing = sources.find((source) => source.id === id.value.trim());
     if (!existing) return;
@@ -120,8 +134,7 @@ function sourceForm(sources, networks) {
     try {
       const answer = await api('PUT', `/v1/sources/${encodeURIComponent(sourceId)}`, body);
       const warnings = (answer.warnings ?? []).map((w) => `${w.path}: ${w.message}`);
-      key.value = '';
-      status.ok([`Saved source ${sourceId}.`, ...warnings].join(' '));
+      await onSaved([`Saved source ${sourceId}.`, ...warnings].join(' '));
     } catch (error) {
       status.error(`Not saved: ${error.message}`);
     }
