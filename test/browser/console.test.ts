@@ -374,7 +374,7 @@ describe.skipIf(!available && !process.env.CI)('console in Chromium', () => {
     await page.getByText('Saved source shop.').waitFor();
     await page.getByRole('heading', { level: 2, name: 'Source shop' }).waitFor();
     // The page is drawn anew with the new source; focus goes to what the save said, not to the page's top.
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Saved source shop.');
+    await expect.poll(() => page.evaluate('document.activeElement.textContent')).toBe('Saved source shop.');
     await screenshot(page, 'sources');
     expect((await relay.request({ url: '/v1/sources/shop', admin: true })).body).toMatchObject({
       default_account: 'acme',
