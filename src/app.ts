@@ -164,6 +164,7 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
     registerStatsRoutes(admin, {
       redis: requestRedis,
       keys,
+      rejections,
       queues: { conversions: requestQueues.conversions, retries: requestQueues.retries },
     });
     registerSourceRoutes(admin, { sources: context.sources });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { RedisClient } from '../redis/connection.js';
 import type { RelayKeys } from '../store/keys.js';
 import { json, readErrors, security } from '../http/route-docs.js';
+import type { RejectionStore } from '../store/rejections.js';
 
 const HOUR_MS = 3_600_000;
 /** Entries read per rejection stream for the day's counts: rejections are rare, and the overview must stay cheap when they are not. */
@@ -49,7 +50,7 @@ export const statsRoute = {
 /** `GET /v1/stats`: the console overview's numbers and its chart, cheap at any volume. */
 export function registerStatsRoutes(
   app: FastifyInstance,
-  deps: { redis: RedisClient; keys: RelayKeys; queues: Record<string, Queue> },
+  deps: { redis: RedisClient; keys: RelayKeys; rejections: Pick<RejectionStore, 'timesSince'>; queues: Record<string, Queue> },
 ): void {
   app.get('/v1/stats', statsRoute, async () => {
     const now = Date.now();
@@ -63,26 +64,15 @@ export function registerStatsRoutes(
       ]);
       return { last_hour: hour, last_day: day, hourly };
     };
-    // Stream ids start with their unix ms: the day's entries, bucketed by hour without reading their fields' meaning.
+    // The day's rejections by when they came in, bucketed by hour.
     const rejectedCount = async () => {
-      const sources = await deps.redis.smembers(deps.keys.rejectionSources);
-      const streams = [deps.keys.rejectionsUnknown, ...sources.map((name) => deps.keys.rejectionsOf(name))];
+      const { times, capped } = await deps.rejections.timesSince(now - 24 * HOUR_MS, REJECTED_READ_CAP);
       const hourly = starts.map(() => 0);
-      let hour = 0;
-      let day = 0;
-      let capped = false;
-      for (const stream of streams) {
-        const entries = await deps.redis.xrevrange(stream, '+', String(now - 24 * HOUR_MS), 'COUNT', REJECTED_READ_CAP);
-        if (entries.length === REJECTED_READ_CAP) capped = true;
-        for (const [id] of entries) {
-          const at = Number(id.slice(0, id.indexOf('-')));
-          day += 1;
-          if (at >= now - HOUR_MS) hour += 1;
-          const bucket = Math.floor((at - starts[0]!) / HOUR_MS);
-          if (bucket >= 0 && bucket < hourly.length) hourly[bucket]! += 1;
-        }
+      for (const at of times) {
+        const bucket = Math.floor((at - starts[0]!) / HOUR_MS);
+        if (bucket >= 0 && bucket < hourly.length) hourly[bucket]! += 1;
       }
-      return { last_hour: hour, last_day: day, hourly, capped };
+      return { last_hour: times.filter((at) => at >= now - HOUR_MS).length, last_day: times.length, hourly, capped };
     };
     const [accepted, delivered, failed, rejected] = await Promise.all([
       count(deps.keys.conversionsByTime),

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/connection.js';
+import { appendBounded, isStreamId } from './streams.js';
 
 /** One admin change as kept and shown by `GET /v1/changes`. */
 export interface ChangeEntry {
@@ -23,8 +24,6 @@ export interface ChangeStoreOptions {
   maxEntries: number;
 }
 
-const STREAM_ID = /^\d{1,16}-\d{1,16}$/;
-
 /**
  * The admin change history: a Redis stream, newest last. A stream gives
  * time-ordered ids for free (the cursor), trimming by age (MINID) and by
@@ -39,13 +38,14 @@ export class ChangeStore {
   ) {}
 
   async append(change: NewChange): Promise<string> {
-    const cutoff = this.now() - this.options.retentionMs;
-    const results = await this.redis
-      .multi()
-      .xadd(this.key, 'MAXLEN', String(this.options.maxEntries), '*', 'c', JSON.stringify(change))
-      .xtrim(this.key, 'MINID', '~', String(cutoff))
-      .pexpire(this.key, this.options.retentionMs)
-      .exec();
+    const results = await appendBounded(
+      this.redis.multi(),
+      this.key,
+      'c',
+      JSON.stringify(change),
+      this.options,
+      this.now(),
+    ).exec();
     const error = results?.find(([failure]) => failure)?.[0];
     if (error) throw error;
     return results?.[0]?.[1] as string;
@@ -63,6 +63,6 @@ export class ChangeStore {
   }
 
   static isCursor(text: string): boolean {
-    return STREAM_ID.test(text);
+    return isStreamId(text);
   }
 }

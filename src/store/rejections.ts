@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/connection.js';
+import { appendBounded, compareStreamIds, isStreamId, streamIdTime } from './streams.js';
 
 /** A refused inbound postback, as kept and shown by `GET /v1/rejections`. */
 export interface Rejection {
@@ -47,7 +48,6 @@ export interface RejectionFilter {
   cursor?: string;
 }
 
-const STREAM_ID = /^\d{1,16}-\d{1,16}$/;
 /** A listing reads at most this many entries per call, so a rare reason cannot make it walk everything. */
 const MAX_SCANNED = 5_000;
 
@@ -67,12 +67,8 @@ export class RejectionStore {
 
   async record(rejection: NewRejection): Promise<void> {
     const key = this.streamOf(rejection.known_source ? rejection.source : undefined);
-    const cutoff = this.now() - this.options.retentionMs;
-    const transaction = this.redis
-      .multi()
-      .xadd(key, 'MAXLEN', String(this.options.keepPerSource), '*', 'r', JSON.stringify(rejection))
-      .xtrim(key, 'MINID', '~', String(cutoff))
-      .pexpire(key, this.options.retentionMs);
+    const bounds = { maxEntries: this.options.keepPerSource, retentionMs: this.options.retentionMs };
+    const transaction = appendBounded(this.redis.multi(), key, 'r', JSON.stringify(rejection), bounds, this.now());
     if (rejection.known_source) transaction.sadd(this.keys.rejectionSources, rejection.source);
     const results = await transaction.exec();
     const error = results?.find(([failure]) => failure)?.[0];
@@ -107,16 +103,16 @@ export class RejectionStore {
         .filter((entries) => entries.length === chunk)
         .map((entries) => entries[entries.length - 1]![0])
         .reduce<string | undefined>(
-          (highest, id) => (highest === undefined || compareIds(id, highest) > 0 ? id : highest),
+          (highest, id) => (highest === undefined || compareStreamIds(id, highest) > 0 ? id : highest),
           undefined,
         );
       const merged = reads
         .flat()
-        .filter(([id]) => boundary === undefined || compareIds(id, boundary) >= 0)
-        .sort(([a], [b]) => compareIds(b, a));
+        .filter(([id]) => boundary === undefined || compareStreamIds(id, boundary) >= 0)
+        .sort(([a], [b]) => compareStreamIds(b, a));
       for (const [id, fields] of merged) {
         // The page is full once an entry older than its last one shows up: there is more.
-        if (found.length >= filter.limit && compareIds(id, found[filter.limit - 1]!.id) !== 0) {
+        if (found.length >= filter.limit && compareStreamIds(id, found[filter.limit - 1]!.id) !== 0) {
           return { rejections: found, cursor: found[found.length - 1]!.id };
         }
         scanned++;
@@ -136,8 +132,25 @@ export class RejectionStore {
     return { rejections: found, ...(cursor ? { cursor } : {}) };
   }
 
+  /**
+   * When each rejection of every stream since `sinceMs` came in (read from
+   * the ids alone), at most `capPerStream` per stream; `capped` says a
+   * stream had more. For counts (the console's overview), not listings.
+   */
+  async timesSince(sinceMs: number, capPerStream: number): Promise<{ times: number[]; capped: boolean }> {
+    const { streams } = await this.streamsFor(undefined);
+    const times: number[] = [];
+    let capped = false;
+    for (const stream of streams) {
+      const entries = await this.redis.xrevrange(stream, '+', String(sinceMs), 'COUNT', capPerStream);
+      if (entries.length === capPerStream) capped = true;
+      for (const [id] of entries) times.push(streamIdTime(id));
+    }
+    return { times, capped };
+  }
+
   static isCursor(text: string): boolean {
-    return STREAM_ID.test(text);
+    return isStreamId(text);
   }
 
   private streamOf(knownSource: string | undefined): string {
@@ -159,10 +172,4 @@ export class RejectionStore {
       ? { streams: [this.keys.rejectionsUnknown] }
       : { streams: [this.keys.rejectionsUnknown], sourceName: source };
   }
-}
-
-function compareIds(a: string, b: string): number {
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return aMs - bMs || aSeq - bSeq;
 }
