@@ -105,6 +105,7 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
   await app.register(formBody);
   await app.register(cookie);
   const sessions = new SessionStore(requestRedis, keys.consoleSession, config.console.sessionTtlMs);
+  // One pair of tokens for the admin API's bearer header and the console's sign-in.
   const tokens = { admin: config.adminToken ?? '', ...(config.viewerToken ? { viewer: config.viewerToken } : {}) };
   const clicks = new ClickStore(requestRedis, keys.click);
   const offers = new RecordStore<OfferConfig>(requestRedis, keys.offer, keys.offerIds);
@@ -138,8 +139,7 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
   app.decorate('adminRoutes', () => adminGuard?.routes() ?? []);
   await app.register(async (admin) => {
     adminGuard = requireAdminAccess(admin, {
-      adminToken: config.adminToken ?? '',
-      ...(config.viewerToken ? { viewerToken: config.viewerToken } : {}),
+      tokens,
       extraSources: [sessionCredential(sessions)],
     });
     // Before the routes, so its hooks wrap every one of them.
