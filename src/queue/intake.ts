@@ -115,7 +115,8 @@ export function createIntake(
         firstIds = results[0]![1] as string[];
       } else {
         await queue.add('conversions', { items }, jobOptions);
-        firstIds = await claimDedupe(...claimArgs).catch(() => keyed.map((item) => item.conversion.id));
+        // Outside a transaction there is no shape to keep: a batch with nothing to claim skips the round trip.
+        firstIds = keyed.length === 0 ? [] : await claimDedupe(...claimArgs).catch(() => keyed.map((item) => item.conversion.id));
       }
       const firstIdOf = new Map(keyed.map((item, index) => [item, firstIds[index]!]));
       return items.map((item) => {

@@ -41,6 +41,30 @@ describe.each([
   },
   { mode: 'public API', internals: async (): Promise<QueueInternals | null> => null },
 ])('intake through $mode', ({ mode, internals }) => {
+  it('claims nothing for reports without identity: each is its own, beside keyed ones or alone', async () => {
+    const intake = createIntake(
+      queues.conversions,
+      redis,
+      { windowMs: 60_000, maxBatch: 64, dedupeKey: keys.dedupe },
+      await internals(),
+    );
+    const mixed = await Promise.all([
+      intake.submit(draft('x'), undefined),
+      intake.submit(draft('k'), `${mode}-digest-k`),
+      intake.submit(draft('x'), undefined),
+      intake.submit(draft('k again'), `${mode}-digest-k`),
+    ]);
+    expect(mixed.map((answer) => answer.duplicate)).toEqual([false, false, false, true]);
+    expect(mixed[3].id).toBe(mixed[1].id);
+    expect(new Set([mixed[0].id, mixed[1].id, mixed[2].id]).size).toBe(3);
+    // A turn with nothing to claim at all.
+    const alone = await Promise.all([intake.submit(draft('y'), undefined), intake.submit(draft('y'), undefined)]);
+    expect(alone.map((answer) => answer.duplicate)).toEqual([false, false]);
+    expect(alone[0].id).not.toBe(alone[1].id);
+    const job = await queues.conversions.getJob(batchIdOf(alone[0].id));
+    expect(job?.data.items.map((item) => item.dedupe)).toEqual([undefined, undefined]);
+  });
+
   it('puts the conversions of one turn in one job, each with its own id, and answers duplicates with the first id', async () => {
     const intake = createIntake(
       queues.conversions,
