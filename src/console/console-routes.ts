@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tokenMatcher, type Tokens } from '../auth/token-auth.js';
 import { CsrfError, TooManyRequestsError, UnauthorizedError, ValidationError } from '../errors.js';
-import { CSRF_HEADER, SESSION_COOKIE } from './session-auth.js';
+import { carriesCsrfToken, SESSION_COOKIE } from './session-auth.js';
 import type { SessionStore } from './session-store.js';
 import { loadConsoleFiles } from './static-files.js';
 
@@ -77,7 +77,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     scope.delete('/console/session', { schema: { hide: true } }, async (request, reply) => {
       const id = request.cookies[SESSION_COOKIE];
       const session = id ? await deps.sessions.get(id) : undefined;
-      if (session && request.headers[CSRF_HEADER] === session.csrf) await deps.sessions.delete(id!);
+      if (session && carriesCsrfToken(request, session)) await deps.sessions.delete(id!);
       else if (session) throw new CsrfError();
       void reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.status(204).send();

@@ -1,7 +1,8 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import { READ_METHODS, type CredentialSource } from '../auth/token-auth.js';
 import { CsrfError } from '../errors.js';
-import type { SessionStore } from './session-store.js';
+import type { ConsoleSession, SessionStore } from './session-store.js';
+import type { FastifyRequest } from 'fastify';
 
 export const SESSION_COOKIE = 'relay_console';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -18,12 +19,15 @@ export function sessionCredential(sessions: SessionStore): CredentialSource {
     if (!id) return undefined;
     const session = await sessions.get(id);
     if (!session) return undefined;
-    if (!READ_METHODS.has(request.method)) {
-      const presented = request.headers[CSRF_HEADER];
-      if (typeof presented !== 'string' || !sameSecret(presented, session.csrf)) throw new CsrfError();
-    }
+    if (!READ_METHODS.has(request.method) && !carriesCsrfToken(request, session)) throw new CsrfError();
     return session.kind;
   };
+}
+
+/** Whether the request's `X-CSRF-Token` is the session's (compared in constant time). */
+export function carriesCsrfToken(request: FastifyRequest, session: ConsoleSession): boolean {
+  const presented = request.headers[CSRF_HEADER];
+  return typeof presented === 'string' && sameSecret(presented, session.csrf);
 }
 
 function sameSecret(presented: string, expected: string): boolean {
