@@ -116,6 +116,14 @@ export const configSchema = z.strictObject({
        * burst to one host (bench/ab.ts, with worker.concurrency 128: CPU 0.78x, deliveries/s 1.34x).
        */
       hostConcurrency: z.number().int().positive().max(1_000).default(64),
+      /**
+       * A worker leases several of a healthy host's slots at once and hands them out in process
+       * (src/delivery/host-lease-blocks.ts): no Redis call per delivery, and a slot held for the
+       * ping alone. Off: every delivery asks the shared gate for its slot.
+       */
+      hostLeaseBlocks: z.boolean().default(true),
+      /** How often a worker's lease blocks are renewed and their hosts re-read (a pause elsewhere reaches it within this). */
+      hostLeaseCheckMs: z.number().int().min(50).max(10_000).default(1_000),
       /** A delivery to a busy but responsive host waits this long in process for a slot before it is parked. */
       hostBusyWaitMs: z.number().int().min(0).max(10_000).default(250),
       /**

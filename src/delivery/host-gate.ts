@@ -39,6 +39,9 @@ export interface HostGateOptions {
   leaseMs: number;
 }
 
+/** What the delivery runner asks of a host gate: admission, release, and the parked set. */
+export type DeliveryGate = Pick<HostGate, 'acquire' | 'release' | 'takeParked' | 'isParked'>;
+
 type Scripted = RedisClient & {
   relayHostAcquire(
     leases: string,

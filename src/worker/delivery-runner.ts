@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Admission, HostGate } from '../delivery/host-gate.js';
+import type { Admission, DeliveryGate } from '../delivery/host-gate.js';
 import type { AttemptResult } from '../delivery/index.js';
 import { parkedDelivery, type Ledger, type DeliveryRecord, type AttemptRecord } from '../store/ledger.js';
 import { scheduleProbe, wakeDeliveries, type RetryJob } from '../queue/queues.js';
@@ -22,7 +22,7 @@ export type RunOutcome =
   | { kind: 'parked'; delivery: DeliveryRecord; recheckAt: number; reason: string };
 
 export interface DeliveryRunnerDeps {
-  gate: HostGate;
+  gate: DeliveryGate;
   /** Optional per-host request rates; absent or without a limit for the host, no cost. */
   rateLimiter?: HostRateLimiter;
   attempter: DeliveryAttempter;

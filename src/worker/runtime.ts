@@ -1,12 +1,13 @@
 import type { RelayContext } from '../relay-context.js';
 import { hostGateOptions, jobRetryOf } from '../relay-context.js';
-import { createQueues } from '../queue/queues.js';
+import { createQueues, wakeDeliveries } from '../queue/queues.js';
 import { ownItems } from '../queue/intake.js';
 import { Ledger } from '../store/ledger.js';
 import { RecordStore } from '../store/record-store.js';
 import { createRecordCache } from '../store/record-cache.js';
 import { StatusLinks } from '../store/status-links.js';
 import { HostGate } from '../delivery/host-gate.js';
+import { HostLeaseBlocks } from '../delivery/host-lease-blocks.js';
 import { HostRateLimiter } from '../delivery/host-rate-limit.js';
 import type { AccountConfig } from '../domain/account.js';
 import { createDeliveryAttempter } from './delivery-attempt.js';
@@ -54,8 +55,19 @@ export function startWorkerRuntime(context: RelayContext): RelayWorkers {
       retryAfterCapMs: config.delivery.retryAfterCapMs,
     },
   });
+  const gateOptions = hostGateOptions(config);
+  const sharedGate = new HostGate(workerRedis, keys, gateOptions);
+  const blocks = config.delivery.hostLeaseBlocks
+    ? new HostLeaseBlocks(workerRedis, keys, sharedGate, {
+        concurrency: gateOptions.concurrency,
+        leaseMs: gateOptions.leaseMs,
+        checkMs: config.delivery.hostLeaseCheckMs,
+        wake: (ids) => wakeDeliveries(workerQueues.retries, ids),
+        onError: (error) => logger.warn({ err: error }, 'host lease blocks: check failed; retried at the next one'),
+      })
+    : undefined;
   const runner = createDeliveryRunner({
-    gate: new HostGate(workerRedis, keys, hostGateOptions(config)),
+    gate: blocks ?? sharedGate,
     rateLimiter: new HostRateLimiter(workerRedis, keys, config.delivery.hostRateLimits),
     attempter,
     ledger,
@@ -101,6 +113,7 @@ export function startWorkerRuntime(context: RelayContext): RelayWorkers {
     async close() {
       await reconciler.stop();
       await workers.close();
+      await blocks?.close();
       await backlog.stop();
     },
   };

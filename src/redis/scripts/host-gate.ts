@@ -161,3 +161,84 @@ local wake = redis.call('ZRANGE', parked, 0, free - 1)
 if #wake > 0 then redis.call('ZREM', parked, unpack(wake)) end
 return wake
 `;
+
+// Lease blocks (src/delivery/host-lease-blocks.ts): a worker process takes
+// several of a host's slots at once and hands them out in process, so a
+// healthy host costs no script call per delivery. A block is granted only
+// while the host is clean: circuit closed with no failure counted, not
+// paused, nothing parked (parked deliveries go first, through the
+// per-delivery gate). ARGV: now, lease length, cap, then the lease ids the
+// caller would like. Answers -1 when the host is not clean, else how many of
+// those ids (the first ones) are now leases.
+export const HOST_BLOCK_TAKE = `
+local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
+local now, leaseMs, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local c = redis.call('HMGET', circuit, 'paused', 'state', 'failures')
+if c[1] == '1' or (c[2] or 'closed') ~= 'closed' or tonumber(c[3] or '0') ~= 0 then return -1 end
+if redis.call('EXISTS', parked) == 1 then return -1 end
+redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+local n = math.min(cap - redis.call('ZCARD', leases), #ARGV - 3)
+if n <= 0 then return 0 end
+local grants = {}
+for i = 1, n do
+  grants[#grants + 1] = now + leaseMs
+  grants[#grants + 1] = ARGV[3 + i]
+end
+redis.call('ZADD', leases, unpack(grants))
+return n
+`;
+
+// A block's periodic check: renews the leases of the slots in use and of the
+// free ones kept, gives back the free ones not kept, and says whether the host
+// is still clean (see HOST_BLOCK_TAKE). A host that is not clean gets every
+// free slot back, so the per-delivery gate (and its parked deliveries) has
+// them; a lease that expired meanwhile (the process stalled past the lease
+// length) may have been taken by another process, so then the free slots are
+// given back too rather than renewed over the cap. Slots given back wake as
+// many parked deliveries as the cap allows, as a release would.
+// ARGV: now, lease length, cap, count in use, count of free kept, then the
+// in-use ids, the free kept ids, the ids given back.
+// Answers {clean (1/0), lost (1/0), ids of the parked deliveries to wake}.
+export const HOST_BLOCK_CHECK = `
+local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
+local now, leaseMs, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local inUse, kept = tonumber(ARGV[4]), tonumber(ARGV[5])
+local c = redis.call('HMGET', circuit, 'paused', 'state', 'failures')
+local closed = (c[2] or 'closed') == 'closed'
+local clean = c[1] ~= '1' and closed and tonumber(c[3] or '0') == 0 and redis.call('EXISTS', parked) == 0
+local renew, giveBack = {}, {}
+for i = 6, 5 + inUse do renew[#renew + 1] = ARGV[i] end
+for i = 6 + inUse, 5 + inUse + kept do
+  if clean then renew[#renew + 1] = ARGV[i] else giveBack[#giveBack + 1] = ARGV[i] end
+end
+for i = 6 + inUse + kept, #ARGV do giveBack[#giveBack + 1] = ARGV[i] end
+local lost = 0
+if #renew > 0 then
+  local scored, alive = {}, 0
+  for _, id in ipairs(renew) do
+    if redis.call('ZSCORE', leases, id) then alive = alive + 1 end
+    scored[#scored + 1] = now + leaseMs
+    scored[#scored + 1] = id
+  end
+  redis.call('ZADD', leases, 'XX', unpack(scored))
+  if alive < #renew then
+    lost = 1
+    if clean then
+      for i = 6 + inUse, 5 + inUse + kept do giveBack[#giveBack + 1] = ARGV[i] end
+    end
+  end
+end
+local wake = {}
+if #giveBack > 0 then
+  redis.call('ZREM', leases, unpack(giveBack))
+  if c[1] ~= '1' and closed and redis.call('EXISTS', parked) == 1 then
+    redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+    local free = cap - redis.call('ZCARD', leases)
+    if free > 0 then
+      wake = redis.call('ZRANGE', parked, 0, free - 1)
+      if #wake > 0 then redis.call('ZREM', parked, unpack(wake)) end
+    end
+  end
+end
+return {clean and 1 or 0, lost, wake}
+`;

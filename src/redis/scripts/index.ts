@@ -1,5 +1,12 @@
 import type { RedisClient } from '../connection.js';
-import { HOST_ACQUIRE, HOST_RELEASE, HOST_RESET, HOST_TAKE_PARKED } from './host-gate.js';
+import {
+  HOST_ACQUIRE,
+  HOST_BLOCK_CHECK,
+  HOST_BLOCK_TAKE,
+  HOST_RELEASE,
+  HOST_RESET,
+  HOST_TAKE_PARKED,
+} from './host-gate.js';
 import { HOST_RATE_RESERVE } from './host-rate-limit.js';
 import { CLAIM_DEDUPE } from './intake.js';
 import { LEDGER_WRITE } from './ledger.js';
@@ -20,6 +27,8 @@ export const SCRIPTS = {
   relayHostRelease: { numberOfKeys: 3, lua: HOST_RELEASE },
   relayHostTakeParked: { numberOfKeys: 1, lua: HOST_TAKE_PARKED },
   relayHostReset: { numberOfKeys: 3, lua: HOST_RESET },
+  relayHostBlockTake: { numberOfKeys: 3, lua: HOST_BLOCK_TAKE },
+  relayHostBlockCheck: { numberOfKeys: 3, lua: HOST_BLOCK_CHECK },
   relayHostRateReserve: { numberOfKeys: 1, lua: HOST_RATE_RESERVE },
 } as const satisfies Record<string, { lua: string; numberOfKeys?: number }>;
 
