@@ -8,7 +8,10 @@ export const hostShape = z
       .enum(['closed', 'open', 'half_open'])
       .describe('closed: deliveries flow; open: failing, waiting for the cooldown; half_open: one probe'),
     paused: z.boolean(),
-    in_flight: z.number().int(),
+    in_flight: z
+      .number()
+      .int()
+      .describe("slots of the host's cap held: attempts in flight, and free slots a worker holds in its lease block"),
     parked: z.number().int().describe('deliveries waiting for this host (cap, circuit or pause)'),
     consecutive_failures: z.number().int(),
     last_error: z.string().optional(),

@@ -40,7 +40,10 @@ export interface HostGateOptions {
 }
 
 /** What the delivery runner asks of a host gate: admission, release, and the parked set. */
-export type DeliveryGate = Pick<HostGate, 'acquire' | 'release' | 'takeParked' | 'isParked'>;
+export type DeliveryGate = Pick<HostGate, 'acquire' | 'release' | 'takeParked' | 'isParked'> & {
+  /** This process has attempts to the host in flight: one of its slots frees here soon. */
+  attemptsInFlight?(host: string): boolean;
+};
 
 type Scripted = RedisClient & {
   relayHostAcquire(

@@ -119,6 +119,10 @@ export class HostLeaseBlocks implements DeliveryGate {
     return this.gate.release(host, lease, outcome, error, now);
   }
 
+  attemptsInFlight(host: string): boolean {
+    return (this.blocks.get(host)?.inUse.size ?? 0) > 0;
+  }
+
   takeParked(host: string, count: number): Promise<string[]> {
     return this.gate.takeParked(host, count);
   }
@@ -203,9 +207,11 @@ export class HostLeaseBlocks implements DeliveryGate {
     await Promise.all(
       [...this.blocks].map(async ([host, block]) => {
         const inUse = [...block.inUse.values()];
-        const keep = block.clean && block.used ? block.free : [];
-        const giveBack = keep === block.free ? [] : block.free;
-        block.free = keep === block.free ? block.free : [];
+        // Copies: slots released while the script runs join block.free, and were not sent to it.
+        const keepAll = block.clean && block.used;
+        const keep = keepAll ? [...block.free] : [];
+        const giveBack = keepAll ? [] : block.free;
+        if (!keepAll) block.free = [];
         block.used = false;
         if (inUse.length === 0 && keep.length === 0 && giveBack.length === 0) {
           this.blocks.delete(host);
@@ -228,6 +234,7 @@ export class HostLeaseBlocks implements DeliveryGate {
         if (!block.clean) {
           // The script gave the kept ones back too (not clean, or a lease of the block had expired).
           // One taken from them meanwhile runs on without its lease: it is released through the gate.
+          // Ones released meanwhile stay free (still leases) until the next check gives them back.
           const givenBack = new Set(keep);
           block.free = block.free.filter((lease) => !givenBack.has(lease));
         }

@@ -56,14 +56,17 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
 
   /**
    * Admission, waiting briefly for a slot when the host is busy but alive
-   * (it freed a slot here a moment ago). A host that is slow or dead frees
-   * none, so its deliveries park at once and never hold a worker.
+   * (it freed a slot here a moment ago, or this process has attempts to it in
+   * flight, so one will free here). A host that is slow or dead frees none,
+   * so its deliveries park after `busyWaitMs` at most and never hold a worker.
    */
   async function admit(delivery: DeliveryRecord): Promise<Admission> {
     const deadline = now() + deps.busyWaitMs;
     for (;;) {
-      const recentlyReleased = now() - (lastReleaseAt.get(delivery.host) ?? 0) < RECENT_RELEASE_MS;
-      const mayWait = recentlyReleased && now() < deadline;
+      const releasing =
+        deps.gate.attemptsInFlight?.(delivery.host) === true ||
+        now() - (lastReleaseAt.get(delivery.host) ?? 0) < RECENT_RELEASE_MS;
+      const mayWait = releasing && now() < deadline;
       const admission = await deps.gate.acquire(delivery.host, delivery.id, now(), { park: !mayWait });
       if (admission.granted || admission.reason !== 'host_busy' || !mayWait) return admission;
       await releaseOf(delivery.host, Math.max(1, Math.min(20, deadline - now())));

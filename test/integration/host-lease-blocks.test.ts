@@ -53,7 +53,9 @@ describe('HostLeaseBlocks', () => {
   it('serves a healthy host from a block: one take for a turn of admissions, none for releases or the next ones', async () => {
     const { keys, process } = setUp();
     const a = process();
-    const take = vi.spyOn(redis, 'relayHostBlockTake' as keyof Redis);
+    // Defined on the client by the first HostLeaseBlocks.
+    const scripted = redis as unknown as { relayHostBlockTake: (...args: unknown[]) => Promise<number> };
+    const take = vi.spyOn(scripted, 'relayHostBlockTake');
     const admissions = await Promise.all(['d1', 'd2'].map((id) => a.blocks.acquire(HOST, id, 0)));
     expect(admissions).toEqual([{ granted: true }, { granted: true }]);
     expect(take).toHaveBeenCalledTimes(1);
@@ -95,6 +97,21 @@ describe('HostLeaseBlocks', () => {
     await a.blocks.release(HOST, 'a1', 'ok', '', 4);
     expect(release).toHaveBeenCalledTimes(1);
     expect(await leasesAlive(keys, 4)).toBe(3);
+  });
+
+  it('gives back, at the next check, a slot released while a check was running (no lease left behind)', async () => {
+    const { keys, process } = setUp();
+    const a = process();
+    const b = process();
+    await Promise.all(['a1', 'a2'].map((id) => a.blocks.acquire(HOST, id, 0)));
+    await b.blocks.acquire(HOST, 'b1', 1); // parked: A's next check finds the host not clean
+    const checking = a.blocks.check(2);
+    await a.blocks.release(HOST, 'a1', 'ok', '', 2);
+    await checking;
+    // The two free slots A held went back; a1's slot, freed during the check, is still A's.
+    expect(await leasesAlive(keys, 2)).toBe(2);
+    await a.blocks.check(3);
+    expect(await leasesAlive(keys, 3)).toBe(1);
   });
 
   it('counts a failure at once, and asks the gate per delivery until a check finds the host clean', async () => {

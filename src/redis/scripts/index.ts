@@ -1,12 +1,5 @@
 import type { RedisClient } from '../connection.js';
-import {
-  HOST_ACQUIRE,
-  HOST_BLOCK_CHECK,
-  HOST_BLOCK_TAKE,
-  HOST_RELEASE,
-  HOST_RESET,
-  HOST_TAKE_PARKED,
-} from './host-gate.js';
+import { HOST_ACQUIRE, HOST_BLOCK_CHECK, HOST_BLOCK_TAKE, HOST_RELEASE, HOST_RESET, HOST_TAKE_PARKED } from './host-gate.js';
 import { HOST_RATE_RESERVE } from './host-rate-limit.js';
 import { CLAIM_DEDUPE } from './intake.js';
 import { LEDGER_WRITE } from './ledger.js';
