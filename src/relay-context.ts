@@ -1,3 +1,4 @@
+import type { AuditLog } from './audit/audit-log.js';
 import type { RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { RelayConfig } from './config/schema.js';
@@ -17,7 +18,7 @@ import { HostGate, type HostGateOptions } from './delivery/host-gate.js';
 
 export interface RelayDeps {
   logger: Logger;
-  auditLog: Logger;
+  auditLog: AuditLog;
   redisUrl: string;
   /** Checks BullMQ's internals before the receiver relies on them; tests pass a failing one to exercise the fallback. */
   loadQueueInternals?: typeof loadQueueInternals;

@@ -1,6 +1,6 @@
+import type { AuditLog } from '../audit/audit-log.js';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
 import type { AccountConfig, TemplateLevel } from '../domain/account.js';
 import type { RecordStore } from '../store/record-store.js';
 import type { TestResultStore } from '../store/test-results.js';
@@ -37,7 +37,7 @@ export interface TestPostbackRouteDeps {
   accounts: RecordStore<AccountConfig>;
   /** The workers' client, so a test meets the same address policy, timeout and redirect rules. */
   client: DeliveryClient;
-  auditLog: Logger;
+  auditLog: AuditLog;
   results: TestResultStore<TestRecord>;
   now?: () => number;
 }

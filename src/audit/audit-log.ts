@@ -1,5 +1,4 @@
-import pino, { type DestinationStream, type Logger } from 'pino';
-import { logTime } from '../logging.js';
+import pino, { type DestinationStream } from 'pino';
 
 /**
  * Lines are written in blocks of about this many characters, and at least
@@ -12,14 +11,21 @@ import { logTime } from '../logging.js';
 const BLOCK_CHARS = 64 * 1024;
 const FLUSH_EVERY_MS = 1_000;
 
+/** The audit trail: one JSON line per event (an attempt, a test postback), apart from the application log. */
+export interface AuditLog {
+  info(fields: Record<string, unknown>, event: string): void;
+}
+
 /**
- * A pino logger of its own for the audit trail, one JSON line per attempt,
- * so it can be shipped to a log store apart from the application log.
+ * Writes the audit trail to a file, stdout or stderr, or a stream. The
+ * lines are pino's shape (`level`, `time`, `log: "audit"`, the fields,
+ * `event`) so log shippers read both logs alike, but made with one
+ * JSON.stringify: pino's per-key serialiser was 2.6 % of the relay's CPU
+ * in a profile of the relay bench, one line per delivery attempt.
  */
-export function createAuditLog(destination: string | DestinationStream): Logger {
-  const options = { base: { log: 'audit' }, timestamp: logTime, messageKey: 'event' };
-  if (typeof destination !== 'string') return pino(options, destination);
-  if (destination === 'off') return pino({ ...options, enabled: false });
+export function createAuditLog(destination: string | DestinationStream): AuditLog {
+  if (destination === 'off') return { info() {} };
+  if (typeof destination !== 'string') return new JsonLines(destination);
   const dest = destination === 'stdout' ? 1 : destination === 'stderr' ? 2 : destination;
   // Synchronous writes of whole blocks: one short write per block, and what is pending at exit
   // is written before the process ends (an asynchronous write in flight then would be lost).
@@ -27,10 +33,18 @@ export function createAuditLog(destination: string | DestinationStream): Logger 
   const blocks = new BlockWriter(file);
   setInterval(() => blocks.flush(), FLUSH_EVERY_MS).unref();
   process.once('exit', () => blocks.flush());
-  return pino(options, blocks);
+  return new JsonLines(blocks);
 }
 
-/** Gathers pino's lines and hands them to the file a block at a time. */
+class JsonLines implements AuditLog {
+  constructor(private readonly out: Pick<DestinationStream, 'write'>) {}
+
+  info(fields: Record<string, unknown>, event: string): void {
+    this.out.write(`${JSON.stringify({ level: 30, time: new Date().toISOString(), log: 'audit', ...fields, event })}\n`);
+  }
+}
+
+/** Gathers the lines and hands them to the file a block at a time. */
 class BlockWriter implements DestinationStream {
   private pending: string[] = [];
   private size = 0;

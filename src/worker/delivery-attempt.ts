@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { WriteBacklog } from './write-backlog.js';
 import type { DeliveryClient, AttemptResult } from '../delivery/index.js';
 import { decideNext, type RetrySchedule } from '../domain/retry-policy.js';
@@ -12,7 +12,7 @@ export type RetryPolicy = RetrySchedule;
 export interface DeliveryAttempterDeps {
   client: DeliveryClient;
   ledger: Ledger;
-  auditLog: Logger;
+  auditLog: AuditLog;
   /** Where an attempt's record waits when Redis refuses it (the attempt happened: it must be recorded). */
   backlog: WriteBacklog;
   metrics: RelayMetrics;

@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { RelayConfig } from '../../src/config/schema.js';
 import { createRelay, type Relay, type RelayDeps } from '../../src/relay.js';
+import { createAuditLog } from '../../src/audit/audit-log.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -66,7 +67,7 @@ export async function startTestRelay(
   });
   const relay = await createRelay(config, {
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    auditLog: pino({ base: { log: 'audit' } }, auditStream),
+    auditLog: createAuditLog(auditStream),
     redisUrl: config.redis.url!,
     ...deps,
   });

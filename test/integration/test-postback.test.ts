@@ -120,7 +120,7 @@ describe('POST /v1/accounts/:id/test', () => {
     const response = await test('aff1', { values: { click_id: 'audited-1' } });
     const line = relay.auditLines.find((l) => l.test === true && String(l.url).includes('audited-1'));
     expect(line).toMatchObject({
-      msg: 'test',
+      event: 'test',
       account: 'aff1',
       level: 'global',
       conversion_event: 'conversion',
