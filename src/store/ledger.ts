@@ -48,6 +48,7 @@ export interface LedgerOptions {
 // the relayLedgerWrite script (src/redis/scripts/ledger.ts).
 type Scripted = RedisClient & {
   relayLedgerWrite(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<number>;
+  relaySearchIndexAdd(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<number>;
 };
 
 interface RecordWrite {
@@ -83,7 +84,7 @@ export class Ledger {
     private readonly keys: RelayKeys,
     private readonly options: LedgerOptions,
   ) {
-    defineScripts(redis, 'relayLedgerWrite');
+    defineScripts(redis, 'relayLedgerWrite', 'relaySearchIndexAdd');
     this.redis = redis as Scripted;
     this.batchGroup = batchGroupFor(redis);
     this.cluster = 'isCluster' in redis && redis.isCluster === true;
@@ -145,12 +146,13 @@ export class Ledger {
     await this.searchIndexBatched('', conversion);
   }
 
-  // The entries of one turn go in one pipeline: one ZADD per control-slot key for all its
-  // conversions, plus ZADD and PEXPIRE per click id (as separate calls on this client, the
-  // click entries alone cost ~15 % of a conversion's CPU in bench/ab.ts). A cluster client
-  // cannot pipeline keys of several slots: there each command goes on its own.
+  // The entries of one turn go in one script call on a single Redis: one ZADD per control-slot
+  // key for all its conversions, plus ZADD and PEXPIRE per click id (as separate client commands,
+  // the click entries alone cost ~15 % of a conversion's CPU in bench/ab.ts, and as a pipeline
+  // they were still most of the commands the worker sent). A cluster spreads the keys over
+  // slots: there each command goes on its own.
   private readonly searchIndexBatched = createTickBatcher<Conversion, void>(async (_group, conversions) => {
-    const commands: Array<[string, ...Array<string | number>]> = [];
+    const clicks: Array<[key: string, score: number, id: string]> = [];
     const byKey = new Map<string, Array<string | number>>();
     const add = (key: string, conversion: Conversion) => {
       const entries = byKey.get(key);
@@ -158,36 +160,43 @@ export class Ledger {
       else byKey.set(key, [conversion.received_at, conversion.id]);
     };
     for (const conversion of conversions) {
-      if (conversion.click_id) {
-        const key = this.keys.conversionsByClick(conversion.click_id);
-        commands.push(['zadd', key, conversion.received_at, conversion.id], ['pexpire', key, this.options.retentionMs]);
-      }
+      if (conversion.click_id)
+        clicks.push([this.keys.conversionsByClick(conversion.click_id), conversion.received_at, conversion.id]);
       add(this.keys.conversionsByTime, conversion);
       add(this.keys.conversionsBySource(conversion.source), conversion);
       if (conversion.account) add(this.keys.conversionsByAccount(conversion.account), conversion);
       if (conversion.offer_id) add(this.keys.conversionsByOffer(conversion.offer_id), conversion);
     }
     const now = Date.now();
-    const trim = Math.random() * TRIM_EVERY < 1;
+    // By age only: search reaches back as far as the records it points to are kept.
+    const trimBefore = Math.random() * TRIM_EVERY < 1 ? now - this.options.retentionMs : 0;
     // Offer ids are the sender's: forget the renewal times rather than keep one per offer ever seen
     // (the cost of forgetting is one more PEXPIRE per key).
     if (this.expiryRenewedAt.size > MAX_RENEWALS_TRACKED) this.expiryRenewedAt.clear();
-    for (const [key, entries] of byKey) {
-      commands.push(['zadd', key, ...entries]);
-      // An index no longer written (a source gone quiet) expires; renewed at most once a second per key.
-      if (now - (this.expiryRenewedAt.get(key) ?? 0) >= 1_000) {
-        this.expiryRenewedAt.set(key, now);
-        commands.push(['pexpire', key, this.options.retentionMs]);
-      }
-      // By age only: search reaches back as far as the records it points to are kept.
-      if (trim) commands.push(['zremrangebyscore', key, '-inf', now - this.options.retentionMs]);
-    }
+    // An index no longer written (a source gone quiet) expires; renewed at most once a second per key.
+    const renew = (key: string) => {
+      if (now - (this.expiryRenewedAt.get(key) ?? 0) < 1_000) return false;
+      this.expiryRenewedAt.set(key, now);
+      return true;
+    };
     if (this.cluster) {
+      const commands: Array<[string, ...Array<string | number>]> = [];
+      for (const [key, score, id] of clicks) commands.push(['zadd', key, score, id], ['pexpire', key, this.options.retentionMs]);
+      for (const [key, entries] of byKey) {
+        commands.push(['zadd', key, ...entries]);
+        if (renew(key)) commands.push(['pexpire', key, this.options.retentionMs]);
+        if (trimBefore > 0) commands.push(['zremrangebyscore', key, '-inf', trimBefore]);
+      }
       await Promise.all(commands.map(([name, ...args]) => this.redis.call(name, ...args)));
     } else {
-      const results = (await this.redis.pipeline(commands).exec()) ?? [];
-      const failure = results.find(([error]) => error)?.[0];
-      if (failure) throw failure;
+      const keys: string[] = clicks.map(([key]) => key);
+      const args: Array<string | number> = [this.options.retentionMs, trimBefore, clicks.length];
+      for (const [, score, id] of clicks) args.push(score, id);
+      for (const [key, entries] of byKey) {
+        keys.push(key);
+        args.push(entries.length / 2, renew(key) ? '1' : '0', ...entries);
+      }
+      await this.redis.relaySearchIndexAdd(keys.length, ...keys, ...args);
     }
     return conversions.map(() => undefined);
   });

@@ -112,4 +112,37 @@ describe('Ledger', () => {
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
+
+  it("writes one turn's search index entries in one script call: click ids with their expiry, old entries trimmed", async () => {
+    const keys = createKeys(uniquePrefix());
+    const ledger = new Ledger(redis, keys, { retentionMs: 60_000, maxAttemptsPerDelivery: 10, maxIndexEntries: 1_000 });
+    const now = Date.now();
+    // An entry past retention, left from long ago: the trim (one turn in TRIM_EVERY, forced here) removes it.
+    await redis.zadd(keys.conversionsByTime, now - 120_000, 'old');
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0);
+    const script = vi.spyOn(redis as unknown as { relaySearchIndexAdd: () => Promise<number> }, 'relaySearchIndexAdd');
+    try {
+      const recent = (id: string, clickId: string): Conversion => ({
+        ...conversion(id),
+        click_id: clickId,
+        received_at: now,
+        offer_id: 'o1',
+      });
+      await Promise.all([
+        ledger.saveRouted(recent('s1', 'same-click'), 'global', [delivery('s1', 0)]),
+        ledger.saveRouted(recent('s2', 'same-click'), 'global', [delivery('s2', 0)]),
+        ledger.saveRouted(recent('s3', 'other'), 'global', [delivery('s3', 0)]),
+      ]);
+    } finally {
+      random.mockRestore();
+    }
+    expect(script).toHaveBeenCalledTimes(1);
+    script.mockRestore();
+    expect(await redis.zrange(keys.conversionsByClick('same-click'), 0, -1)).toEqual(['s1', 's2']);
+    expect(await redis.pttl(keys.conversionsByClick('other'))).toBeGreaterThan(50_000);
+    expect(await redis.zrange(keys.conversionsByTime, 0, -1)).toEqual(['s1', 's2', 's3']);
+    expect(await redis.zrange(keys.conversionsBySource('net'), 0, -1)).toEqual(['s1', 's2', 's3']);
+    expect(await redis.zrange(keys.conversionsByOffer('o1'), 0, -1)).toEqual(['s1', 's2', 's3']);
+    expect(await redis.pttl(keys.conversionsBySource('net'))).toBeGreaterThan(50_000);
+  });
 });

@@ -21,7 +21,12 @@ describe('the Lua script registry', () => {
   });
 
   it('knows which scripts take a key count first', () => {
-    expect([...VARIADIC_SCRIPTS].sort()).toEqual(['relayClaimDedupe', 'relayLedgerWrite', 'relayLinkConversions']);
+    expect([...VARIADIC_SCRIPTS].sort()).toEqual([
+      'relayClaimDedupe',
+      'relayLedgerWrite',
+      'relayLinkConversions',
+      'relaySearchIndexAdd',
+    ]);
   });
 
   it('holds every script the relay runs: no Lua defined outside src/redis/scripts', () => {

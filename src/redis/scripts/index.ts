@@ -2,7 +2,7 @@ import type { RedisClient } from '../connection.js';
 import { HOST_ACQUIRE, HOST_BLOCK_CHECK, HOST_BLOCK_TAKE, HOST_RELEASE, HOST_RESET, HOST_TAKE_PARKED } from './host-gate.js';
 import { HOST_RATE_RESERVE } from './host-rate-limit.js';
 import { CLAIM_DEDUPE } from './intake.js';
-import { LEDGER_WRITE } from './ledger.js';
+import { LEDGER_WRITE, SEARCH_INDEX_ADD } from './ledger.js';
 import { LINK_CONVERSIONS } from './status-links.js';
 
 /**
@@ -15,6 +15,7 @@ import { LINK_CONVERSIONS } from './status-links.js';
 export const SCRIPTS = {
   relayClaimDedupe: { lua: CLAIM_DEDUPE },
   relayLedgerWrite: { lua: LEDGER_WRITE },
+  relaySearchIndexAdd: { lua: SEARCH_INDEX_ADD },
   relayLinkConversions: { lua: LINK_CONVERSIONS },
   relayHostAcquire: { numberOfKeys: 3, lua: HOST_ACQUIRE },
   relayHostRelease: { numberOfKeys: 3, lua: HOST_RELEASE },

@@ -31,3 +31,30 @@ for k = 1, #KEYS do
 end
 return #KEYS
 `;
+
+// The search indexes of one turn's conversions (src/store/ledger.ts), on a
+// single Redis: as separate commands the click id entries alone were two
+// client commands per conversion, most of what the worker sent to Redis.
+// KEYS: the click id sets (one per entry, repeats allowed), then the
+// control-slot index sets. ARGV: retention ms, trim-before time (0: no trim),
+// the number of click keys, then per click key its (score, member), then per
+// index set: entry count n, '1' to renew its expiry, n (score, member) pairs.
+// A cluster spreads these keys over slots: there the ledger sends commands.
+export const SEARCH_INDEX_ADD = `
+local retention, trimBefore, clicks = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local at = 4
+for k = 1, clicks do
+  redis.call('ZADD', KEYS[k], ARGV[at], ARGV[at + 1])
+  redis.call('PEXPIRE', KEYS[k], retention)
+  at = at + 2
+end
+for k = clicks + 1, #KEYS do
+  local n, renew = tonumber(ARGV[at]), ARGV[at + 1]
+  at = at + 2
+  redis.call('ZADD', KEYS[k], unpack(ARGV, at, at + 2 * n - 1))
+  at = at + 2 * n
+  if renew == '1' then redis.call('PEXPIRE', KEYS[k], retention) end
+  if trimBefore > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', trimBefore) end
+end
+return #KEYS
+`;
