@@ -137,15 +137,25 @@ export type Intake = ReturnType<typeof createIntake>;
  * The items of a job the worker should route: those whose dedupe key still
  * names them. A duplicate shares a job with its original only when both
  * came in one turn; a key gone since (window over) counts as the item's own.
+ * The jobs a worker starts in one turn of the event loop share one MGET (at
+ * paced load a job holds a few conversions, and a read per job was one more
+ * command per conversion); the keys are all in the queue's slot.
  */
-export async function ownItems(
-  redis: RedisClient,
-  dedupeKey: (digest: string) => string,
-  items: ConversionItem[],
-): Promise<ConversionItem[]> {
-  const keyed = items.filter((item) => item.dedupe !== undefined);
-  if (keyed.length === 0) return items;
-  const holders = await redis.mget(...keyed.map((item) => dedupeKey(item.dedupe!)));
-  const lost = new Set(keyed.filter((item, index) => holders[index] && holders[index] !== item.conversion.id));
-  return lost.size === 0 ? items : items.filter((item) => !lost.has(item));
+export function createOwnItems(redis: RedisClient, dedupeKey: (digest: string) => string) {
+  const holdersBatched = createTickBatcher<string[], Array<string | null>>(async (_group, keyLists) => {
+    const holders = await redis.mget(...keyLists.flat());
+    let at = 0;
+    return keyLists.map((keys) => holders.slice(at, (at += keys.length)));
+  });
+
+  return async function ownItems(items: ConversionItem[]): Promise<ConversionItem[]> {
+    const keyed = items.filter((item) => item.dedupe !== undefined);
+    if (keyed.length === 0) return items;
+    const holders = await holdersBatched(
+      '',
+      keyed.map((item) => dedupeKey(item.dedupe!)),
+    );
+    const lost = new Set(keyed.filter((item, index) => holders[index] && holders[index] !== item.conversion.id));
+    return lost.size === 0 ? items : items.filter((item) => !lost.has(item));
+  };
 }

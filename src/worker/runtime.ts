@@ -1,7 +1,7 @@
 import type { RelayContext } from '../relay-context.js';
 import { hostGateOptions, jobRetryOf } from '../relay-context.js';
 import { createQueues, wakeDeliveries } from '../queue/queues.js';
-import { ownItems } from '../queue/intake.js';
+import { createOwnItems } from '../queue/intake.js';
 import { Ledger } from '../store/ledger.js';
 import { RecordStore } from '../store/record-store.js';
 import { createRecordCache } from '../store/record-cache.js';
@@ -92,7 +92,7 @@ export function startWorkerRuntime(context: RelayContext): RelayWorkers {
       // first report, well past the dedupe window, and a link to an expired record shows nothing.
       statusLinks: new StatusLinks(workerRedis, keys.conversionLatest, config.audit.retentionMs),
       slots: createSlots(config.worker.concurrency),
-      ownItems: (items) => ownItems(workerRedis, keys.dedupe, items),
+      ownItems: createOwnItems(workerRedis, keys.dedupe),
     }),
     processRetry: createRetryProcessor({ ledger, runner, backlog }),
   });

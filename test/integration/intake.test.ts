@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import { createQueues, batchIdOf, findQueuedConversion, type RelayQueues } from '../../src/queue/queues.js';
-import { createIntake, ownItems } from '../../src/queue/intake.js';
+import { createIntake, createOwnItems } from '../../src/queue/intake.js';
 import { createKeys } from '../../src/store/keys.js';
 import type { ConversionDraft } from '../../src/queue/intake.js';
 import { uniquePrefix } from '../helpers/relay-harness.js';
@@ -86,8 +86,16 @@ describe.each([
     const job = await queues.conversions.getJob(batchIdOf(a.id));
     expect(job?.data.items.map((item) => item.conversion.click_id)).toEqual(['a', 'b', 'a again']);
     // The worker routes only the items their dedupe keys name.
-    const own = await ownItems(redis, keys.dedupe, job!.data.items);
+    const ownItems = createOwnItems(redis, keys.dedupe);
+    const own = await ownItems(job!.data.items);
     expect(own.map((item) => item.conversion.click_id)).toEqual(['a', 'b']);
+    // Jobs started in one turn share one read, each answered with its own items.
+    const mget = vi.spyOn(redis, 'mget');
+    const [first, second] = await Promise.all([ownItems(job!.data.items), ownItems(job!.data.items.slice(1))]);
+    expect(mget).toHaveBeenCalledTimes(1);
+    mget.mockRestore();
+    expect(first.map((item) => item.conversion.click_id)).toEqual(['a', 'b']);
+    expect(second.map((item) => item.conversion.click_id)).toEqual(['b']);
     expect((await findQueuedConversion(queues.conversions, b.id))?.conversion.click_id).toBe('b');
 
     // A later turn is a later job, and still sees the earlier dedupe key.
