@@ -87,6 +87,21 @@ end
 return out
 `;
 
+// Shared by the scripts that free slots: removes and answers as many of the
+// host's oldest parked deliveries as it has free slots (dead leases dropped
+// first); the caller wakes them. Lua scripts cannot call each other, so the
+// function is put at the head of each script that uses it.
+const WAKE_PARKED = `
+local function wakeParked(leases, parked, now, cap)
+  redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+  local free = cap - redis.call('ZCARD', leases)
+  if free <= 0 then return {} end
+  local wake = redis.call('ZRANGE', parked, 0, free - 1)
+  if #wake > 0 then redis.call('ZREM', parked, unpack(wake)) end
+  return wake
+end
+`;
+
 // Release of each (delivery, time, outcome, error) in ARGV, in order: free
 // the slot and move the circuit (success closes it; enough consecutive
 // failures, or a failed probe, open it). Then hand back as many parked
@@ -95,7 +110,7 @@ return out
 // release opened it the probe time, and the deliveries to wake.
 // The common case, successes on a closed circuit with nothing parked, reads
 // the circuit once and frees every slot in one ZREM: no write to the circuit.
-export const HOST_RELEASE = `
+export const HOST_RELEASE = `${WAKE_PARKED}
 local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
 local threshold, cooldown, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local c = redis.call('HMGET', circuit, 'state', 'failures', 'paused')
@@ -127,12 +142,7 @@ redis.call('ZREM', leases, unpack(ids))
 if state ~= 'open' then openedUntil = 0 end
 local wake = {}
 if state == 'closed' and c[3] ~= '1' and redis.call('EXISTS', parked) == 1 then
-  redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
-  local free = cap - redis.call('ZCARD', leases)
-  if free > 0 then
-    wake = redis.call('ZRANGE', parked, 0, free - 1)
-    if #wake > 0 then redis.call('ZREM', parked, unpack(wake)) end
-  end
+  wake = wakeParked(leases, parked, now, cap)
 end
 return {state, openedUntil, wake}
 `;
@@ -147,19 +157,14 @@ return wake
 // An operator's reset: close the circuit now (and, for a resume, lift the
 // pause), then hand back as many parked deliveries as there are free slots,
 // as a successful release would. ARGV: now, cap, '1' to lift the pause.
-export const HOST_RESET = `
+export const HOST_RESET = `${WAKE_PARKED}
 local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
 local now, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
 if ARGV[3] == '1' then redis.call('HDEL', circuit, 'paused') end
 redis.call('HSET', circuit, 'state', 'closed', 'failures', 0)
 redis.call('HDEL', circuit, 'probe_at', 'opened_at')
 if redis.call('HGET', circuit, 'paused') == '1' then return {} end
-redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
-local free = cap - redis.call('ZCARD', leases)
-if free <= 0 then return {} end
-local wake = redis.call('ZRANGE', parked, 0, free - 1)
-if #wake > 0 then redis.call('ZREM', parked, unpack(wake)) end
-return wake
+return wakeParked(leases, parked, now, cap)
 `;
 
 // Lease blocks (src/delivery/host-lease-blocks.ts): a worker process takes
@@ -199,7 +204,7 @@ return n
 // ARGV: now, lease length, cap, count in use, count of free kept, then the
 // in-use ids, the free kept ids, the ids given back.
 // Answers {clean (1/0), lost (1/0), ids of the parked deliveries to wake}.
-export const HOST_BLOCK_CHECK = `
+export const HOST_BLOCK_CHECK = `${WAKE_PARKED}
 local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
 local now, leaseMs, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local inUse, kept = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -231,14 +236,7 @@ end
 local wake = {}
 if #giveBack > 0 then
   redis.call('ZREM', leases, unpack(giveBack))
-  if c[1] ~= '1' and closed and redis.call('EXISTS', parked) == 1 then
-    redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
-    local free = cap - redis.call('ZCARD', leases)
-    if free > 0 then
-      wake = redis.call('ZRANGE', parked, 0, free - 1)
-      if #wake > 0 then redis.call('ZREM', parked, unpack(wake)) end
-    end
-  end
+  if c[1] ~= '1' and closed and redis.call('EXISTS', parked) == 1 then wake = wakeParked(leases, parked, now, cap) end
 end
 return {clean and 1 or 0, lost, wake}
 `;
