@@ -18,13 +18,8 @@ export interface HostLeaseBlocksOptions extends Pick<HostGateOptions, 'concurren
 }
 
 type Scripted = RedisClient & {
-  relayHostBlockTake(leases: string, circuit: string, parked: string, ...args: Array<string | number>): Promise<number>;
-  relayHostBlockCheck(
-    leases: string,
-    circuit: string,
-    parked: string,
-    ...args: Array<string | number>
-  ): Promise<[number, number, string[]]>;
+  relayHostBlockTake(...keysAndArgs: Array<string | number>): Promise<number>;
+  relayHostBlockCheck(...keysAndArgs: Array<string | number>): Promise<[number, number, string[], number]>;
 };
 
 interface Block {
@@ -37,7 +32,7 @@ interface Block {
   checkedAt: number;
   /** A slot was taken since the last check: the block is kept; an idle one is given back. */
   used: boolean;
-  /** The last growth found the host at its cap: until the next check, a busy answer needs no Redis. */
+  /** The last growth found the host at its cap or this process at its share of it: until the next check, a busy answer needs no Redis. */
   full: boolean;
 }
 
@@ -83,9 +78,12 @@ export class HostLeaseBlocks implements DeliveryGate {
   async acquire(host: string, deliveryId: string, now = Date.now(), options: { park?: boolean } = {}): Promise<Admission> {
     const block = this.blocks.get(host);
     if (block?.clean && this.takeFree(block, deliveryId)) return { granted: true };
-    // At the cap with every slot of it here or elsewhere in use: a caller that will ask again
-    // (waiting for this process's next release) needs no round trip to hear so.
-    if (block?.clean && block.full && options.park === false) return { granted: false, reason: 'host_busy' };
+    // At the cap or this process's share, its own attempts in flight: a caller that will ask again
+    // (woken by this process's next release) needs no round trip to hear so. Without attempts
+    // here, it asks Redis each time (another worker's block shrinks to its share at its check).
+    if (block?.clean && block.full && block.inUse.size > 0 && options.park === false) {
+      return { granted: false, reason: 'host_busy' };
+    }
     // Known unclean: the gate decides, per delivery, until a check finds the host clean again.
     if (!block || block.clean || now - block.checkedAt >= this.options.checkMs) {
       if (await this.takeBatched(host, now)) {
@@ -119,8 +117,14 @@ export class HostLeaseBlocks implements DeliveryGate {
     return this.gate.release(host, lease, outcome, error, now);
   }
 
+  /**
+   * A slot frees here soon: this process has attempts to the host in flight,
+   * or the host is healthy and at its cap (another worker's attempts finish,
+   * and its block shrinks to its share at its next check).
+   */
   attemptsInFlight(host: string): boolean {
-    return (this.blocks.get(host)?.inUse.size ?? 0) > 0;
+    const block = this.blocks.get(host);
+    return block !== undefined && (block.inUse.size > 0 || (block.clean && block.full));
   }
 
   takeParked(host: string, count: number): Promise<string[]> {
@@ -157,11 +161,15 @@ export class HostLeaseBlocks implements DeliveryGate {
   private readonly takeBatched = createTickBatcher<number, boolean>(async (host, asks) => {
     const now = Math.max(...asks);
     const wanted = Array.from({ length: Math.min(asks.length * 2, this.options.concurrency) }, () => this.nextLease());
+    const held = this.blocks.get(host);
     const granted = await this.redis.relayHostBlockTake(
       ...this.hostKeys(host),
       now,
       this.options.leaseMs,
       this.options.concurrency,
+      this.leasePrefix,
+      this.ownerTtlMs(),
+      held ? held.free.length + held.inUse.size : 0,
       ...wanted,
     );
     const block = this.blockOf(host, now);
@@ -217,11 +225,13 @@ export class HostLeaseBlocks implements DeliveryGate {
           this.blocks.delete(host);
           return;
         }
-        const [clean, lost, wake] = await this.redis.relayHostBlockCheck(
+        const [clean, lost, wake, kept] = await this.redis.relayHostBlockCheck(
           ...this.hostKeys(host),
           now,
           this.options.leaseMs,
           this.options.concurrency,
+          this.leasePrefix,
+          this.ownerTtlMs(),
           inUse.length,
           keep.length,
           ...inUse,
@@ -231,11 +241,12 @@ export class HostLeaseBlocks implements DeliveryGate {
         block.checkedAt = now;
         block.full = false;
         block.clean = clean === 1 && lost === 0;
-        if (!block.clean) {
-          // The script gave the kept ones back too (not clean, or a lease of the block had expired).
-          // One taken from them meanwhile runs on without its lease: it is released through the gate.
-          // Ones released meanwhile stay free (still leases) until the next check gives them back.
-          const givenBack = new Set(keep);
+        if (kept < keep.length) {
+          // The script gave back those offered beyond the first `kept` (not clean, past this
+          // process's share, or a lease of the block had expired). One taken from them meanwhile
+          // runs on without its lease: it is released through the gate. Ones released meanwhile
+          // stay free (still leases) until the next check.
+          const givenBack = new Set(keep.slice(kept));
           block.free = block.free.filter((lease) => !givenBack.has(lease));
         }
         if (wake.length > 0) await this.options.wake(wake);
@@ -243,7 +254,12 @@ export class HostLeaseBlocks implements DeliveryGate {
     );
   }
 
-  private hostKeys(host: string): [string, string, string] {
-    return [this.keys.hostLeases(host), this.keys.hostCircuit(host), this.keys.hostParked(host)];
+  /** A process that stops checking (gone, or holding nothing) leaves the owners within a few checks. */
+  private ownerTtlMs(): number {
+    return this.options.checkMs * 3;
+  }
+
+  private hostKeys(host: string): [string, string, string, string] {
+    return [this.keys.hostLeases(host), this.keys.hostCircuit(host), this.keys.hostParked(host), this.keys.hostBlockOwners(host)];
   }
 }

@@ -11,7 +11,7 @@ import type { DeliveryState } from '../domain/conversion.js';
  *   accounts, offers) with their id sets, and the listing indexes.
  * - `{conversion id}`: a conversion's record (its deliveries and their
  *   attempts are fields of it); conversions spread over the cluster.
- * - `{host}`: a tracker host's leases, circuit and parked set (one script).
+ * - `{host}`: a tracker host's leases, circuit, parked set and block owners (one script).
  * Single-key records (clicks, status links, test results) need no tag.
  */
 export function createKeys(prefix: string) {
@@ -70,6 +70,8 @@ export function createKeys(prefix: string) {
     hostLeases: (host: string) => `${prefix}:host:{${host}}:leases`,
     hostCircuit: (host: string) => `${prefix}:host:{${host}}:circuit`,
     hostParked: (host: string) => `${prefix}:host:{${host}}:parked`,
+    /** The worker processes holding or asking for lease blocks of the host (score: expiry). */
+    hostBlockOwners: (host: string) => `${prefix}:host:{${host}}:owners`,
     /** The host's next free send time under its rate limit (GCRA), when it has one. */
     hostRate: (host: string) => `${prefix}:host:{${host}}:rate`,
     /** A console session, by the digest of its id; expires with the session. */

@@ -114,6 +114,27 @@ describe('HostLeaseBlocks', () => {
     expect(await leasesAlive(keys, 3)).toBe(1);
   });
 
+  it("shares a host's cap between workers: a block shrinks to its share at its check when another worker asks", async () => {
+    const { keys, process } = setUp();
+    const a = process();
+    const b = process();
+    const burst = await Promise.all(['a1', 'a2', 'a3', 'a4'].map((id) => a.blocks.acquire(HOST, id, 0)));
+    expect(burst.every((admission) => admission.granted)).toBe(true);
+    for (const id of ['a2', 'a3', 'a4']) await a.blocks.release(HOST, id, 'ok', '', 1);
+    // Alone, A held the whole cap; B asking makes two owners, so a share is two slots.
+    expect(await b.blocks.acquire(HOST, 'b1', 2, { park: false })).toEqual({ granted: false, reason: 'host_busy' });
+    await a.blocks.check(3);
+    // A keeps its slot in use and one free; the other two go back.
+    expect(await leasesAlive(keys, 3)).toBe(2);
+    expect(await b.blocks.acquire(HOST, 'b1', 4, { park: false })).toEqual({ granted: true });
+    expect(await b.blocks.acquire(HOST, 'b2', 4, { park: false })).toEqual({ granted: true });
+    expect(await leasesAlive(keys, 4)).toBe(4);
+    // A still serves from its block (one free slot), with no call to the gate.
+    const gateAcquire = vi.spyOn(a.gate, 'acquire');
+    expect(await a.blocks.acquire(HOST, 'a5', 5)).toEqual({ granted: true });
+    expect(gateAcquire).not.toHaveBeenCalled();
+  });
+
   it('counts a failure at once, and asks the gate per delivery until a check finds the host clean', async () => {
     const { admin, process } = setUp();
     const a = process();
@@ -173,13 +194,17 @@ describe('HostLeaseBlocks', () => {
     const b = process();
     await a.blocks.acquire(HOST, 'a1', 0);
     await a.blocks.release(HOST, 'a1', 'ok', '', 1);
-    // A's two leases are dead at 150: B's block takes the whole cap.
+    // A's two leases are dead at 150. A is still an owner (its entry outlives a lease here), so
+    // B's block is its share of the cap: one slot.
     expect(await b.blocks.acquire(HOST, 'b1', 150)).toEqual({ granted: true });
-    expect(await leasesAlive(keys, 150)).toBe(2);
+    expect(await leasesAlive(keys, 150)).toBe(1);
+    // A's check finds its leases gone and renews none of them over the cap.
     await a.blocks.check(160);
-    expect(await leasesAlive(keys, 160)).toBe(2);
+    expect(await leasesAlive(keys, 160)).toBe(1);
+    // Its block stopped, A asks the gate, which has one slot left under the cap.
     const gateAcquire = vi.spyOn(a.gate, 'acquire');
-    expect(await a.blocks.acquire(HOST, 'a2', 170)).toMatchObject({ granted: false, reason: 'host_busy' });
+    expect(await a.blocks.acquire(HOST, 'a2', 170)).toEqual({ granted: true });
     expect(gateAcquire).toHaveBeenCalledTimes(1);
+    expect(await leasesAlive(keys, 170)).toBe(2);
   });
 });

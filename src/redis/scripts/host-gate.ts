@@ -172,22 +172,36 @@ return wakeParked(leases, parked, now, cap)
 // healthy host costs no script call per delivery. A block is granted only
 // while the host is clean: circuit closed with no failure counted, not
 // paused, nothing parked (parked deliveries go first, through the
-// per-delivery gate). ARGV: now, lease length, cap, then the lease ids the
-// caller would like. Answers -1 when the host is not clean, else how many of
-// those ids (the first ones) are now leases.
-export const HOST_BLOCK_TAKE = `
-local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
+// per-delivery gate). The processes holding or asking for blocks of a host
+// are in its owners set (expiring unless renewed), and each block stays
+// within a fair share of the cap, cap ÷ owners rounded up: a second worker
+// gets half the slots instead of parking behind the first one's block.
+const BLOCK_SHARE = `
+local function blockShare(owners, owner, now, ttl, cap)
+  redis.call('ZREMRANGEBYSCORE', owners, '-inf', now)
+  redis.call('ZADD', owners, now + ttl, owner)
+  return math.ceil(cap / redis.call('ZCARD', owners))
+end
+`;
+
+// KEYS: leases, circuit, parked, owners. ARGV: now, lease length, cap, owner,
+// owner entry lifetime, slots the owner's block holds, then the lease ids it
+// would like. Answers -1 when the host is not clean, else how many of those
+// ids (the first ones) are now leases.
+export const HOST_BLOCK_TAKE = `${BLOCK_SHARE}
+local leases, circuit, parked, owners = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local now, leaseMs, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local c = redis.call('HMGET', circuit, 'paused', 'state', 'failures')
 if c[1] == '1' or (c[2] or 'closed') ~= 'closed' or tonumber(c[3] or '0') ~= 0 then return -1 end
 if redis.call('EXISTS', parked) == 1 then return -1 end
+local share = blockShare(owners, ARGV[4], now, tonumber(ARGV[5]), cap)
 redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
-local n = math.min(cap - redis.call('ZCARD', leases), #ARGV - 3)
+local n = math.min(cap - redis.call('ZCARD', leases), share - tonumber(ARGV[6]), #ARGV - 6)
 if n <= 0 then return 0 end
 local grants = {}
 for i = 1, n do
   grants[#grants + 1] = now + leaseMs
-  grants[#grants + 1] = ARGV[3 + i]
+  grants[#grants + 1] = ARGV[6 + i]
 end
 redis.call('ZADD', leases, unpack(grants))
 return n
@@ -195,28 +209,34 @@ return n
 
 // A block's periodic check: renews the leases of the slots in use and of the
 // free ones kept, gives back the free ones not kept, and says whether the host
-// is still clean (see HOST_BLOCK_TAKE). A host that is not clean gets every
-// free slot back, so the per-delivery gate (and its parked deliveries) has
-// them; a lease that expired meanwhile (the process stalled past the lease
-// length) may have been taken by another process, so then the free slots are
-// given back too rather than renewed over the cap. Slots given back wake as
-// many parked deliveries as the cap allows, as a release would.
-// ARGV: now, lease length, cap, count in use, count of free kept, then the
-// in-use ids, the free kept ids, the ids given back.
-// Answers {clean (1/0), lost (1/0), ids of the parked deliveries to wake}.
-export const HOST_BLOCK_CHECK = `${WAKE_PARKED}
-local leases, circuit, parked = KEYS[1], KEYS[2], KEYS[3]
-local now, leaseMs, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local inUse, kept = tonumber(ARGV[4]), tonumber(ARGV[5])
+// is still clean (see HOST_BLOCK_TAKE). Free slots are kept while the host is
+// clean and within the owner's share (the first ones, in the order sent); a
+// host that is not clean gets every free slot back, so the per-delivery gate
+// (and its parked deliveries) has them. A lease that expired meanwhile (the
+// process stalled past the lease length) may have been taken by another
+// process, so then the free slots are given back too rather than renewed over
+// the cap. Slots given back wake as many parked deliveries as the cap allows,
+// as a release would. An owner left with nothing leaves the owners set.
+// KEYS: leases, circuit, parked, owners. ARGV: now, lease length, cap, owner,
+// owner entry lifetime, count in use, count of free offered, then the in-use
+// ids, the free ids offered, the ids given back.
+// Answers {clean (1/0), lost (1/0), ids of parked deliveries to wake, free kept}.
+export const HOST_BLOCK_CHECK = `${WAKE_PARKED}${BLOCK_SHARE}
+local leases, circuit, parked, owners = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local now, leaseMs, cap, owner = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local inUse, offered = tonumber(ARGV[6]), tonumber(ARGV[7])
 local c = redis.call('HMGET', circuit, 'paused', 'state', 'failures')
 local closed = (c[2] or 'closed') == 'closed'
 local clean = c[1] ~= '1' and closed and tonumber(c[3] or '0') == 0 and redis.call('EXISTS', parked) == 0
+local share = blockShare(owners, owner, now, tonumber(ARGV[5]), cap)
+local keep = 0
+if clean then keep = math.max(0, math.min(offered, share - inUse)) end
 local renew, giveBack = {}, {}
-for i = 6, 5 + inUse do renew[#renew + 1] = ARGV[i] end
-for i = 6 + inUse, 5 + inUse + kept do
-  if clean then renew[#renew + 1] = ARGV[i] else giveBack[#giveBack + 1] = ARGV[i] end
+for i = 8, 7 + inUse do renew[#renew + 1] = ARGV[i] end
+for i = 8 + inUse, 7 + inUse + offered do
+  if i < 8 + inUse + keep then renew[#renew + 1] = ARGV[i] else giveBack[#giveBack + 1] = ARGV[i] end
 end
-for i = 6 + inUse + kept, #ARGV do giveBack[#giveBack + 1] = ARGV[i] end
+for i = 8 + inUse + offered, #ARGV do giveBack[#giveBack + 1] = ARGV[i] end
 local lost = 0
 if #renew > 0 then
   local scored, alive = {}, 0
@@ -228,15 +248,15 @@ if #renew > 0 then
   redis.call('ZADD', leases, 'XX', unpack(scored))
   if alive < #renew then
     lost = 1
-    if clean then
-      for i = 6 + inUse, 5 + inUse + kept do giveBack[#giveBack + 1] = ARGV[i] end
-    end
+    for i = 8 + inUse, 7 + inUse + keep do giveBack[#giveBack + 1] = ARGV[i] end
+    keep = 0
   end
 end
+if inUse + keep == 0 then redis.call('ZREM', owners, owner) end
 local wake = {}
 if #giveBack > 0 then
   redis.call('ZREM', leases, unpack(giveBack))
   if c[1] ~= '1' and closed and redis.call('EXISTS', parked) == 1 then wake = wakeParked(leases, parked, now, cap) end
 end
-return {clean and 1 or 0, lost, wake}
+return {clean and 1 or 0, lost, wake, keep}
 `;

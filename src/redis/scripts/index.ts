@@ -21,8 +21,8 @@ export const SCRIPTS = {
   relayHostRelease: { numberOfKeys: 3, lua: HOST_RELEASE },
   relayHostTakeParked: { numberOfKeys: 1, lua: HOST_TAKE_PARKED },
   relayHostReset: { numberOfKeys: 3, lua: HOST_RESET },
-  relayHostBlockTake: { numberOfKeys: 3, lua: HOST_BLOCK_TAKE },
-  relayHostBlockCheck: { numberOfKeys: 3, lua: HOST_BLOCK_CHECK },
+  relayHostBlockTake: { numberOfKeys: 4, lua: HOST_BLOCK_TAKE },
+  relayHostBlockCheck: { numberOfKeys: 4, lua: HOST_BLOCK_CHECK },
   relayHostRateReserve: { numberOfKeys: 1, lua: HOST_RATE_RESERVE },
 } as const satisfies Record<string, { lua: string; numberOfKeys?: number }>;
 
