@@ -215,40 +215,46 @@ export class HostLeaseBlocks implements DeliveryGate {
     await Promise.all(
       [...this.blocks].map(async ([host, block]) => {
         const inUse = [...block.inUse.values()];
-        // Copies: slots released while the script runs join block.free, and were not sent to it.
+        // The free slots are out of use while the script decides which stay: one handed out
+        // meanwhile could be given back under its delivery. Slots released meanwhile join
+        // block.free (renewed as in use, judged at the next check).
+        const offered = block.free;
+        block.free = [];
         const keepAll = block.clean && block.used;
-        const keep = keepAll ? [...block.free] : [];
-        const giveBack = keepAll ? [] : block.free;
-        if (!keepAll) block.free = [];
         block.used = false;
-        if (inUse.length === 0 && keep.length === 0 && giveBack.length === 0) {
+        if (inUse.length === 0 && offered.length === 0) {
           this.blocks.delete(host);
           return;
         }
-        const [clean, lost, wake, kept] = await this.redis.relayHostBlockCheck(
-          ...this.hostKeys(host),
-          now,
-          this.options.leaseMs,
-          this.options.concurrency,
-          this.leasePrefix,
-          this.ownerTtlMs(),
-          inUse.length,
-          keep.length,
-          ...inUse,
-          ...keep,
-          ...giveBack,
-        );
+        const keep = keepAll ? offered : [];
+        const giveBack = keepAll ? [] : offered;
+        let answer: [number, number, string[], number];
+        try {
+          answer = await this.redis.relayHostBlockCheck(
+            ...this.hostKeys(host),
+            now,
+            this.options.leaseMs,
+            this.options.concurrency,
+            this.leasePrefix,
+            this.ownerTtlMs(),
+            inUse.length,
+            keep.length,
+            ...inUse,
+            ...keep,
+            ...giveBack,
+          );
+        } catch (error) {
+          // Nothing was decided: the slots are still this block's leases (until they expire).
+          block.free.push(...offered);
+          throw error;
+        }
+        const [clean, lost, wake, kept] = answer;
         block.checkedAt = now;
         block.full = false;
         block.clean = clean === 1 && lost === 0;
-        if (kept < keep.length) {
-          // The script gave back those offered beyond the first `kept` (not clean, past this
-          // process's share, or a lease of the block had expired). One taken from them meanwhile
-          // runs on without its lease: it is released through the gate. Ones released meanwhile
-          // stay free (still leases) until the next check.
-          const givenBack = new Set(keep.slice(kept));
-          block.free = block.free.filter((lease) => !givenBack.has(lease));
-        }
+        // The first `kept` stay; the script gave back the rest (not clean, past this process's
+        // share, or a lease of the block had expired).
+        block.free.push(...keep.slice(0, kept));
         if (wake.length > 0) await this.options.wake(wake);
       }),
     );
