@@ -71,6 +71,7 @@ type Scripted = RedisClient & {
 export class HostGate {
   private readonly redis: Scripted;
   private readonly knownHosts = new Set<string>();
+  private readonly changeListeners: Array<(host: string) => void> = [];
 
   constructor(
     redis: RedisClient,
@@ -161,6 +162,20 @@ export class HostGate {
     await this.redis.sadd(this.keys.hosts, host);
     if (paused) await this.redis.hset(this.keys.hostCircuit(host), 'paused', '1');
     else await this.redis.hdel(this.keys.hostCircuit(host), 'paused');
+    this.changed(host);
+  }
+
+  /**
+   * Called after an operator's pause, resume or reset through this gate: an
+   * in-process lease block (the worker of the same process) stops at once
+   * instead of at its next check.
+   */
+  onChange(listener: (host: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(host: string): void {
+    for (const listener of this.changeListeners) listener(host);
   }
 
   /**
@@ -172,7 +187,14 @@ export class HostGate {
    */
   async reset(host: string, options: { resume?: boolean } = {}, now = Date.now()): Promise<string[]> {
     await this.redis.sadd(this.keys.hosts, host);
-    return this.redis.relayHostReset(...this.hostKeys(host), now, this.options.concurrency, options.resume ? '1' : '0');
+    const wake = await this.redis.relayHostReset(
+      ...this.hostKeys(host),
+      now,
+      this.options.concurrency,
+      options.resume ? '1' : '0',
+    );
+    this.changed(host);
+    return wake;
   }
 
   async listHosts(): Promise<string[]> {

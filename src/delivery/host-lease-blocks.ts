@@ -127,6 +127,17 @@ export class HostLeaseBlocks implements DeliveryGate {
     return block !== undefined && (block.inUse.size > 0 || (block.clean && block.full));
   }
 
+  /**
+   * An operator changed the host (pause, resume, reset) through this
+   * process: its block is not used until a check or a take reads the host again.
+   */
+  hostChanged(host: string, now = Date.now()): void {
+    const block = this.blocks.get(host);
+    if (!block) return;
+    block.clean = false;
+    block.checkedAt = now;
+  }
+
   takeParked(host: string, count: number): Promise<string[]> {
     return this.gate.takeParked(host, count);
   }

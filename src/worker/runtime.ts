@@ -66,6 +66,8 @@ export function startWorkerRuntime(context: RelayContext): RelayWorkers {
         onError: (error) => logger.warn({ err: error }, 'host lease blocks: check failed; retried at the next one'),
       })
     : undefined;
+  // A pause or reset made through this process's admin API reaches its blocks at once.
+  if (blocks) context.gate.onChange((host) => blocks.hostChanged(host));
   const runner = createDeliveryRunner({
     gate: blocks ?? sharedGate,
     rateLimiter: new HostRateLimiter(workerRedis, keys, config.delivery.hostRateLimits),

@@ -174,6 +174,25 @@ describe('per-host isolation', () => {
     expect((await relay.request({ method: 'POST', url: '/v1/hosts/bad%20host/pause', admin: true })).status).toBe(400);
   });
 
+  it('a pause through the API stops the lease block this process holds on the host at once', async () => {
+    const relay = await setUp({});
+    const hostName = new URL(healthy.origin).host;
+    // One delivery first: this process's worker now holds a block of the host's slots, and
+    // would hand the next ones out without asking Redis until its next check.
+    const warm = await send(relay, 'ok', 'block-warm');
+    await eventually(async () =>
+      (await relay.request({ url: `/v1/conversions/${warm}`, admin: true })).body.state === 'delivered' ? true : undefined,
+    );
+    await relay.request({ method: 'POST', url: `/v1/hosts/${hostName}/pause`, admin: true });
+    const before = healthy.hits.length;
+    await send(relay, 'ok', 'block-paused-1');
+    await send(relay, 'ok', 'block-paused-2');
+    await eventually(async () => ((await host(relay, healthy.origin)).parked === 2 ? true : undefined), 5_000, 'parked');
+    expect(healthy.hits.length).toBe(before);
+    await relay.request({ method: 'POST', url: `/v1/hosts/${hostName}/resume`, admin: true });
+    await healthy.waitForHits(before + 2, 10_000);
+  });
+
   it('honours Retry-After on 429, never earlier than the schedule', async () => {
     const relay = await setUp({ delivery: { retryDelaysMs: [50, 50] } });
     let calls = 0;
