@@ -117,7 +117,7 @@ export function createMetrics() {
   });
   new Gauge({
     name: 'postback_relay_host_in_flight_attempts',
-    help: 'Attempts in flight per tracker host, across all workers.',
+    help: "Slots of a tracker host's cap held across all workers: attempts in flight and free slots in workers' lease blocks.",
     labelNames: ['host'] as const,
     registers: [registry],
     async collect() {
