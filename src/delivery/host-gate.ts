@@ -88,11 +88,15 @@ export class HostGate {
    * Admissions asked for in one turn of the event loop share one script call per host.
    */
   async acquire(host: string, deliveryId: string, now = Date.now(), options: { park?: boolean } = {}): Promise<Admission> {
-    if (!this.knownHosts.has(host)) {
-      await this.redis.sadd(this.keys.hosts, host);
-      this.knownHosts.add(host);
-    }
+    await this.remember(host);
     return this.acquireBatched(host, { deliveryId, now, park: options.park !== false });
+  }
+
+  /** Puts the host in the set the hosts API and metrics list (once per process and host). */
+  async remember(host: string): Promise<void> {
+    if (this.knownHosts.has(host)) return;
+    await this.redis.sadd(this.keys.hosts, host);
+    this.knownHosts.add(host);
   }
 
   private readonly acquireBatched = createTickBatcher<{ deliveryId: string; now: number; park: boolean }, Admission>(

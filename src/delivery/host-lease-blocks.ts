@@ -86,6 +86,8 @@ export class HostLeaseBlocks implements DeliveryGate {
     }
     // Known unclean: the gate decides, per delivery, until a check finds the host clean again.
     if (!block || block.clean || now - block.checkedAt >= this.options.checkMs) {
+      // Listed by the hosts API as soon as anything is sent to it, as the gate's own admissions are.
+      if (!block) await this.gate.remember(host);
       if (await this.takeBatched(host, now)) {
         const taken = this.blocks.get(host);
         if (taken && this.takeFree(taken, deliveryId)) return { granted: true };

@@ -61,6 +61,8 @@ describe('HostLeaseBlocks', () => {
     expect(take).toHaveBeenCalledTimes(1);
     // Twice what the turn asked for, within the cap.
     expect(await leasesAlive(keys, 0)).toBe(4);
+    // Listed by the hosts API, though the gate itself was never asked.
+    expect(await a.gate.listHosts()).toEqual([HOST]);
 
     const gateRelease = vi.spyOn(a.gate, 'release');
     const gateAcquire = vi.spyOn(a.gate, 'acquire');
