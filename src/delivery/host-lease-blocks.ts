@@ -176,12 +176,7 @@ export class HostLeaseBlocks implements DeliveryGate {
     const wanted = Array.from({ length: Math.min(asks.length * 2, this.options.concurrency) }, () => this.nextLease());
     const held = this.blocks.get(host);
     const granted = await this.redis.relayHostBlockTake(
-      ...this.hostKeys(host),
-      now,
-      this.options.leaseMs,
-      this.options.concurrency,
-      this.leasePrefix,
-      this.ownerTtlMs(),
+      ...this.scriptHead(host, now),
       held ? held.free.length + held.inUse.size : 0,
       ...wanted,
     );
@@ -244,12 +239,7 @@ export class HostLeaseBlocks implements DeliveryGate {
         let answer: [number, number, string[], number];
         try {
           answer = await this.redis.relayHostBlockCheck(
-            ...this.hostKeys(host),
-            now,
-            this.options.leaseMs,
-            this.options.concurrency,
-            this.leasePrefix,
-            this.ownerTtlMs(),
+            ...this.scriptHead(host, now),
             inUse.length,
             keep.length,
             ...inUse,
@@ -273,12 +263,23 @@ export class HostLeaseBlocks implements DeliveryGate {
     );
   }
 
-  /** A process that stops checking (gone, or holding nothing) leaves the owners within a few checks. */
-  private ownerTtlMs(): number {
-    return this.options.checkMs * 3;
-  }
-
-  private hostKeys(host: string): [string, string, string, string] {
-    return [this.keys.hostLeases(host), this.keys.hostCircuit(host), this.keys.hostParked(host), this.keys.hostBlockOwners(host)];
+  /**
+   * What both block scripts start with: the host's keys, the time, the lease
+   * length, the cap, this process as an owner and how long its owner entry
+   * lasts (a process that stops checking, gone or holding nothing, leaves
+   * the owners within three checks).
+   */
+  private scriptHead(host: string, now: number): Array<string | number> {
+    return [
+      this.keys.hostLeases(host),
+      this.keys.hostCircuit(host),
+      this.keys.hostParked(host),
+      this.keys.hostBlockOwners(host),
+      now,
+      this.options.leaseMs,
+      this.options.concurrency,
+      this.leasePrefix,
+      this.options.checkMs * 3,
+    ];
   }
 }

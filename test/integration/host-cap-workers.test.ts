@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRelay, uniquePrefix, type TestRelay } from '../helpers/relay-harness.js';
+import type { TestRelay } from '../helpers/relay-harness.js';
+import { sendAlternating, startTwoWorkers } from '../helpers/two-workers.js';
 import { startTracker, type Tracker } from '../helpers/tracker.js';
 
 /**
@@ -26,22 +27,8 @@ beforeAll(async () => {
       res.end('OK');
     }, 25);
   });
-  const prefix = uniquePrefix();
   // A check every 100 ms: the blocks are renewed, re-read and shared several times during the run.
-  const overrides = { delivery: { hostConcurrency: CAP, hostLeaseCheckMs: 100 } };
-  relays = [await startTestRelay(overrides, prefix), await startTestRelay(overrides, prefix)];
-  await relays[0]!.request({
-    method: 'PUT',
-    url: '/v1/sources/net',
-    admin: true,
-    body: { key: 'cap-key-1', default_account: 'acme' },
-  });
-  await relays[0]!.request({
-    method: 'PUT',
-    url: '/v1/accounts/acme',
-    admin: true,
-    body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } },
-  });
+  relays = await startTwoWorkers({ delivery: { hostConcurrency: CAP, hostLeaseCheckMs: 100 } }, tracker.origin, 'cap-key-1');
 });
 
 afterAll(async () => {
@@ -51,12 +38,7 @@ afterAll(async () => {
 
 describe("a host's cap across workers, with lease blocks", () => {
   it('never exceeds the cap at the tracker, uses all of it, and delivers everything', async () => {
-    const answers = await Promise.all(
-      Array.from({ length: CONVERSIONS }, (_, i) =>
-        relays[i % 2]!.request({ url: `/postback/net?key=cap-key-1&click_id=cap-${i}` }),
-      ),
-    );
-    expect(answers.every((answer) => (answer.body as { status?: string }).status === 'accepted')).toBe(true);
+    await sendAlternating(relays, 'cap-key-1', CONVERSIONS, 'cap');
     const hits = await tracker.waitForHits(CONVERSIONS, 30_000);
     expect(new Set(hits.map((hit) => hit.query.get('cid'))).size).toBe(CONVERSIONS);
     expect(mostInFlight).toBeLessThanOrEqual(CAP);

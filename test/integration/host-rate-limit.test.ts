@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRelay, uniquePrefix, type TestRelay } from '../helpers/relay-harness.js';
+import type { TestRelay } from '../helpers/relay-harness.js';
+import { sendAlternating, startTwoWorkers } from '../helpers/two-workers.js';
 import { startTracker, type Tracker } from '../helpers/tracker.js';
 
 /**
@@ -16,21 +17,7 @@ let relays: TestRelay[];
 beforeAll(async () => {
   tracker = await startTracker();
   const host = new URL(tracker.origin).host;
-  const prefix = uniquePrefix();
-  const overrides = { delivery: { hostRateLimits: { [host]: LIMIT } } };
-  relays = [await startTestRelay(overrides, prefix), await startTestRelay(overrides, prefix)];
-  await relays[0]!.request({
-    method: 'PUT',
-    url: '/v1/sources/net',
-    admin: true,
-    body: { key: 'rate-key-1', default_account: 'acme' },
-  });
-  await relays[0]!.request({
-    method: 'PUT',
-    url: '/v1/accounts/acme',
-    admin: true,
-    body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } },
-  });
+  relays = await startTwoWorkers({ delivery: { hostRateLimits: { [host]: LIMIT } } }, tracker.origin, 'rate-key-1');
 });
 
 afterAll(async () => {
@@ -40,12 +27,7 @@ afterAll(async () => {
 
 describe('per-host rate limit', () => {
   it('holds the limit within ±10% across two workers, and delivers everything', async () => {
-    const answers = await Promise.all(
-      Array.from({ length: CONVERSIONS }, (_, i) =>
-        relays[i % 2]!.request({ url: `/postback/net?key=rate-key-1&click_id=burst-${i}` }),
-      ),
-    );
-    expect(answers.every((answer) => (answer.body as { status?: string }).status === 'accepted')).toBe(true);
+    await sendAlternating(relays, 'rate-key-1', CONVERSIONS, 'burst');
 
     const hits = await tracker.waitForHits(CONVERSIONS, 30_000);
     expect(new Set(hits.map((hit) => hit.query.get('cid'))).size).toBe(CONVERSIONS);
