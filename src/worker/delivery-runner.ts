@@ -41,6 +41,8 @@ export interface DeliveryRunnerDeps {
 
 /** A host is "completing attempts" when this process released one of its slots this recently. */
 const RECENT_RELEASE_MS = 100;
+/** A delivery waits in process for a busy host's slot at most this many times `busyWaitMs`, then parks. */
+const BUSY_WAIT_LIMIT = 8;
 /** A reserved send slot this close is waited for in process; a later one parks the delivery (a delayed job). */
 const IN_PROCESS_RATE_WAIT_MS = 250;
 
@@ -55,17 +57,21 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
   const releaseWaiters = new Map<string, Array<() => void>>();
 
   /**
-   * Admission, waiting briefly for a slot when the host is busy but alive
-   * (it freed a slot here a moment ago, or this process has attempts to it in
-   * flight, so one will free here). A host that is slow or dead frees none,
-   * so its deliveries park after `busyWaitMs` at most and never hold a worker.
+   * Admission, waiting for a slot when the host is busy but alive (it freed
+   * a slot here a moment ago, or this process has attempts to it in flight,
+   * so one will free here): up to `busyWaitMs` after the later of this
+   * admission's start and the host's last release here, so a host that keeps
+   * answering is waited for while it answers, and at most BUSY_WAIT_LIMIT
+   * times that in all. A host that is slow or dead frees none, so its
+   * deliveries park after `busyWaitMs` and never hold a worker.
    */
   async function admit(delivery: DeliveryRecord): Promise<Admission> {
-    const deadline = now() + deps.busyWaitMs;
+    const start = now();
+    const limit = start + deps.busyWaitMs * BUSY_WAIT_LIMIT;
     for (;;) {
-      const releasing =
-        deps.gate.attemptsInFlight?.(delivery.host) === true ||
-        now() - (lastReleaseAt.get(delivery.host) ?? 0) < RECENT_RELEASE_MS;
+      const lastRelease = lastReleaseAt.get(delivery.host) ?? 0;
+      const deadline = Math.min(Math.max(start, lastRelease) + deps.busyWaitMs, limit);
+      const releasing = deps.gate.attemptsInFlight?.(delivery.host) === true || now() - lastRelease < RECENT_RELEASE_MS;
       const mayWait = releasing && now() < deadline;
       const admission = await deps.gate.acquire(delivery.host, delivery.id, now(), { park: !mayWait });
       if (admission.granted || admission.reason !== 'host_busy' || !mayWait) return admission;
