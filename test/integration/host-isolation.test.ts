@@ -152,6 +152,28 @@ describe('per-host isolation', () => {
     healthy.respond((_hit, res) => res.end('OK'));
   });
 
+  it('keeps waiting for a busy host while it keeps answering, past busyWaitMs in all', async () => {
+    // Twenty deliveries through one slot at ~30 ms each take ~600–800 ms, about three times
+    // busyWaitMs: each waits while the host frees the slot every ~30 ms, so none is parked.
+    const relay = await setUp({ delivery: { hostConcurrency: 1, hostBusyWaitMs: 250 } });
+    healthy.respond((_hit, res) => setTimeout(() => res.end('OK'), 30));
+    const warm = await send(relay, 'ok', 'steady-warm');
+    await eventually(async () =>
+      (await relay.request({ url: `/v1/conversions/${warm}`, admin: true })).body.state === 'delivered' ? true : undefined,
+    );
+    const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => send(relay, 'ok', `steady-${i}`)));
+    for (const id of ids) {
+      await eventually(async () =>
+        (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined,
+      );
+    }
+    const redis = new Redis({ path: inject('redisUrl').slice('unix://'.length) });
+    const events = await redis.xrange(`${createKeys(relay.config.redis.keyPrefix).queuePrefix}:retries:events`, '-', '+');
+    redis.disconnect();
+    expect(events.filter(([, fields]) => fields[1] === 'added')).toHaveLength(0);
+    healthy.respond((_hit, res) => res.end('OK'));
+  });
+
   it('pauses a host (deliveries wait) and resumes it (they go)', async () => {
     const relay = await setUp({});
     const hostName = new URL(healthy.origin).host;
