@@ -124,7 +124,10 @@ export const configSchema = z.strictObject({
       hostLeaseBlocks: z.boolean().default(true),
       /** How often a worker's lease blocks are renewed and their hosts re-read (a pause elsewhere reaches it within this). */
       hostLeaseCheckMs: z.number().int().min(50).max(10_000).default(1_000),
-      /** A delivery to a busy but responsive host waits this long in process for a slot before it is parked. */
+      /**
+       * A delivery to a busy but responsive host waits in process for a slot until the host has
+       * freed none for this long (at most 8 times this in all), then it is parked.
+       */
       hostBusyWaitMs: z.number().int().min(0).max(10_000).default(250),
       /**
        * Requests per second per tracker host (`host[:port]` as the URL carries it), shared by every
