@@ -55,6 +55,21 @@ async function host(relay: TestRelay, origin: string) {
   return response.body;
 }
 
+/** Waits until the conversion's state is `delivered`. */
+async function delivered(relay: TestRelay, id: string): Promise<void> {
+  await eventually(async () =>
+    (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined,
+  );
+}
+
+/** Jobs added to the retries queue so far: a parked delivery adds one, waiting in process none. */
+async function retryJobsAdded(relay: TestRelay): Promise<number> {
+  const redis = new Redis({ path: inject('redisUrl').slice('unix://'.length) });
+  const events = await redis.xrange(`${createKeys(relay.config.redis.keyPrefix).queuePrefix}:retries:events`, '-', '+');
+  redis.disconnect();
+  return events.filter(([, fields]) => fields[1] === 'added').length;
+}
+
 describe('per-host isolation', () => {
   it('a hanging host with a large parked backlog does not delay a healthy host', async () => {
     const relay = await setUp({
@@ -135,20 +150,13 @@ describe('per-host isolation', () => {
     healthy.respond((_hit, res) => setTimeout(() => res.end('OK'), 20));
     // One delivery first, so this process has seen the host free a slot.
     const warm = await send(relay, 'ok', 'busy-warm');
-    await eventually(async () =>
-      (await relay.request({ url: `/v1/conversions/${warm}`, admin: true })).body.state === 'delivered' ? true : undefined,
-    );
+    await delivered(relay, warm);
     const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => send(relay, 'ok', `busy-${i}`)));
     for (const id of ids) {
-      await eventually(async () =>
-        (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined,
-      );
+      await delivered(relay, id);
     }
     // Parking would have put jobs in the retries queue; waiting in process puts none there.
-    const redis = new Redis({ path: inject('redisUrl').slice('unix://'.length) });
-    const events = await redis.xrange(`${createKeys(relay.config.redis.keyPrefix).queuePrefix}:retries:events`, '-', '+');
-    redis.disconnect();
-    expect(events.filter(([, fields]) => fields[1] === 'added')).toHaveLength(0);
+    expect(await retryJobsAdded(relay)).toBe(0);
     healthy.respond((_hit, res) => res.end('OK'));
   });
 
@@ -158,19 +166,12 @@ describe('per-host isolation', () => {
     const relay = await setUp({ delivery: { hostConcurrency: 1, hostBusyWaitMs: 250 } });
     healthy.respond((_hit, res) => setTimeout(() => res.end('OK'), 30));
     const warm = await send(relay, 'ok', 'steady-warm');
-    await eventually(async () =>
-      (await relay.request({ url: `/v1/conversions/${warm}`, admin: true })).body.state === 'delivered' ? true : undefined,
-    );
+    await delivered(relay, warm);
     const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => send(relay, 'ok', `steady-${i}`)));
     for (const id of ids) {
-      await eventually(async () =>
-        (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined,
-      );
+      await delivered(relay, id);
     }
-    const redis = new Redis({ path: inject('redisUrl').slice('unix://'.length) });
-    const events = await redis.xrange(`${createKeys(relay.config.redis.keyPrefix).queuePrefix}:retries:events`, '-', '+');
-    redis.disconnect();
-    expect(events.filter(([, fields]) => fields[1] === 'added')).toHaveLength(0);
+    expect(await retryJobsAdded(relay)).toBe(0);
     healthy.respond((_hit, res) => res.end('OK'));
   });
 
@@ -188,9 +189,7 @@ describe('per-host isolation', () => {
 
     await relay.request({ method: 'POST', url: `/v1/hosts/${hostName}/resume`, admin: true });
     for (const id of ids) {
-      await eventually(async () =>
-        (await relay.request({ url: `/v1/conversions/${id}`, admin: true })).body.state === 'delivered' ? true : undefined,
-      );
+      await delivered(relay, id);
     }
     expect((await relay.request({ url: '/v1/hosts/nope:1', admin: true })).status).toBe(404);
     expect((await relay.request({ method: 'POST', url: '/v1/hosts/bad%20host/pause', admin: true })).status).toBe(400);
@@ -202,9 +201,7 @@ describe('per-host isolation', () => {
     // One delivery first: this process's worker now holds a block of the host's slots, and
     // would hand the next ones out without asking Redis until its next check.
     const warm = await send(relay, 'ok', 'block-warm');
-    await eventually(async () =>
-      (await relay.request({ url: `/v1/conversions/${warm}`, admin: true })).body.state === 'delivered' ? true : undefined,
-    );
+    await delivered(relay, warm);
     await relay.request({ method: 'POST', url: `/v1/hosts/${hostName}/pause`, admin: true });
     const before = healthy.hits.length;
     await send(relay, 'ok', 'block-paused-1');
