@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay, eventually, type TestRelay } from '../helpers/relay-harness.js';
 import { startTracker, type Tracker } from '../helpers/tracker.js';
 import { CSV_COLUMNS } from '../../src/admin/conversion-export.js';
+import { routeNetToTracker } from '../helpers/routes.js';
 
 /** An export for finance or a dispute with a network: every match, streamed, as CSV or NDJSON. */
 const N = 2_500;
@@ -51,18 +52,7 @@ const exportOf = (query: string, headers: Record<string, string> = {}) =>
 beforeAll(async () => {
   relay = await startTestRelay();
   tracker = await startTracker();
-  await relay.request({
-    method: 'PUT',
-    url: '/v1/sources/net',
-    admin: true,
-    body: { key: 'export-key-1', default_account: 'acme' },
-  });
-  await relay.request({
-    method: 'PUT',
-    url: '/v1/accounts/acme',
-    admin: true,
-    body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } },
-  });
+  await routeNetToTracker(relay, 'export-key-1', 'acme', tracker.origin);
   for (let start = 0; start < N; start += 100) {
     const answers = await Promise.all(
       Array.from({ length: Math.min(100, N - start) }, (_, j) => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestRelay } from '../helpers/relay-harness.js';
-import { sendAlternating, startTwoWorkers } from '../helpers/two-workers.js';
+import { sendAlternating, startTwoWorkers } from '../helpers/routes.js';
 import { startTracker, type Tracker } from '../helpers/tracker.js';
 
 /**

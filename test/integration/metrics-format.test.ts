@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay, eventually, type TestRelay } from '../helpers/relay-harness.js';
 import { startTracker, type Tracker } from '../helpers/tracker.js';
 import { lintPrometheusText } from '../helpers/prometheus-lint.js';
+import { routeNetToTracker } from '../helpers/routes.js';
 
 const hasPromtool = spawnSync('promtool', ['--version']).status === 0;
 
@@ -29,18 +30,7 @@ let scrape: string;
 beforeAll(async () => {
   relay = await startTestRelay();
   tracker = await startTracker();
-  await relay.request({
-    method: 'PUT',
-    url: '/v1/sources/net',
-    admin: true,
-    body: { key: 'metrics-key-1', default_account: 'acct' },
-  });
-  await relay.request({
-    method: 'PUT',
-    url: '/v1/accounts/acct',
-    admin: true,
-    body: { postback: { url: `${tracker.origin}/pb?cid={click_id}` } },
-  });
+  await routeNetToTracker(relay, 'metrics-key-1', 'acct', tracker.origin);
   // Traffic of several outcomes, so counters, the histogram and queue gauges all have series.
   const accepted = await relay.request({ url: '/postback/net?key=metrics-key-1&click_id=m1' });
   await relay.request({ url: '/postback/net?key=metrics-key-1&click_id=m1' });
