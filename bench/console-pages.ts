@@ -8,16 +8,8 @@
  * each is timed 30 times after 3 warm-ups (wall time on the client, one
  * request at a time) and median and p95 are printed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import pino from 'pino';
-import { startRedis } from './lib/redis-server.js';
-import { stopAllChildren } from './lib/children.js';
-import { inBatches, syntheticConversion } from './lib/synthetic-conversions.js';
-import { createKeys } from '../src/store/keys.js';
-import { Ledger } from '../src/store/ledger.js';
+import { inBatches, syntheticConversion, withSyntheticStore } from './lib/synthetic-conversions.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { createRelay } from '../src/relay.js';
 
@@ -25,17 +17,8 @@ const N = Number(process.env.CONSOLE_N ?? 100_000);
 const ADMIN = 'bench-admin-token-0123456789';
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'console-pages-'));
-  const redis = await startRedis('console', dir);
-  const client = new Redis({ path: redis.socketPath, enableAutoPipelining: true });
   let clickId = '';
-  try {
-    const keys = createKeys('relay');
-    const ledger = new Ledger(client, keys, {
-      retentionMs: 7 * 86_400_000,
-      maxAttemptsPerDelivery: 20,
-      maxIndexEntries: 200_000,
-    });
+  await withSyntheticStore('console', { autoPipelining: true }, async ({ redis, ledger }) => {
     // Spread over the last 20 hours, so the overview's hour and day both hold some.
     const start = Date.now() - 20 * 3_600_000;
     const step = (20 * 3_600_000) / N;
@@ -107,12 +90,7 @@ async function main(): Promise<void> {
       console.log(`| ${name} | ${at(0.5)} | ${at(0.95)} | ${summary} |`);
     }
     await relay.close();
-  } finally {
-    client.disconnect();
-    await redis.stop();
-    await stopAllChildren();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((error: unknown) => {

@@ -10,17 +10,9 @@
  * limit above, an export that held its rows (tens of MB for 100,000) could
  * not finish.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
-import { Redis } from 'ioredis';
-import { startRedis } from './lib/redis-server.js';
-import { stopAllChildren } from './lib/children.js';
-import { inBatches, syntheticConversion } from './lib/synthetic-conversions.js';
-import { createKeys } from '../src/store/keys.js';
-import { Ledger } from '../src/store/ledger.js';
+import { inBatches, syntheticConversion, withSyntheticStore } from './lib/synthetic-conversions.js';
 import { sendExport, type ExportFormat } from '../src/admin/conversion-export.js';
 
 const N = Number(process.env.EXPORT_N ?? 100_000);
@@ -31,16 +23,7 @@ function gc(): void {
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'export-memory-'));
-  const redis = await startRedis('export', dir);
-  const client = new Redis({ path: redis.socketPath, enableAutoPipelining: true });
-  try {
-    const keys = createKeys('relay');
-    const ledger = new Ledger(client, keys, {
-      retentionMs: 7 * 86_400_000,
-      maxAttemptsPerDelivery: 20,
-      maxIndexEntries: 200_000,
-    });
+  await withSyntheticStore('export', { autoPipelining: true }, async ({ ledger }) => {
     const start = Date.now() - N * 10;
     await inBatches(N, 500, (i, j, batchId) =>
       ledger.saveUndelivered(
@@ -87,12 +70,7 @@ async function main(): Promise<void> {
       );
     }
     await app.close();
-  } finally {
-    client.disconnect();
-    await redis.stop();
-    await stopAllChildren();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

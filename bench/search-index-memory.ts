@@ -10,15 +10,8 @@
  * and account sets are large (skiplist-encoded, the costly case) and the
  * per-offer sets small (listpack) as at this volume they would be.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { startRedis } from './lib/redis-server.js';
-import { stopAllChildren } from './lib/children.js';
-import { inBatches, syntheticConversion } from './lib/synthetic-conversions.js';
-import { createKeys } from '../src/store/keys.js';
-import { Ledger } from '../src/store/ledger.js';
+import { inBatches, syntheticConversion, withSyntheticStore } from './lib/synthetic-conversions.js';
 
 const N = Number(process.env.SEARCH_N ?? 100_000);
 const BATCH = 500;
@@ -39,16 +32,7 @@ async function sumUsage(client: Redis, pattern: string): Promise<{ keys: number;
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'search-index-'));
-  const redis = await startRedis('search-index', dir);
-  const client = new Redis({ path: redis.socketPath });
-  try {
-    const keys = createKeys('relay');
-    const ledger = new Ledger(client, keys, {
-      retentionMs: 7 * 86_400_000,
-      maxAttemptsPerDelivery: 20,
-      maxIndexEntries: 200_000,
-    });
+  await withSyntheticStore('search-index', { autoPipelining: false }, async ({ redis, client, ledger }) => {
     const before = await redis.usedMemory();
     const statsBefore = await redis.commandStats();
     const start = Date.now() - N * 10;
@@ -95,12 +79,7 @@ async function main(): Promise<void> {
     console.log(
       `  used_memory after − before (records, all indexes, the no_postback listing): ${((after - before) / N).toFixed(1)} bytes/conversion`,
     );
-  } finally {
-    client.disconnect();
-    await redis.stop();
-    await stopAllChildren();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

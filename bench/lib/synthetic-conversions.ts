@@ -1,4 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { createKeys, type RelayKeys } from '../../src/store/keys.js';
+import { Ledger } from '../../src/store/ledger.js';
+import { stopAllChildren } from './children.js';
+import { startRedis, type BenchRedis } from './redis-server.js';
 import type { Conversion } from '../../src/domain/conversion.js';
 
 /**
@@ -29,5 +37,43 @@ export async function inBatches(
   for (let done = 0; done < n; done += size) {
     const batchId = randomBytes(12).toString('base64url');
     await Promise.all(Array.from({ length: Math.min(size, n - done) }, (_, j) => each(done + j, j, batchId)));
+  }
+}
+
+export interface SyntheticStore {
+  dir: string;
+  redis: BenchRedis;
+  client: Redis;
+  keys: RelayKeys;
+  /** Records kept 7 days, as the relay's defaults keep them. */
+  ledger: Ledger;
+}
+
+/**
+ * Runs `body` against a ledger on a Redis of its own (a `redis-server` in a
+ * temp dir), then stops it all, whatever `body` did: the setup the 100k
+ * scripts (console pages, export memory, search-index memory) share.
+ */
+export async function withSyntheticStore(
+  name: string,
+  options: { autoPipelining: boolean },
+  body: (store: SyntheticStore) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), `${name}-`));
+  const redis = await startRedis(name, dir);
+  const client = new Redis({ path: redis.socketPath, enableAutoPipelining: options.autoPipelining });
+  try {
+    const keys = createKeys('relay');
+    const ledger = new Ledger(client, keys, {
+      retentionMs: 7 * 86_400_000,
+      maxAttemptsPerDelivery: 20,
+      maxIndexEntries: 200_000,
+    });
+    await body({ dir, redis, client, keys, ledger });
+  } finally {
+    client.disconnect();
+    await redis.stop();
+    await stopAllChildren();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
