@@ -41,8 +41,8 @@ export interface HostGateOptions {
 
 /** What the delivery runner asks of a host gate: admission, release, and the parked set. */
 export type DeliveryGate = Pick<HostGate, 'acquire' | 'release' | 'takeParked' | 'isParked'> & {
-  /** This process has attempts to the host in flight: one of its slots frees here soon. */
-  attemptsInFlight?(host: string): boolean;
+  /** One of the host's slots frees soon and this process will hear of it (see HostLeaseBlocks). */
+  slotFreesSoon?(host: string): boolean;
 };
 
 type Scripted = RedisClient & {

@@ -112,10 +112,7 @@ export class HostLeaseBlocks implements DeliveryGate {
       return Promise.resolve({ state: 'closed', wake: [] });
     }
     // Counted by the gate (the lease goes with it); the block waits for a check before it is used again.
-    if (outcome === 'fail') {
-      block.clean = false;
-      block.checkedAt = now;
-    }
+    if (outcome === 'fail') stop(block, now);
     return this.gate.release(host, lease, outcome, error, now);
   }
 
@@ -124,7 +121,7 @@ export class HostLeaseBlocks implements DeliveryGate {
    * or the host is healthy and at its cap (another worker's attempts finish,
    * and its block shrinks to its share at its next check).
    */
-  attemptsInFlight(host: string): boolean {
+  slotFreesSoon(host: string): boolean {
     const block = this.blocks.get(host);
     return block !== undefined && (block.inUse.size > 0 || (block.clean && block.full));
   }
@@ -135,9 +132,7 @@ export class HostLeaseBlocks implements DeliveryGate {
    */
   hostChanged(host: string, now = Date.now()): void {
     const block = this.blocks.get(host);
-    if (!block) return;
-    block.clean = false;
-    block.checkedAt = now;
+    if (block) stop(block, now);
   }
 
   takeParked(host: string, count: number): Promise<string[]> {
@@ -282,4 +277,10 @@ export class HostLeaseBlocks implements DeliveryGate {
       this.options.checkMs * 3,
     ];
   }
+}
+
+/** The block is not used until a check or a take, `checkMs` from now, finds the host clean again. */
+function stop(block: Block, now: number): void {
+  block.clean = false;
+  block.checkedAt = now;
 }

@@ -71,7 +71,7 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps) {
     for (;;) {
       const lastRelease = lastReleaseAt.get(delivery.host) ?? 0;
       const deadline = Math.min(Math.max(start, lastRelease) + deps.busyWaitMs, limit);
-      const releasing = deps.gate.attemptsInFlight?.(delivery.host) === true || now() - lastRelease < RECENT_RELEASE_MS;
+      const releasing = deps.gate.slotFreesSoon?.(delivery.host) === true || now() - lastRelease < RECENT_RELEASE_MS;
       const mayWait = releasing && now() < deadline;
       const admission = await deps.gate.acquire(delivery.host, delivery.id, now(), { park: !mayWait });
       if (admission.granted || admission.reason !== 'host_busy' || !mayWait) return admission;
