@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_EVENT, type ConversionField, type ConversionFields, type FieldWarning } from '../domain/conversion.js';
+import {
+  CONVERSION_FIELDS,
+  DEFAULT_EVENT,
+  type ConversionField,
+  type ConversionFields,
+  type FieldWarning,
+} from '../domain/conversion.js';
 import type { MappedFields } from './param-mapping.js';
 
 /** Validated fields; `event` is always set (defaulted). */
@@ -102,7 +108,7 @@ function text({ max, pattern, patternMessage }: TextRules) {
 const decimal = () => text({ max: 32, pattern: DECIMAL, patternMessage: 'must be a plain decimal number like 1.50' });
 const sub = () => text({ max: 512 });
 
-export const conversionInputSchema = z.object({
+const fieldSchemas = {
   click_id: text({ max: 256 }),
   // Networks send event names as people wrote them (`Reach Level 10`): any printable text.
   event: text({ max: 128 }),
@@ -128,7 +134,33 @@ export const conversionInputSchema = z.object({
   sub3: sub(),
   sub4: sub(),
   sub5: sub(),
-} satisfies Record<ConversionField, z.ZodType>);
+} satisfies Record<ConversionField, z.ZodType>;
+
+/** The canonical fields as one object (the API reference documents the postback's parameters from it). */
+export const conversionInputSchema = z.object(fieldSchemas);
+
+type FieldIssue = z.core.$ZodIssue & { field: string };
+type FieldsCheck = { success: true; data: ConversionFields } | { success: false; issues: FieldIssue[] };
+
+/**
+ * The same rules as `conversionInputSchema`, run on the fields present only:
+ * a postback carries three or four of the fifteen, and an absent one is valid
+ * by definition (every field is optional). Per request this was most of the
+ * receiver's validation time.
+ */
+function checkFields(input: Readonly<MappedFields>): FieldsCheck {
+  const data: ConversionFields = {};
+  const issues: FieldIssue[] = [];
+  // In the canonical order, whatever the sender's, so answers list fields the same way every time.
+  for (const field of CONVERSION_FIELDS) {
+    const value = input[field];
+    if (value === undefined) continue;
+    const result = fieldSchemas[field].safeParse(value);
+    if (!result.success) for (const issue of result.error.issues) issues.push({ ...issue, field });
+    else if (result.data !== undefined) data[field] = result.data;
+  }
+  return issues.length > 0 ? { success: false, issues } : { success: true, data };
+}
 
 function warningValue(value: unknown): string {
   let text: string;
@@ -146,15 +178,13 @@ function warningValue(value: unknown): string {
  * sender can fix them all at once.
  */
 export function parseConversionInput(mapped: Readonly<MappedFields>): ConversionInputResult {
-  let input: MappedFields = mapped;
-  let result = conversionInputSchema.safeParse(input);
+  let result = checkFields(mapped);
   const warnings: FieldWarning[] = [];
   if (!result.success) {
     const errors: FieldError[] = [];
     const issuesByField = new Map<string, z.core.$ZodIssue[]>();
-    for (const issue of result.error.issues) {
-      const field = String(issue.path[0] ?? '');
-      issuesByField.set(field, [...(issuesByField.get(field) ?? []), issue]);
+    for (const issue of result.issues) {
+      issuesByField.set(issue.field, [...(issuesByField.get(issue.field) ?? []), issue]);
     }
     const dropped: MappedFields = { ...mapped };
     for (const [field, issues] of issuesByField) {
@@ -168,18 +198,10 @@ export function parseConversionInput(mapped: Readonly<MappedFields>): Conversion
       }
     }
     if (errors.length > 0) return { ok: false, errors };
-    input = dropped;
     // Fields validate independently, so without the dropped ones the rest passes as before.
-    result = conversionInputSchema.safeParse(input);
+    result = checkFields(dropped);
     if (!result.success)
-      return {
-        ok: false,
-        errors: result.error.issues.map((issue) => ({ field: String(issue.path[0] ?? ''), message: issue.message })),
-      };
+      return { ok: false, errors: result.issues.map((issue) => ({ field: issue.field, message: issue.message })) };
   }
-  const fields: ConversionFields = {};
-  for (const [field, value] of Object.entries(result.data) as [ConversionField, string | undefined][]) {
-    if (value !== undefined) fields[field] = value;
-  }
-  return { ok: true, fields: { ...fields, event: fields.event ?? DEFAULT_EVENT }, warnings };
+  return { ok: true, fields: { ...result.data, event: result.data.event ?? DEFAULT_EVENT }, warnings };
 }

@@ -8,7 +8,7 @@ import { ForbiddenError, MethodNotAllowedError, UnauthorizedError, UnavailableEr
 import { readConversion, dedupeKey } from './index.js';
 import { hasIdentity } from '../domain/conversion-identity.js';
 import { inboundPlanOf } from './inbound-plan.js';
-import { bearerToken, keyMatches, createAllowListCache } from './source-auth.js';
+import { bearerToken, createKeyMatcher, createAllowListCache } from './source-auth.js';
 import type { ClickStore } from '../tracking/click-store.js';
 import { attributeFromClick, needsClickLookup, UNKNOWN_CLICK_REASON } from '../tracking/attribution.js';
 import {
@@ -41,6 +41,7 @@ type PostbackRequest = FastifyRequest<PostbackGeneric>;
  */
 export function registerPostbackRoute(app: FastifyInstance, deps: PostbackRouteDeps): void {
   const isAllowed = createAllowListCache();
+  const keyMatches = createKeyMatcher();
   const handler = async (request: PostbackRequest) => {
     const raw = rawParams(request);
     const sourceId = request.params.source;

@@ -1,6 +1,6 @@
 import { CidrSet } from '../net/cidr.js';
 
-export { hashKey, keyMatches } from '../auth/source-key.js';
+export { hashKey, createKeyMatcher } from '../auth/source-key.js';
 // One reader of `Authorization: Bearer` (scheme in any case) for source keys and admin tokens alike.
 export { bearerToken } from '../auth/token-auth.js';
 
