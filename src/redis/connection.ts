@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { VARIADIC_SCRIPTS } from './scripts/index.js';
+import { coalesceTurnWrites } from './turn-writes.js';
 
 /** A single server or a cluster: the relay uses only what both offer. */
 export type RedisClient = Redis | Cluster;
@@ -48,7 +49,7 @@ export function connectRedis(
       .slice('redis-cluster://'.length)
       .split(',')
       .map((node) => targetOf(`redis://${node}`));
-    return new Cluster(seeds, {
+    const cluster = new Cluster(seeds, {
       redisOptions: { ...common, ...byRole },
       enableOfflineQueue: role !== 'request',
       enableAutoPipelining: autoPipelining,
@@ -59,8 +60,12 @@ export function connectRedis(
       autoPipeliningIgnoredCommands: [...VARIADIC_SCRIPTS],
       clusterRetryStrategy: (times) => Math.min(times * 200, 2_000),
     });
+    coalesceTurnWrites(cluster);
+    return cluster;
   }
-  return new Redis({ ...targetOf(url), ...common, ...byRole });
+  const client = new Redis({ ...targetOf(url), ...common, ...byRole });
+  coalesceTurnWrites(client);
+  return client;
 }
 
 /** `redis://`, `rediss://` or `unix:///path/to/redis.sock` (how tests and the local server connect). */

@@ -1,4 +1,27 @@
 import type { RedisClient } from './connection.js';
+import { withTurnWritesCoalesced } from './turn-writes.js';
+
+/**
+ * The batchers with calls waiting, flushed together in one `setImmediate`
+ * per turn, so what they send leaves together (see turn-writes.ts).
+ */
+const dueFlushes: Array<() => void> = [];
+let flushScheduled = false;
+
+function flushDue(): void {
+  flushScheduled = false;
+  withTurnWritesCoalesced(() => {
+    for (const flush of dueFlushes.splice(0)) flush();
+  });
+}
+
+function scheduleFlush(flush: () => void): void {
+  dueFlushes.push(flush);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushDue);
+  }
+}
 
 /**
  * Gathers the calls made during one turn of the event loop and serves them
@@ -18,10 +41,17 @@ export function createTickBatcher<I, O>(run: (group: string, inputs: I[]) => Pro
     const groups = [...pending];
     pending.clear();
     for (const [group, calls] of groups) {
-      run(
-        group,
-        calls.map((call) => call.input),
-      ).then(
+      let outputs: Promise<O[]>;
+      try {
+        outputs = run(
+          group,
+          calls.map((call) => call.input),
+        );
+      } catch (error) {
+        // Thrown before its first await: it fails this batch, not the turn's other batches.
+        outputs = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      outputs.then(
         (outputs) => calls.forEach((call, index) => call.resolve(outputs[index]!)),
         (error: unknown) => calls.forEach((call) => call.reject(error)),
       );
@@ -35,7 +65,7 @@ export function createTickBatcher<I, O>(run: (group: string, inputs: I[]) => Pro
       else pending.set(group, [{ input, resolve, reject }]);
       if (!scheduled) {
         scheduled = true;
-        setImmediate(flush);
+        scheduleFlush(flush);
       }
     });
   };

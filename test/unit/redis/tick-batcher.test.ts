@@ -29,3 +29,33 @@ describe('createTickBatcher', () => {
     expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(Error);
   });
 });
+
+describe('createTickBatcher: batchers of one turn', () => {
+  it('flushes every batcher with calls in one callback of the same turn', async () => {
+    const order: string[] = [];
+    const first = createTickBatcher<number, number>(async (_group, inputs) => {
+      order.push('first');
+      return inputs;
+    });
+    const second = createTickBatcher<number, number>(async (_group, inputs) => {
+      order.push('second');
+      return inputs;
+    });
+    const firstCall = first('', 1);
+    // Queued between the two calls: with a flush per batcher it would run between their flushes.
+    setImmediate(() => order.push('queued between'));
+    await Promise.all([firstCall, second('', 2)]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['first', 'second', 'queued between']);
+  });
+
+  it('fails only the batch whose run throws before its first await', async () => {
+    const throwing = createTickBatcher<number, number>((): Promise<number[]> => {
+      throw new Error('bad arguments');
+    });
+    const fine = createTickBatcher<number, number>(async (_group, inputs) => inputs);
+    const results = await Promise.allSettled([throwing('', 1), fine('', 2), throwing('other', 3)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
+    expect((results[1] as PromiseFulfilledResult<number>).value).toBe(2);
+  });
+});
