@@ -103,7 +103,6 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
   if (config.role === 'worker') return app;
 
   await app.register(formBody);
-  await app.register(cookie);
   const sessions = new SessionStore(requestRedis, keys.consoleSession, config.console.sessionTtlMs);
   // One pair of tokens for the admin API's bearer header and the console's sign-in.
   const tokens = { admin: config.adminToken ?? '', ...(config.viewerToken ? { viewer: config.viewerToken } : {}) };
@@ -137,75 +136,80 @@ export async function createHttpApp(context: RelayContext): Promise<FastifyInsta
   });
   let adminGuard: GuardedRoutes | undefined;
   app.decorate('adminRoutes', () => adminGuard?.routes() ?? []);
-  await app.register(async (admin) => {
-    adminGuard = requireAdminAccess(admin, {
+  // The admin API and the console read the session cookie; postbacks and clicks never do, and a
+  // cookie parser hooked on every request was ~1 % of the relay's CPU under postback load.
+  await app.register(async (operator) => {
+    await operator.register(cookie);
+    await operator.register(async (admin) => {
+      adminGuard = requireAdminAccess(admin, {
+        tokens,
+        extraSources: [sessionCredential(sessions)],
+      });
+      // Before the routes, so its hooks wrap every one of them.
+      recordChanges(admin, {
+        changes,
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- as above
+        logger: logger as FastifyBaseLogger,
+        subjects: {
+          '/v1/sources/:id': ({ id = '' }) => context.sources.get(id),
+          '/v1/accounts/:id': ({ id = '' }) => context.accounts.get(id),
+          '/v1/offers/:id': ({ id = '' }) => offers.get(id),
+          '/v1/hosts/:host/pause': ({ host = '' }) => context.gate.status(host.toLowerCase()),
+          '/v1/hosts/:host/resume': ({ host = '' }) => context.gate.status(host.toLowerCase()),
+          '/v1/hosts/:host/reset': ({ host = '' }) => context.gate.status(host.toLowerCase()),
+          // A redrive only queues the attempt: the delivery as it was, and what was done.
+          '/v1/deliveries/:id/retry': { before: ({ id = '' }) => context.ledger.getDelivery(id), after: 'answer' },
+        },
+      });
+      registerChangeRoutes(admin, { changes });
+      registerRejectionRoutes(admin, { rejections });
+      registerTemplateRoutes(admin);
+      registerStatsRoutes(admin, {
+        redis: requestRedis,
+        keys,
+        rejections,
+        queues: { conversions: requestQueues.conversions, retries: requestQueues.retries },
+      });
+      registerSourceRoutes(admin, { sources: context.sources });
+      registerNetworkRoutes(admin, { sources: context.sources, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
+      registerAccountRoutes(admin, { accounts: context.accounts, addressPolicy: context.addressPolicy });
+      registerConversionRoutes(admin, {
+        ledger: context.ledger,
+        conversions: requestQueues.conversions,
+        redriver: createRedriver({ ledger: context.ledger, retries: requestQueues.retries, accounts: context.accounts }),
+      });
+      registerHostRoutes(admin, {
+        gate: context.gate,
+        retries: requestQueues.retries,
+        hostConcurrency: config.delivery.hostConcurrency,
+      });
+      registerOfferRoutes(admin, { offers, onChange: (id) => offerCache.invalidate(id) });
+      registerAttributionRoutes(admin, {
+        ledger: context.ledger,
+        conversions: requestQueues.conversions,
+        accounts: context.accounts,
+        clicks,
+      });
+      registerTestPostbackRoutes(admin, {
+        accounts: context.accounts,
+        client: context.client,
+        auditLog: context.deps.auditLog,
+        results: new TestResultStore<TestRecord>(requestRedis, keys.accountTests, {
+          maxPerAccount: config.audit.testsPerAccount,
+          retentionMs: config.audit.retentionMs,
+        }),
+      });
+    });
+    await registerConsole(operator, {
       tokens,
-      extraSources: [sessionCredential(sessions)],
-    });
-    // Before the routes, so its hooks wrap every one of them.
-    recordChanges(admin, {
-      changes,
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- as above
-      logger: logger as FastifyBaseLogger,
-      subjects: {
-        '/v1/sources/:id': ({ id = '' }) => context.sources.get(id),
-        '/v1/accounts/:id': ({ id = '' }) => context.accounts.get(id),
-        '/v1/offers/:id': ({ id = '' }) => offers.get(id),
-        '/v1/hosts/:host/pause': ({ host = '' }) => context.gate.status(host.toLowerCase()),
-        '/v1/hosts/:host/resume': ({ host = '' }) => context.gate.status(host.toLowerCase()),
-        '/v1/hosts/:host/reset': ({ host = '' }) => context.gate.status(host.toLowerCase()),
-        // A redrive only queues the attempt: the delivery as it was, and what was done.
-        '/v1/deliveries/:id/retry': { before: ({ id = '' }) => context.ledger.getDelivery(id), after: 'answer' },
-      },
-    });
-    registerChangeRoutes(admin, { changes });
-    registerRejectionRoutes(admin, { rejections });
-    registerTemplateRoutes(admin);
-    registerStatsRoutes(admin, {
-      redis: requestRedis,
-      keys,
-      rejections,
-      queues: { conversions: requestQueues.conversions, retries: requestQueues.retries },
-    });
-    registerSourceRoutes(admin, { sources: context.sources });
-    registerNetworkRoutes(admin, { sources: context.sources, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
-    registerAccountRoutes(admin, { accounts: context.accounts, addressPolicy: context.addressPolicy });
-    registerConversionRoutes(admin, {
-      ledger: context.ledger,
-      conversions: requestQueues.conversions,
-      redriver: createRedriver({ ledger: context.ledger, retries: requestQueues.retries, accounts: context.accounts }),
-    });
-    registerHostRoutes(admin, {
-      gate: context.gate,
-      retries: requestQueues.retries,
-      hostConcurrency: config.delivery.hostConcurrency,
-    });
-    registerOfferRoutes(admin, { offers, onChange: (id) => offerCache.invalidate(id) });
-    registerAttributionRoutes(admin, {
-      ledger: context.ledger,
-      conversions: requestQueues.conversions,
-      accounts: context.accounts,
-      clicks,
-    });
-    registerTestPostbackRoutes(admin, {
-      accounts: context.accounts,
-      client: context.client,
-      auditLog: context.deps.auditLog,
-      results: new TestResultStore<TestRecord>(requestRedis, keys.accountTests, {
-        maxPerAccount: config.audit.testsPerAccount,
-        retentionMs: config.audit.retentionMs,
+      sessions,
+      sessionTtlMs: config.console.sessionTtlMs,
+      signInAllowed: signInLimiter(requestRedis, keys.consoleSignIns, {
+        max: config.console.signInMax,
+        windowMs: config.console.signInWindowMs,
       }),
     });
   });
   registerDocsRoutes(app);
-  await registerConsole(app, {
-    tokens,
-    sessions,
-    sessionTtlMs: config.console.sessionTtlMs,
-    signInAllowed: signInLimiter(requestRedis, keys.consoleSignIns, {
-      max: config.console.signInMax,
-      windowMs: config.console.signInWindowMs,
-    }),
-  });
   return app;
 }
