@@ -67,14 +67,19 @@ export function createIntake(
   internals?.defineOn(redis);
   const claimDedupe = (redis as unknown as { relayClaimDedupe: ClaimDedupe }).relayClaimDedupe.bind(redis);
 
-  // A turn larger than maxBatch makes several jobs, each in a transaction of its own.
-  const submitBatched = createTickBatcher<Submission, Outcome>(async (_group, submissions) => {
-    const chunks: Submission[][] = [];
-    for (let start = 0; start < submissions.length; start += options.maxBatch) {
-      chunks.push(submissions.slice(start, start + options.maxBatch));
-    }
-    return (await Promise.all(chunks.map(write))).flat();
-  });
+  // A batch larger than maxBatch makes several jobs, each in a transaction of its own. One batch
+  // in flight at a time: what arrives during its round trip goes next, together (fewer, larger
+  // transactions and jobs under load; a lone request still goes at once).
+  const submitBatched = createTickBatcher<Submission, Outcome>(
+    async (_group, submissions) => {
+      const chunks: Submission[][] = [];
+      for (let start = 0; start < submissions.length; start += options.maxBatch) {
+        chunks.push(submissions.slice(start, start + options.maxBatch));
+      }
+      return (await Promise.all(chunks.map(write))).flat();
+    },
+    { oneInFlight: true },
+  );
 
   async function submit(draft: ConversionDraft, dedupeDigest: string | undefined): Promise<EnqueueResult> {
     const outcome = await submitBatched('', { draft, digest: dedupeDigest });

@@ -59,3 +59,64 @@ describe('createTickBatcher: batchers of one turn', () => {
     expect((results[1] as PromiseFulfilledResult<number>).value).toBe(2);
   });
 });
+
+describe('createTickBatcher with oneInFlight (group commit)', () => {
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('holds the calls made while a batch is in flight and sends them together once it settles', async () => {
+    const batches: number[][] = [];
+    const releases: Array<() => void> = [];
+    const call = createTickBatcher<number, number>(
+      async (_group, inputs) => {
+        batches.push(inputs);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        return inputs;
+      },
+      { oneInFlight: true },
+    );
+    const first = call('', 1);
+    await nextTurn();
+    expect(batches).toEqual([[1]]);
+    // Three more turns' calls while the first batch is in flight: none goes yet.
+    const later = [call('', 2)];
+    await nextTurn();
+    later.push(call('', 3));
+    await nextTurn();
+    later.push(call('', 4));
+    await nextTurn();
+    expect(batches).toEqual([[1]]);
+    releases.shift()!();
+    expect(await first).toBe(1);
+    await nextTurn();
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    releases.shift()!();
+    expect(await Promise.all(later)).toEqual([2, 3, 4]);
+  });
+
+  it('lets other groups go while one is in flight, and a failed batch releases the next', async () => {
+    const batches: Array<[string, number[]]> = [];
+    let failFirst: (() => void) | undefined;
+    const call = createTickBatcher<number, number>(
+      async (group, inputs) => {
+        batches.push([group, inputs]);
+        if (group === 'a' && !failFirst) {
+          await new Promise<void>((_resolve, reject) => (failFirst = () => reject(new Error('redis refused'))));
+        }
+        return inputs;
+      },
+      { oneInFlight: true },
+    );
+    const first = call('a', 1);
+    await nextTurn();
+    const second = call('a', 2);
+    expect(await call('b', 3)).toBe(3);
+    expect(batches).toEqual([
+      ['a', [1]],
+      ['b', [3]],
+    ]);
+    failFirst!();
+    await expect(first).rejects.toThrow('redis refused');
+    expect(await second).toBe(2);
+    expect(batches.at(-1)).toEqual(['a', [2]]);
+  });
+});
