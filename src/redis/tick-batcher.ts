@@ -4,6 +4,7 @@ import { withTurnWritesCoalesced } from './turn-writes.js';
 /**
  * The batchers with calls waiting, flushed together in one `setImmediate`
  * per turn, so what they send leaves together (see turn-writes.ts).
+ * Process-wide, as the event loop is: relays sharing a process share turns.
  */
 const dueFlushes: Array<() => void> = [];
 let flushScheduled = false;
