@@ -79,7 +79,8 @@ export const configSchema = z.strictObject({
       sourceCacheMs: z.number().int().min(0).default(1_000),
       /**
        * Most conversions in one queue job. The conversions received in one turn
-       * of the event loop share a job; this bounds how much one job holds.
+       * of the event loop, or while the previous transaction was in flight
+       * (group commit), share a job; this bounds how much one job holds.
        */
       maxBatch: z.number().int().positive().max(1_000).default(64),
     })
