@@ -11,8 +11,13 @@ export function hashKey(key: string): string {
 
 /** Compares digests, not keys, so the comparison takes the same time whatever the key's length. */
 export function keyMatches(presented: string, storedSha256: string): boolean {
-  const expected = Buffer.from(storedSha256, 'hex');
-  const actual = hash('sha256', presented, 'buffer');
+  return sameDigest(storedDigest(storedSha256), presentedDigest(presented));
+}
+
+const storedDigest = (storedSha256: string): Buffer => Buffer.from(storedSha256, 'hex');
+const presentedDigest = (key: string): Buffer => hash('sha256', key, 'buffer');
+
+function sameDigest(expected: Buffer, actual: Buffer): boolean {
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
@@ -36,8 +41,8 @@ export function createKeyMatcher(maxEntries = 1_000): (presented: string, stored
   };
   return function matches(presented, storedSha256) {
     // Prefixed: a presented key spelt like a stored digest must not share its entry.
-    const expected = digestOf(`s:${storedSha256}`, (text) => Buffer.from(text.slice(2), 'hex'));
-    const actual = digestOf(`k:${presented}`, (text) => hash('sha256', text.slice(2), 'buffer'));
-    return expected.length === actual.length && timingSafeEqual(expected, actual);
+    const expected = digestOf(`s:${storedSha256}`, (text) => storedDigest(text.slice(2)));
+    const actual = digestOf(`k:${presented}`, (text) => presentedDigest(text.slice(2)));
+    return sameDigest(expected, actual);
   };
 }
