@@ -17,6 +17,8 @@ import { comparePairs } from './phases/paired.js';
  * BENCH_AB_CONFIG / BENCH_AB_BASELINE_CONFIG: JSON merged into this tree's /
  * the baseline's relay config file (top-level sections replaced whole), to
  * compare settings on the same code: `tsx bench/ab.ts .` with one of them set.
+ * BENCH_AB_SPLIT=1: both run as a receiver process and a worker process, as
+ * the bench's relay-split phase does.
  */
 const baselineRoot = process.argv[2];
 if (!baselineRoot || !existsSync(join(baselineRoot, 'src/main.ts'))) {
@@ -49,14 +51,16 @@ function configFromEnv(name: string): Record<string, unknown> | undefined {
 }
 const config = configFromEnv('BENCH_AB_CONFIG');
 const baselineConfig = configFromEnv('BENCH_AB_BASELINE_CONFIG');
+const split = process.env.BENCH_AB_SPLIT === '1';
 
 try {
   const result = await comparePairs(
     {
       name: 'baseline',
-      run: () => runRelay(settings, { root: resolve(baselineRoot), ...(baselineConfig ? { config: baselineConfig } : {}) }),
+      run: () =>
+        runRelay(settings, { split, root: resolve(baselineRoot), ...(baselineConfig ? { config: baselineConfig } : {}) }),
     },
-    { name: 'this tree', run: () => runRelay(settings, config ? { config } : {}) },
+    { name: 'this tree', run: () => runRelay(settings, { split, ...(config ? { config } : {}) }) },
     pairs,
     (line) => process.stdout.write(`${line}\n`),
   );
