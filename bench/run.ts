@@ -326,6 +326,14 @@ const rows: ComparisonRow[] = [
     minimalRelay?.redis.callsPerConversion,
   ),
   row(
+    'Redis socket reads per conversion',
+    'lower',
+    2,
+    relay?.redis.readsPerConversion,
+    'minimal relay',
+    minimalRelay?.redis.readsPerConversion,
+  ),
+  row(
     'Redis bytes in + out per conversion',
     'lower',
     0,
@@ -595,7 +603,8 @@ function describePhase(phase: PhaseName): void {
         .slice(0, 6)
         .map((c) => `${c.command} ×${f(c.callsPerConversion, 1)} ${f(c.usecPerConversion)} µs`)
         .join(', '),
-    `  Redis traffic per conversion: ${f(r.redis.bytesInPerConversion)} B in, ${f(r.redis.bytesOutPerConversion)} B out`,
+    `  Redis traffic per conversion: ${f(r.redis.bytesInPerConversion)} B in, ${f(r.redis.bytesOutPerConversion)} B out, ` +
+      `in ${f(r.redis.readsPerConversion, 2)} socket reads`,
   ];
   const lines: string[] = [];
   if (phase === 'fastify-bare' && results.fastifyBare) {

@@ -75,6 +75,8 @@ export interface RelayLikeFigures {
     /** What the relay's clients sent to Redis and got back, per conversion (the bench's INFO calls included, a few hundred bytes per run). */
     bytesInPerConversion: number;
     bytesOutPerConversion: number;
+    /** Reads Redis made from the relay's sockets per conversion: its writes that reached Redis apart (the bench's INFO calls included). */
+    readsPerConversion: number;
   };
 }
 
@@ -231,6 +233,7 @@ export async function measureRelayLike(target: RelayLikeTarget, settings: BenchS
       ...redisCommands,
       bytesInPerConversion: (netAfter.in - netBefore.in) / run.ok,
       bytesOutPerConversion: (netAfter.out - netBefore.out) / run.ok,
+      readsPerConversion: (netAfter.reads - netBefore.reads) / run.ok,
     },
   };
 }

@@ -16,8 +16,11 @@ export interface BenchRedis {
   cpuSeconds(): Promise<number>;
   /** INFO commandstats: calls and total µs per command since start. */
   commandStats(): Promise<Record<string, { calls: number; usec: number }>>;
-  /** INFO stats total_net_input_bytes / total_net_output_bytes: what clients sent and received since start. */
-  netBytes(): Promise<{ in: number; out: number }>;
+  /**
+   * INFO stats total_net_input_bytes / total_net_output_bytes: what clients sent and received since start;
+   * total_reads_processed: the reads it made from client sockets (about one per client write that woke it).
+   */
+  netBytes(): Promise<{ in: number; out: number; reads: number }>;
   /** INFO memory used_memory: bytes the allocator holds for the server, data and overhead alike. */
   usedMemory(): Promise<number>;
   /** Keys in db 0. */
@@ -77,8 +80,12 @@ export async function startRedis(name: string, parentDir: string): Promise<Bench
       return stats;
     },
     async netBytes() {
-      const [bytesIn, bytesOut] = await infoNumbers(client, 'stats', ['total_net_input_bytes', 'total_net_output_bytes']);
-      return { in: bytesIn!, out: bytesOut! };
+      const [bytesIn, bytesOut, reads] = await infoNumbers(client, 'stats', [
+        'total_net_input_bytes',
+        'total_net_output_bytes',
+        'total_reads_processed',
+      ]);
+      return { in: bytesIn!, out: bytesOut!, reads: reads! };
     },
     async usedMemory() {
       const [used] = await infoNumbers(client, 'memory', ['used_memory']);

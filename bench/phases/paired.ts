@@ -63,7 +63,8 @@ export async function comparePairs(
         `${baseTotal.toFixed(3)} s/1000 (${(mineTotal / baseTotal).toFixed(2)}×), process ${mine.cpu.processSecPer1k.toFixed(3)} vs ` +
         `${base.cpu.processSecPer1k.toFixed(3)}, redis ${(mine.cpu.redisSecPer1k ?? Number.NaN).toFixed(3)} vs ` +
         `${(base.cpu.redisSecPer1k ?? Number.NaN).toFixed(3)}, e2e ${mine.e2e.perSec.toFixed(0)} vs ${base.e2e.perSec.toFixed(0)}/s, ` +
-        `e2e p50 ${mine.e2e.p50Ms.toFixed(0)} vs ${base.e2e.p50Ms.toFixed(0)} ms`,
+        `e2e p50 ${mine.e2e.p50Ms.toFixed(0)} vs ${base.e2e.p50Ms.toFixed(0)} ms, ` +
+        `Redis reads per conversion ${mine.redis.readsPerConversion.toFixed(2)} vs ${base.redis.readsPerConversion.toFixed(2)}`,
     );
   }
   const summarize = (values: number[]): PairedRatio => ({
