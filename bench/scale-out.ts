@@ -17,9 +17,10 @@ import { startRedisCluster } from '../test/helpers/redis-cluster.js';
 
 /**
  * `tsx bench/scale-out.ts`: the relay scaled out, on this one machine, in
- * three layouts measured one after the other with the same load (BENCH_N
+ * four layouts measured one after the other with the same load (BENCH_N
  * postbacks, 20,000, after as many unmeasured, 64 in flight spread over the
- * receivers): one receiver + one worker on a single Redis, the same on a
+ * receivers): one receiver + one worker on a single Redis, one receiver +
+ * two workers on it (an added worker), one receiver + one worker on a
  * 3-master Redis Cluster on loopback, and two receivers + two workers on
  * that cluster. Prints accepted/s, deliveries/s, latencies and CPU per
  * 1,000 conversions (relay processes, Redis servers). Not part of
@@ -202,6 +203,7 @@ const rows: LayoutFigures[] = [];
 try {
   for (const [layout, makeRedis, receivers, workers] of [
     ['1 receiver + 1 worker, single Redis', singleRedis, 1, 1],
+    ['1 receiver + 2 workers, single Redis', singleRedis, 1, 2],
     ['1 receiver + 1 worker, 3-master cluster', clusterRedis, 1, 1],
     ['2 receivers + 2 workers, 3-master cluster', clusterRedis, 2, 2],
   ] as const) {
